@@ -1,0 +1,106 @@
+// Entry point of the extension: wires things up and keeps every disposable in
+// context.subscriptions. Features live in their own modules.
+import * as vscode from 'vscode';
+import { State, type LanguageClient } from 'vscode-languageclient/node';
+import { ServerInfoRequest, type ServerInfoResult } from '../shared/protocol';
+import { PRODUCT_NAME, VERSION } from '../shared/version';
+import { createClient, describeState, ServerErrorHandler } from './client';
+import { GoBinary } from './goBinary';
+import { createLog } from './log';
+import { StatusItem } from './status';
+
+/** What the extension returns from `activate`, used by tests and other extensions. */
+export interface GoMemoryInsightApi {
+  version: string;
+  /** Resolves once the language server answered its first request. */
+  serverReady(): Promise<ServerInfoResult>;
+  /** The go binary in use, or undefined when none was found. */
+  goBinary(): Promise<string | undefined>;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<GoMemoryInsightApi> {
+  const log = createLog();
+  context.subscriptions.push(log);
+  log.info(`${PRODUCT_NAME} ${VERSION} activating (VS Code ${vscode.version}, ${vscode.env.appHost})`);
+  const trace = vscode.window.createOutputChannel(`${PRODUCT_NAME} Language Server Trace`, { log: true });
+  context.subscriptions.push(trace);
+
+  const go = new GoBinary(log);
+  context.subscriptions.push(go);
+  const status = new StatusItem();
+  context.subscriptions.push(status);
+
+  const errorHandler = new ServerErrorHandler(log);
+  let client: LanguageClient | undefined;
+  let ready: Promise<ServerInfoResult> | undefined;
+
+  const trusted = (): boolean => vscode.workspace.isTrusted;
+
+  const start = async (): Promise<ServerInfoResult> => {
+    const info = await go.get();
+    status.setGo(info.lookup.ok ? info.lookup.path : undefined, info.version);
+    const c = createClient(context, log, trace, { goBinary: info.lookup.ok && trusted() ? info.lookup.path : undefined }, errorHandler);
+    client = c;
+    c.onDidChangeState((e) => {
+      log.info(`Language server ${describeState(e.newState)}`);
+      status.setServer(describeState(e.newState));
+    });
+    await c.start();
+    const serverInfo = await c.sendRequest(ServerInfoRequest.type);
+    log.info(`Language server ${serverInfo.version} running (pid ${serverInfo.pid}, Node ${serverInfo.nodeVersion})`);
+    return serverInfo;
+  };
+
+  const stop = async (): Promise<void> => {
+    const c = client;
+    client = undefined;
+    if (c && c.state !== State.Stopped) await c.stop();
+    else if (c) await c.dispose();
+  };
+
+  const restart = async (): Promise<ServerInfoResult> => {
+    await stop();
+    errorHandler.reset();
+    ready = start();
+    return ready;
+  };
+
+  ready = start();
+  ready.catch((err: unknown) => {
+    const message = `${PRODUCT_NAME}: the language server failed to start: ${err instanceof Error ? err.message : String(err)}`;
+    log.error(message);
+    status.setServer('failed');
+    void vscode.window.showErrorMessage(message, 'Open Output').then((c) => c && log.show(true));
+  });
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('goMemoryInsight.showLog', () => log.show(true)),
+    vscode.commands.registerCommand('goMemoryInsight.restartServer', async () => {
+      log.info('Restarting the language server on request');
+      try {
+        await restart();
+        void vscode.window.setStatusBarMessage(`${PRODUCT_NAME}: language server restarted`, 3000);
+      } catch (err) {
+        const message = `${PRODUCT_NAME}: the language server failed to restart: ${err instanceof Error ? err.message : String(err)}`;
+        log.error(message);
+        void vscode.window.showErrorMessage(message, 'Open Output').then((c) => c && log.show(true));
+      }
+    }),
+    go.onDidChange(() => void restart().catch((e: unknown) => log.error(`Restart after settings change failed: ${String(e)}`))),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void restart().catch((e: unknown) => log.error(`Restart after trust failed: ${String(e)}`))),
+    { dispose: () => void stop() },
+  );
+
+  return {
+    version: VERSION,
+    serverReady: () => ready ?? restart(),
+    goBinary: async () => {
+      const info = await go.get();
+      return info.lookup.ok ? info.lookup.path : undefined;
+    },
+  };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions; the client stops there.
+}

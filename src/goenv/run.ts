@@ -1,0 +1,144 @@
+// Runs the go command (or any tool) with an argument array, never a shell, and kills the
+// whole process tree on cancellation: `go build` and `go test` start compilers, linkers and
+// test binaries as children, and killing only `go` would leave them running.
+import { execa } from 'execa';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+
+export interface RunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Kill the process tree after this many milliseconds (0 or undefined: no limit). */
+  timeoutMs?: number;
+  /** Called with each line of stdout / stderr as it arrives (streaming, constant memory). */
+  onStdoutLine?: (line: string) => void;
+  onStderrLine?: (line: string) => void;
+  /** Keep at most this many bytes of each stream in the result (default 1 MiB, tail kept). */
+  maxBufferBytes?: number;
+}
+
+export interface RunResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  cancelled: boolean;
+  timedOut: boolean;
+  /** The command could not be started at all (ENOENT, EACCES...). */
+  spawnError?: string;
+  durationMs: number;
+}
+
+class TailBuffer {
+  private chunks: string[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly max: number) {}
+  push(s: string): void {
+    this.chunks.push(s);
+    this.size += s.length;
+    while (this.size > this.max && this.chunks.length > 1) {
+      this.size -= this.chunks.shift()!.length;
+      this.truncated = true;
+    }
+  }
+  toString(): string {
+    return this.chunks.join('');
+  }
+}
+
+function pipeLines(stream: Readable | null | undefined, onLine: ((l: string) => void) | undefined, keep: TailBuffer): Promise<void> {
+  if (!stream) return Promise.resolve();
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    keep.push(chunk);
+    if (!onLine) return;
+    const text = partial + chunk;
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      let line = text.slice(start, nl);
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      onLine(line);
+      start = nl + 1;
+    }
+    partial = text.slice(start);
+  });
+  return once(stream, 'end').then(() => {
+    if (onLine && partial) onLine(partial.endsWith('\r') ? partial.slice(0, -1) : partial);
+  }, () => undefined);
+}
+
+/** Kills a process and all its descendants. On POSIX the child leads its own process group. */
+export function killTree(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    if (process.platform === 'win32') {
+      // taskkill /T kills the tree; spawned without a shell.
+      void execa('taskkill', ['/pid', String(pid), '/T', '/F'], { reject: false });
+    } else {
+      process.kill(-pid, 'SIGKILL');
+    }
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+export async function runTool(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+  const started = Date.now();
+  const outKeep = new TailBuffer(opts.maxBufferBytes ?? 1 << 20);
+  const errKeep = new TailBuffer(opts.maxBufferBytes ?? 1 << 20);
+  let cancelled = false;
+  let timedOut = false;
+  let child;
+  try {
+    child = execa(file, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      extendEnv: opts.env === undefined,
+      reject: false,
+      buffer: false,
+      stdin: 'ignore',
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+      cleanup: true,
+    });
+  } catch (err) {
+    return { exitCode: null, signal: null, stdout: '', stderr: '', cancelled: false, timedOut: false, spawnError: String((err as Error).message ?? err), durationMs: Date.now() - started };
+  }
+  const pid = child.pid;
+  const onAbort = (): void => {
+    cancelled = true;
+    killTree(pid);
+  };
+  if (opts.signal) {
+    if (opts.signal.aborted) onAbort();
+    else opts.signal.addEventListener('abort', onAbort, { once: true });
+  }
+  const timer = opts.timeoutMs && opts.timeoutMs > 0 ? setTimeout(() => { timedOut = true; killTree(pid); }, opts.timeoutMs) : undefined;
+  const pumps = Promise.all([pipeLines(child.stdout, opts.onStdoutLine, outKeep), pipeLines(child.stderr, opts.onStderrLine, errKeep)]);
+  const result = await child;
+  await pumps;
+  if (timer) clearTimeout(timer);
+  opts.signal?.removeEventListener('abort', onAbort);
+  // A killed group leader may leave grandchildren that ignored the first signal: make sure.
+  if (cancelled || timedOut) killTree(pid);
+  const spawnError = result.failed && result.exitCode === undefined && !result.isTerminated && result.code ? `${result.code}: ${result.shortMessage}` : undefined;
+  return {
+    exitCode: result.exitCode ?? null,
+    signal: result.signal ?? null,
+    stdout: outKeep.toString(),
+    stderr: errKeep.toString(),
+    cancelled,
+    timedOut,
+    spawnError,
+    durationMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,46 @@
+// The compact form of a decoded pprof profile that crosses boundaries: from the extension
+// to the flame graph webview (through postMessage, never embedded in HTML), into the
+// self-contained HTML written by `go-memory-insight pprof flame`, and into tree building.
+// Plain arrays of numbers and strings only, so it is cheap to structured-clone.
+
+export interface SampleTypeInfo {
+  /** e.g. "alloc_space", "inuse_objects", "cpu", "samples". */
+  type: string;
+  /** e.g. "bytes", "count", "nanoseconds". */
+  unit: string;
+}
+
+export interface ProfileData {
+  /** Shown in the panel title: usually the file name. */
+  name: string;
+  sampleTypes: SampleTypeInfo[];
+  /** Index into sampleTypes that opens first: default_sample_type if set, else the last one (as pprof does). */
+  defaultSampleIndex: number;
+  /** Function table: functions[i] = [name, systemName, file, startLine] split into columns. */
+  funcName: string[];
+  funcFile: string[];
+  funcStartLine: number[];
+  /**
+   * Frames: one per (location, inlined line). frameFunc[i] indexes the function table,
+   * frameLine[i] is the source line (0 when unknown).
+   */
+  frameFunc: number[];
+  frameLine: number[];
+  /**
+   * Stacks, leaf first, flattened: the frames of stack s are
+   * stackFrames[stackStart[s] .. stackStart[s+1]). stackStart has stackCount + 1 entries.
+   * Inlined frames are expanded in place (innermost first, as in a Location's lines).
+   */
+  stackStart: number[];
+  stackFrames: number[];
+  /** values[t][s]: the value of sample type t for stack s (samples with equal stacks merged). */
+  values: number[][];
+  /** Optional metadata. */
+  durationNanos?: number;
+  timeNanos?: number;
+  periodType?: SampleTypeInfo;
+  period?: number;
+  comments?: string[];
+  /** Main module path (from the workspace's go.mod) used to colour user code; set by the host. */
+  mainModule?: string;
+}

@@ -1,0 +1,2 @@
+// Webview bundle (flame graph panel). Filled by the flame graph feature.
+export {};

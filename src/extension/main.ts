@@ -8,6 +8,7 @@ import { createClient, describeState, ServerErrorHandler } from './client';
 import { GoBinary } from './goBinary';
 import { createLog } from './log';
 import { StatusItem } from './status';
+import type { FeatureContext } from './feature';
 
 /** What the extension returns from `activate`, used by tests and other extensions. */
 export interface GoMemoryInsightApi {
@@ -90,6 +91,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
     vscode.workspace.onDidGrantWorkspaceTrust(() => void restart().catch((e: unknown) => log.error(`Restart after trust failed: ${String(e)}`))),
     { dispose: () => void stop() },
   );
+
+  // Features register themselves here, one line each.
+  const features: FeatureContext = { context, log, go, status, client: () => client };
+  const registrations: ((ctx: FeatureContext) => void)[] = [];
+  for (const register of registrations) {
+    try {
+      register(features);
+    } catch (err) {
+      log.error(`A feature failed to register: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
 
   return {
     version: VERSION,

@@ -1,0 +1,15 @@
+// What a feature module receives when the extension activates. Each feature lives in its
+// own folder under src/extension/ and exports `register(ctx: FeatureContext)`; main.ts calls them.
+import type * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { GoBinary } from './goBinary';
+import type { StatusItem } from './status';
+
+export interface FeatureContext {
+  context: vscode.ExtensionContext;
+  log: vscode.LogOutputChannel;
+  go: GoBinary;
+  status: StatusItem;
+  /** The running language client, or undefined while it is (re)starting. */
+  client(): LanguageClient | undefined;
+}

@@ -18,6 +18,8 @@ const common = {
   logLevel: 'warning',
   absWorkingDir: root,
   define: { __GMI_VERSION__: JSON.stringify(pkg.version) },
+  // Schemas such as src/pprof/profile.proto are bundled as text and parsed at run time.
+  loader: { '.proto': 'text' },
 };
 
 /** @type {import('esbuild').BuildOptions[]} */

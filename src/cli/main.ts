@@ -3,9 +3,10 @@
 import type { CliCommand, CliIO } from './command';
 import { CliError } from './command';
 import { VERSION } from '../shared/version';
+import { pprofCommand } from './pprof';
 
 /** Subcommands, added by the features that provide them. */
-export const COMMANDS: CliCommand[] = [];
+export const COMMANDS: CliCommand[] = [pprofCommand];
 
 function helpText(): string {
   const lines = [

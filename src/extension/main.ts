@@ -2,13 +2,14 @@
 // context.subscriptions. Features live in their own modules.
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
-import { ServerInfoRequest, type ServerInfoResult } from '../shared/protocol';
+import { AnalysisStatusNotification, ServerInfoRequest, type AnalysisStatus, type ServerInfoResult } from '../shared/protocol';
 import { PRODUCT_NAME, VERSION } from '../shared/version';
 import { createClient, describeState, ServerErrorHandler } from './client';
 import { GoBinary } from './goBinary';
 import { createLog } from './log';
 import { StatusItem } from './status';
 import type { FeatureContext } from './feature';
+import { register as registerEscape } from './escape';
 
 /** What the extension returns from `activate`, used by tests and other extensions. */
 export interface GoMemoryInsightApi {
@@ -46,6 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
       log.info(`Language server ${describeState(e.newState)}`);
       status.setServer(describeState(e.newState));
     });
+    c.onNotification(AnalysisStatusNotification.method, (s: AnalysisStatus) => status.setAnalysis(s));
     await c.start();
     const serverInfo = await c.sendRequest(ServerInfoRequest.type);
     log.info(`Language server ${serverInfo.version} running (pid ${serverInfo.pid}, Node ${serverInfo.nodeVersion})`);
@@ -94,7 +96,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
 
   // Features register themselves here, one line each.
   const features: FeatureContext = { context, log, go, status, client: () => client };
-  const registrations: ((ctx: FeatureContext) => void)[] = [];
+  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape];
   for (const register of registrations) {
     try {
       register(features);

@@ -22,3 +22,31 @@ export namespace ServerInfoRequest {
   export const method = 'goMemory/serverInfo';
   export const type = new RequestType0<ServerInfoResult, void>(method);
 }
+
+/** What the server reports about the escape analysis of the package of the active editor. */
+export interface AnalysisStatus {
+  state: 'analysing' | 'ok' | 'build-failed' | 'error' | 'disabled' | 'no-go';
+  /** Absolute directory of the package this status is about. */
+  packageDir?: string;
+  /** Import path or directory name shown to the user. */
+  packageName?: string;
+  /** Heap escapes + moved-to-heap findings in the package. */
+  escapes?: number;
+  /** One line for failures. */
+  message?: string;
+  /** Wall time of the last run in milliseconds. */
+  durationMs?: number;
+}
+
+export namespace AnalysisStatusNotification {
+  export const method = 'goMemory/analysisStatus';
+}
+
+/** Arguments of the client command a function's code lens runs. */
+export interface FunctionFindingsArgs {
+  uri: string;
+  functionName: string;
+  items: { line: number; character: number; kind: string; label: string; detail: string }[];
+}
+
+export const SHOW_FUNCTION_FINDINGS_COMMAND = 'goMemoryInsight.showFunctionFindings';

@@ -1,0 +1,276 @@
+// One flame graph panel (a custom editor or a plain webview panel): loads the profile files,
+// posts them to the webview once it says it is ready, answers its messages and opens sources.
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { decodeProfile, toProfileData } from '../../pprof/decode';
+import type { ProfileData } from '../../shared/profileData';
+import type { FlameSource, HostMessage } from '../../shared/webviewProtocol';
+import { parseWebviewMessage } from '../../shared/webviewProtocol';
+import { makeNonce, webviewHtml } from './html';
+import { resolveSourcePath } from './sourcePaths';
+import { GoSourceEnvCache } from './goSourceEnv';
+
+export interface SessionHost {
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+  sourceEnv: GoSourceEnvCache;
+  /** The session's profile or sample type or visibility changed. */
+  changed(session: FlameSession): void;
+  disposed(session: FlameSession): void;
+}
+
+export type OpenProfileResult = { ok: true; data: ProfileData; sampleIndex: number } | { ok: false; error: string };
+
+export interface SourceLocation {
+  path: string;
+  line: number;
+}
+
+/** Reads and decodes a profile file into ProfileData; throws an Error with a one-line message. */
+export async function loadProfileData(uri: vscode.Uri): Promise<ProfileData> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await vscode.workspace.fs.readFile(uri);
+  } catch (err) {
+    throw new Error(`Cannot read ${uri.scheme === 'file' ? uri.fsPath : uri.toString()}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const name = path.posix.basename(uri.path);
+  try {
+    return toProfileData(decodeProfile(bytes), name);
+  } catch (err) {
+    throw new Error(`${name} is not a readable pprof profile: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+export class FlameSession implements vscode.Disposable {
+  data: ProfileData | undefined;
+  base: ProfileData | undefined;
+  sampleIndex = 0;
+  error: string | undefined;
+  /** Set when the webview reported its first paint of the current profile. */
+  rendered: { nodeCount: number; ms: number; sampleIndex: number } | undefined;
+  private ready = false;
+  private loading: Promise<OpenProfileResult> | undefined;
+  private pendingSampleIndex: number | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private watcher: vscode.FileSystemWatcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    public source: FlameSource,
+    private readonly host: SessionHost,
+  ) {
+    const webview = panel.webview;
+    const dist = vscode.Uri.joinPath(host.extensionUri, 'dist');
+    const media = vscode.Uri.joinPath(host.extensionUri, 'media');
+    webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
+    webview.html = webviewHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'flame.css')).toString(),
+      nonce: makeNonce(),
+    });
+    panel.title = source.title ?? path.posix.basename(vscode.Uri.parse(source.uri).path);
+    panel.iconPath = vscode.Uri.joinPath(media, 'flame.svg');
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      panel.onDidChangeViewState(() => this.host.changed(this)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    this.watch();
+  }
+
+  get uri(): vscode.Uri {
+    return vscode.Uri.parse(this.source.uri);
+  }
+
+  get baseUri(): vscode.Uri | undefined {
+    return this.source.baseUri ? vscode.Uri.parse(this.source.baseUri) : undefined;
+  }
+
+  /** Reloads when the profile file is rewritten (a new profiling run to the same file). */
+  private watch(): void {
+    const uri = this.uri;
+    if (uri.scheme !== 'file') return;
+    this.watcher?.dispose();
+    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath)), true, false, true);
+    this.watcher.onDidChange(() => {
+      clearTimeout(this.reloadTimer);
+      this.reloadTimer = setTimeout(() => {
+        this.host.log.info(`Flame graph: ${uri.fsPath} changed on disk, reloading`);
+        void this.load();
+      }, 300);
+    });
+  }
+
+  /** Changes what the panel shows (used when openProfile targets an open panel). */
+  update(source: FlameSource): void {
+    const uriChanged = source.uri !== this.source.uri;
+    this.source = source;
+    if (source.title) this.panel.title = source.title;
+    if (uriChanged) this.watch();
+  }
+
+  /** Reads the files and shows the profile (or the error) in the panel. */
+  load(): Promise<OpenProfileResult> {
+    const run = this.doLoad();
+    this.loading = run;
+    return run;
+  }
+
+  private async doLoad(): Promise<OpenProfileResult> {
+    this.rendered = undefined;
+    this.post({ type: 'loading', message: `Reading ${path.posix.basename(this.uri.path)}…` });
+    try {
+      const [data, base, env] = await Promise.all([
+        loadProfileData(this.uri),
+        this.baseUri ? loadProfileData(this.baseUri) : Promise.resolve(undefined),
+        this.host.sourceEnv.get(GoSourceEnvCache.dirFor(this.uri)).catch(() => undefined),
+      ]);
+      if (env?.mainModule) data.mainModule = env.mainModule;
+      if (base && env?.mainModule) base.mainModule = env.mainModule;
+      let sampleIndex = data.defaultSampleIndex;
+      if (this.source.sampleType) {
+        const i = data.sampleTypes.findIndex((t) => t.type === this.source.sampleType);
+        if (i >= 0) sampleIndex = i;
+        else this.host.log.warn(`Flame graph: ${data.name} has no sample type "${this.source.sampleType}" (it has ${data.sampleTypes.map((t) => t.type).join(', ')}); showing ${data.sampleTypes[sampleIndex]!.type}`);
+      } else if (this.data && this.data.sampleTypes.length === data.sampleTypes.length) {
+        sampleIndex = this.sampleIndex; // a reload keeps the user's choice
+      }
+      if (this.disposed) return { ok: false, error: 'The panel was closed.' };
+      this.data = data;
+      this.base = base;
+      this.sampleIndex = sampleIndex;
+      this.pendingSampleIndex = sampleIndex;
+      this.error = undefined;
+      this.host.log.info(`Flame graph: loaded ${data.name}${base ? ` against ${base.name}` : ''}: ${data.sampleTypes.length} sample types, ${data.funcName.length} functions, ${data.stackStart.length - 1} stacks`);
+      this.sendProfile();
+      this.host.changed(this);
+      return { ok: true, data, sampleIndex };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.host.log.error(`Flame graph: ${message}`);
+      this.error = message;
+      this.data = undefined;
+      this.base = undefined;
+      this.post({ type: 'showError', message });
+      this.host.changed(this);
+      return { ok: false, error: message };
+    }
+  }
+
+  /** Selects a sample type by name; false when the profile has none of that name. */
+  setSampleType(type: string): boolean {
+    const i = this.data?.sampleTypes.findIndex((t) => t.type === type) ?? -1;
+    if (i < 0 || !this.data) return false;
+    this.sampleIndex = i;
+    this.pendingSampleIndex = i;
+    this.sendProfile();
+    this.host.changed(this);
+    return true;
+  }
+
+  private sendProfile(): void {
+    if (!this.ready || !this.data) return;
+    const title = this.source.title ?? (this.base ? `${this.base.name} → ${this.data.name}` : this.data.name);
+    const msg: HostMessage = { type: 'showProfile', data: this.data, title, source: this.source, canOpenSource: true };
+    if (this.base) msg.base = this.base;
+    if (this.pendingSampleIndex !== undefined) msg.sampleIndex = this.pendingSampleIndex;
+    this.pendingSampleIndex = undefined;
+    this.post(msg);
+  }
+
+  post(msg: HostMessage): void {
+    if (this.disposed || !this.ready) return;
+    void this.panel.webview.postMessage(msg).then(undefined, (e: unknown) => this.host.log.warn(`Flame graph: postMessage failed: ${String(e)}`));
+  }
+
+  private onMessage(raw: unknown): void {
+    const parsed = parseWebviewMessage(raw, this.data?.funcName.length ?? 0, this.base?.funcName.length ?? 0);
+    if (!parsed.ok) {
+      this.host.log.warn(`Flame graph: ignored a message from the webview: ${parsed.error}`);
+      return;
+    }
+    const m = parsed.value;
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        // A re-created webview (after hiding) keeps its own saved state: resend the current type.
+        if (this.pendingSampleIndex === undefined) this.pendingSampleIndex = this.sampleIndex;
+        if (this.data) this.sendProfile();
+        else if (this.error) this.post({ type: 'showError', message: this.error });
+        else if (this.loading) this.post({ type: 'loading', message: 'Reading the profile…' });
+        break;
+      case 'sampleTypeChanged':
+        if (this.data && m.sampleIndex < this.data.sampleTypes.length && m.sampleIndex !== this.sampleIndex) {
+          this.sampleIndex = m.sampleIndex;
+          this.host.changed(this);
+        }
+        break;
+      case 'rendered':
+        this.rendered = { nodeCount: m.nodeCount, ms: m.ms, sampleIndex: m.sampleIndex };
+        this.host.log.debug(`Flame graph: ${this.data?.name ?? ''} drawn in ${m.ms.toFixed(1)} ms (${m.nodeCount} frames)`);
+        break;
+      case 'openSource':
+        void this.openSource(m.func, m.line, m.fromBase === true);
+        break;
+      case 'webviewError':
+        this.host.log.warn(`Flame graph webview: ${m.message}`);
+        break;
+    }
+  }
+
+  /**
+   * Opens the source of a function of the shown profile, beside the panel. The path comes from
+   * the profile the host sent (by function index), never from the webview.
+   */
+  async openSource(func: number, line: number, fromBase = false): Promise<SourceLocation | undefined> {
+    const data = fromBase ? this.base : this.data;
+    if (!data || func < 0 || func >= data.funcName.length) return undefined;
+    const file = data.funcFile[func] ?? '';
+    const name = data.funcName[func]!;
+    const target = line > 0 ? line : data.funcStartLine[func]! > 0 ? data.funcStartLine[func]! : 1;
+    if (!file) {
+      const message = `The profile does not say which file ${name} is in.`;
+      this.post({ type: 'sourceResult', ok: false, message });
+      void vscode.window.showWarningMessage(`Go Memory Insight: ${message}`);
+      return undefined;
+    }
+    const env = await this.host.sourceEnv.get(GoSourceEnvCache.dirFor(this.uri));
+    const resolved = await resolveSourcePath(file, env, async (p) => {
+      try {
+        return (await vscode.workspace.fs.stat(vscode.Uri.file(p))).type === vscode.FileType.File;
+      } catch {
+        return false;
+      }
+    });
+    if (!resolved) {
+      const message = `Cannot find ${file} (from ${name}) in the workspace, GOROOT or the module cache.`;
+      this.host.log.warn(`Flame graph: ${message}`);
+      this.post({ type: 'sourceResult', ok: false, message });
+      void vscode.window.showWarningMessage(`Go Memory Insight: ${message}`);
+      return undefined;
+    }
+    const pos = new vscode.Position(target - 1, 0);
+    await vscode.window.showTextDocument(vscode.Uri.file(resolved), { viewColumn: vscode.ViewColumn.Beside, selection: new vscode.Range(pos, pos), preview: true });
+    this.post({ type: 'sourceResult', ok: true, message: `Opened ${resolved}:${target}` });
+    return { path: resolved, line: target };
+  }
+
+  /** Asks the webview to select a function's frames. */
+  selectFunction(name: string): void {
+    this.post({ type: 'selectFunction', name });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearTimeout(this.reloadTimer);
+    this.watcher?.dispose();
+    for (const d of this.disposables) d.dispose();
+    this.host.disposed(this);
+    this.panel.dispose();
+  }
+}

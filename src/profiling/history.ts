@@ -1,0 +1,82 @@
+// The list of recent profiling runs kept in workspace storage: pure bookkeeping (adding with
+// a limit, dropping, describing); the extension stores the list and deletes dropped files.
+
+export interface HistoryEntry {
+  /** Unique id, also the stem of the profile file names. */
+  id: string;
+  /** When the run finished (ms since the epoch). */
+  time: number;
+  /** "Profile Package Memory", "Profile benchmark"... */
+  command: string;
+  /** What ran: "BenchmarkBuild", "all tests"... */
+  target: string;
+  /** Package directory (absolute) and import path when known. */
+  packageDir: string;
+  packagePath?: string;
+  /** Heap profile file (absolute). */
+  memProfile?: string;
+  /** CPU profile file (absolute). */
+  cpuProfile?: string;
+  /** Sample types of the heap profile ("alloc_objects", "alloc_space", ...). */
+  sampleTypes: string[];
+  /** The run did not pass, but wrote a profile anyway. */
+  failed?: string;
+}
+
+export interface HistoryUpdate {
+  kept: HistoryEntry[];
+  dropped: HistoryEntry[];
+}
+
+/** Adds an entry in front (newest first), keeping at most `limit` entries. */
+export function addToHistory(list: readonly HistoryEntry[], entry: HistoryEntry, limit: number): HistoryUpdate {
+  const max = Math.max(1, Math.floor(limit));
+  const all = [entry, ...list.filter((e) => e.id !== entry.id)];
+  return { kept: all.slice(0, max), dropped: all.slice(max) };
+}
+
+export function removeFromHistory(list: readonly HistoryEntry[], id: string): HistoryUpdate {
+  return { kept: list.filter((e) => e.id !== id), dropped: list.filter((e) => e.id === id) };
+}
+
+/** Applies a new limit (after the setting changed). */
+export function limitHistory(list: readonly HistoryEntry[], limit: number): HistoryUpdate {
+  const max = Math.max(1, Math.floor(limit));
+  return { kept: list.slice(0, max), dropped: list.slice(max) };
+}
+
+/** Files that belong to entries (to delete when the entries are dropped). */
+export function entryFiles(entries: readonly HistoryEntry[]): string[] {
+  return entries.flatMap((e) => [e.memProfile, e.cpuProfile].filter((f): f is string => typeof f === 'string'));
+}
+
+/** Validates what came back from storage (it may be from an older version, or edited). */
+export function readHistory(raw: unknown): HistoryEntry[] {
+  if (!Array.isArray(raw)) return [];
+  const out: HistoryEntry[] = [];
+  for (const r of raw as unknown[]) {
+    if (typeof r !== 'object' || r === null) continue;
+    const e = r as Record<string, unknown>;
+    if (typeof e.id !== 'string' || typeof e.time !== 'number' || typeof e.packageDir !== 'string') continue;
+    out.push({
+      id: e.id,
+      time: e.time,
+      command: typeof e.command === 'string' ? e.command : 'Profile',
+      target: typeof e.target === 'string' ? e.target : '',
+      packageDir: e.packageDir,
+      packagePath: typeof e.packagePath === 'string' ? e.packagePath : undefined,
+      memProfile: typeof e.memProfile === 'string' ? e.memProfile : undefined,
+      cpuProfile: typeof e.cpuProfile === 'string' ? e.cpuProfile : undefined,
+      sampleTypes: Array.isArray(e.sampleTypes) ? e.sampleTypes.filter((s): s is string => typeof s === 'string') : [],
+      failed: typeof e.failed === 'string' ? e.failed : undefined,
+    });
+  }
+  return out;
+}
+
+/** A new id that sorts by time: "20261123-014959-3f2a". */
+export function newHistoryId(now: Date, random: number): string {
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  return `${stamp}-${Math.floor(random * 0x10000).toString(16).padStart(4, '0')}`;
+}

@@ -1,0 +1,295 @@
+// Messages between the flame graph webview and the extension host, declared once and
+// imported by both sides. Every message is a discriminated union on `type` and is checked
+// on receipt by the small validators below: neither side trusts what the other posts.
+import type { ProfileData } from './profileData';
+
+/** UI state the webview keeps with setState, restored after hiding and window reloads. */
+export interface FlameUiState {
+  sampleIndex?: number;
+  orientation?: 'icicle' | 'flame';
+  /** Function indexes from the root to the zoomed frame (empty: not zoomed). */
+  zoomPath?: number[];
+  /** Function indexes from the root to the selected frame. */
+  selectedPath?: number[];
+  search?: string;
+  sortKey?: 'name' | 'flat' | 'cum';
+  sortDescending?: boolean;
+  colorBlind?: boolean;
+  showTable?: boolean;
+  /** Function shown in the caller/callee view, by name (indexes change between profiles). */
+  sandwichFunc?: string;
+}
+
+/** What the panel shows, remembered so a reloaded window can read the files again. */
+export interface FlameSource {
+  /** URI (as a string) of the profile file. */
+  uri: string;
+  /** URI of the base profile in diff mode. */
+  baseUri?: string;
+  /** Sample type the opener asked for (e.g. "alloc_space"). */
+  sampleType?: string;
+  title?: string;
+}
+
+// ---- host → webview ----
+
+export interface ShowProfileMessage {
+  type: 'showProfile';
+  data: ProfileData;
+  /** Diff mode: the base profile; `data` is the newer one. */
+  base?: ProfileData;
+  /** Sample type to select; when absent the webview keeps its saved choice or the profile's default. */
+  sampleIndex?: number;
+  title: string;
+  source?: FlameSource;
+  /** False in the CLI's standalone page: no go to source. */
+  canOpenSource: boolean;
+}
+
+export interface ShowErrorMessage {
+  type: 'showError';
+  message: string;
+}
+
+export interface LoadingMessage {
+  type: 'loading';
+  message: string;
+}
+
+/** Selects the frames of the named function (used by the host's commands and tests). */
+export interface SelectFunctionMessage {
+  type: 'selectFunction';
+  name: string;
+}
+
+export interface SourceResultMessage {
+  type: 'sourceResult';
+  ok: boolean;
+  message: string;
+}
+
+export type HostMessage = ShowProfileMessage | ShowErrorMessage | LoadingMessage | SelectFunctionMessage | SourceResultMessage;
+
+// ---- webview → host ----
+
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+export interface OpenSourceMessage {
+  type: 'openSource';
+  /** Index into the function table of the profile the host sent (base profile when fromBase). */
+  func: number;
+  /** Line from the frame, 0 when unknown (the function's start line is used). */
+  line: number;
+  fromBase?: boolean;
+}
+
+export interface SampleTypeChangedMessage {
+  type: 'sampleTypeChanged';
+  sampleIndex: number;
+}
+
+export interface RenderedMessage {
+  type: 'rendered';
+  sampleIndex: number;
+  nodeCount: number;
+  /** Milliseconds from receiving the profile to the first drawn frame. */
+  ms: number;
+}
+
+export interface WebviewErrorMessage {
+  type: 'webviewError';
+  message: string;
+}
+
+export type WebviewMessage = ReadyMessage | OpenSourceMessage | SampleTypeChangedMessage | RenderedMessage | WebviewErrorMessage;
+
+// ---- validation ----
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function isIndex(x: unknown, limit: number): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < limit;
+}
+
+const MAX_TEXT = 100_000;
+
+function isText(x: unknown): x is string {
+  return typeof x === 'string' && x.length <= MAX_TEXT;
+}
+
+/** Checks one array: every element a string (or a finite number). Returns an error or undefined. */
+function checkArray(obj: Record<string, unknown>, key: string, kind: 'string' | 'number'): string | undefined {
+  const a = obj[key];
+  if (!Array.isArray(a)) return `${key} is not an array`;
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (kind === 'string' ? typeof v !== 'string' : typeof v !== 'number' || !Number.isFinite(v)) {
+      return `${key}[${i}] is not a ${kind}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks that a value has the shape of ProfileData and that every index in it is in range,
+ * so that code walking it cannot read past an array. Returns an error message or undefined.
+ */
+export function validateProfileData(x: unknown): string | undefined {
+  if (!isRecord(x)) return 'the profile is not an object';
+  if (typeof x.name !== 'string') return 'the profile has no name';
+  if (!Array.isArray(x.sampleTypes) || x.sampleTypes.length === 0) return 'the profile has no sample types';
+  for (const st of x.sampleTypes) {
+    if (!isRecord(st) || typeof st.type !== 'string' || typeof st.unit !== 'string') return 'a sample type is malformed';
+  }
+  const types = x.sampleTypes.length;
+  if (!isIndex(x.defaultSampleIndex, types)) return 'defaultSampleIndex is out of range';
+  for (const k of ['funcName', 'funcFile'] as const) {
+    const e = checkArray(x, k, 'string');
+    if (e) return e;
+  }
+  for (const k of ['funcStartLine', 'frameFunc', 'frameLine', 'stackStart', 'stackFrames'] as const) {
+    const e = checkArray(x, k, 'number');
+    if (e) return e;
+  }
+  const funcName = x.funcName as string[];
+  const funcs = funcName.length;
+  if ((x.funcFile as string[]).length !== funcs || (x.funcStartLine as number[]).length !== funcs) return 'the function table columns differ in length';
+  const frameFunc = x.frameFunc as number[];
+  if ((x.frameLine as number[]).length !== frameFunc.length) return 'the frame table columns differ in length';
+  for (let i = 0; i < frameFunc.length; i++) if (!isIndex(frameFunc[i], funcs)) return `frameFunc[${i}] is out of range`;
+  const stackStart = x.stackStart as number[];
+  const stackFrames = x.stackFrames as number[];
+  if (stackStart.length === 0 || stackStart[0] !== 0 || stackStart[stackStart.length - 1] !== stackFrames.length) return 'stackStart does not cover stackFrames';
+  for (let i = 1; i < stackStart.length; i++) if (!(stackStart[i]! >= stackStart[i - 1]!)) return `stackStart[${i}] goes backwards`;
+  for (let i = 0; i < stackFrames.length; i++) if (!isIndex(stackFrames[i], frameFunc.length)) return `stackFrames[${i}] is out of range`;
+  const stacks = stackStart.length - 1;
+  if (!Array.isArray(x.values) || x.values.length !== types) return 'values does not have one row per sample type';
+  for (let t = 0; t < types; t++) {
+    const row: unknown = x.values[t];
+    if (!Array.isArray(row) || row.length !== stacks) return `values[${t}] does not have one value per stack`;
+    for (let s = 0; s < stacks; s++) {
+      const v: unknown = row[s];
+      if (typeof v !== 'number' || !Number.isFinite(v)) return `values[${t}][${s}] is not a number`;
+    }
+  }
+  if (x.mainModule !== undefined && typeof x.mainModule !== 'string') return 'mainModule is not a string';
+  return undefined;
+}
+
+function validateSource(x: unknown): FlameSource | undefined {
+  if (!isRecord(x) || !isText(x.uri)) return undefined;
+  const out: FlameSource = { uri: x.uri };
+  if (isText(x.baseUri)) out.baseUri = x.baseUri;
+  if (isText(x.sampleType)) out.sampleType = x.sampleType;
+  if (isText(x.title)) out.title = x.title;
+  return out;
+}
+
+/** Validates a message the webview received from the host. */
+export function parseHostMessage(x: unknown): Parsed<HostMessage> {
+  if (!isRecord(x) || typeof x.type !== 'string') return { ok: false, error: 'message without a type' };
+  switch (x.type) {
+    case 'showProfile': {
+      const err = validateProfileData(x.data);
+      if (err) return { ok: false, error: `showProfile: ${err}` };
+      const data = x.data as ProfileData;
+      let base: ProfileData | undefined;
+      if (x.base !== undefined) {
+        const be = validateProfileData(x.base);
+        if (be) return { ok: false, error: `showProfile base: ${be}` };
+        base = x.base as ProfileData;
+      }
+      if (x.sampleIndex !== undefined && !isIndex(x.sampleIndex, data.sampleTypes.length)) return { ok: false, error: 'showProfile: sampleIndex out of range' };
+      if (!isText(x.title)) return { ok: false, error: 'showProfile: no title' };
+      if (typeof x.canOpenSource !== 'boolean') return { ok: false, error: 'showProfile: canOpenSource missing' };
+      const msg: ShowProfileMessage = { type: 'showProfile', data, title: x.title, canOpenSource: x.canOpenSource };
+      if (base) msg.base = base;
+      if (typeof x.sampleIndex === 'number') msg.sampleIndex = x.sampleIndex;
+      const source = validateSource(x.source);
+      if (source) msg.source = source;
+      return { ok: true, value: msg };
+    }
+    case 'showError':
+    case 'loading':
+      if (!isText(x.message)) return { ok: false, error: `${x.type}: message is not text` };
+      return { ok: true, value: { type: x.type, message: x.message } };
+    case 'selectFunction':
+      if (!isText(x.name)) return { ok: false, error: 'selectFunction: name is not text' };
+      return { ok: true, value: { type: 'selectFunction', name: x.name } };
+    case 'sourceResult':
+      if (typeof x.ok !== 'boolean' || !isText(x.message)) return { ok: false, error: 'sourceResult: malformed' };
+      return { ok: true, value: { type: 'sourceResult', ok: x.ok, message: x.message } };
+    default:
+      return { ok: false, error: `unknown message type ${JSON.stringify(x.type).slice(0, 60)}` };
+  }
+}
+
+/**
+ * Validates a message the host received from the webview. funcCount and baseFuncCount are the
+ * sizes of the function tables of the profiles the host sent, so an out-of-range index is
+ * rejected here.
+ */
+export function parseWebviewMessage(x: unknown, funcCount: number, baseFuncCount = 0): Parsed<WebviewMessage> {
+  if (!isRecord(x) || typeof x.type !== 'string') return { ok: false, error: 'message without a type' };
+  switch (x.type) {
+    case 'ready':
+      return { ok: true, value: { type: 'ready' } };
+    case 'openSource': {
+      const fromBase = x.fromBase === true;
+      if (!isIndex(x.func, fromBase ? baseFuncCount : funcCount)) return { ok: false, error: 'openSource: function index out of range' };
+      if (typeof x.line !== 'number' || !Number.isInteger(x.line) || x.line < 0) return { ok: false, error: 'openSource: bad line' };
+      return { ok: true, value: { type: 'openSource', func: x.func, line: x.line, fromBase } };
+    }
+    case 'sampleTypeChanged':
+      if (typeof x.sampleIndex !== 'number' || !Number.isInteger(x.sampleIndex) || x.sampleIndex < 0) return { ok: false, error: 'sampleTypeChanged: bad index' };
+      return { ok: true, value: { type: 'sampleTypeChanged', sampleIndex: x.sampleIndex } };
+    case 'rendered':
+      if (typeof x.sampleIndex !== 'number' || typeof x.nodeCount !== 'number' || typeof x.ms !== 'number') return { ok: false, error: 'rendered: malformed' };
+      return { ok: true, value: { type: 'rendered', sampleIndex: x.sampleIndex, nodeCount: x.nodeCount, ms: x.ms } };
+    case 'webviewError':
+      if (!isText(x.message)) return { ok: false, error: 'webviewError: message is not text' };
+      return { ok: true, value: { type: 'webviewError', message: x.message } };
+    default:
+      return { ok: false, error: `unknown message type ${JSON.stringify(x.type).slice(0, 60)}` };
+  }
+}
+
+/** Validates UI state read back with getState (it may come from an older version). */
+export function parseUiState(x: unknown): FlameUiState {
+  if (!isRecord(x)) return {};
+  const s: FlameUiState = {};
+  if (typeof x.sampleIndex === 'number' && Number.isInteger(x.sampleIndex) && x.sampleIndex >= 0) s.sampleIndex = x.sampleIndex;
+  if (x.orientation === 'icicle' || x.orientation === 'flame') s.orientation = x.orientation;
+  const path = (v: unknown): number[] | undefined => (Array.isArray(v) && v.every((n) => typeof n === 'number' && Number.isInteger(n)) ? (v as number[]) : undefined);
+  const zp = path(x.zoomPath);
+  if (zp) s.zoomPath = zp;
+  const sp = path(x.selectedPath);
+  if (sp) s.selectedPath = sp;
+  if (isText(x.search)) s.search = x.search;
+  if (x.sortKey === 'name' || x.sortKey === 'flat' || x.sortKey === 'cum') s.sortKey = x.sortKey;
+  if (typeof x.sortDescending === 'boolean') s.sortDescending = x.sortDescending;
+  if (typeof x.colorBlind === 'boolean') s.colorBlind = x.colorBlind;
+  if (typeof x.showTable === 'boolean') s.showTable = x.showTable;
+  if (isText(x.sandwichFunc)) s.sandwichFunc = x.sandwichFunc;
+  return s;
+}
+
+/** What the webview stores with setState: its UI state plus what it shows, for the serializer. */
+export interface FlamePersistedState {
+  ui: FlameUiState;
+  source?: FlameSource;
+}
+
+export function parsePersistedState(x: unknown): FlamePersistedState {
+  if (!isRecord(x)) return { ui: {} };
+  const out: FlamePersistedState = { ui: parseUiState(x.ui) };
+  const source = validateSource(x.source);
+  if (source) out.source = source;
+  return out;
+}

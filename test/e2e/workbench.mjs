@@ -1,0 +1,112 @@
+// Page helpers for end-to-end tests: what a person does in the VS Code workbench (code-server
+// in headless Chromium), with waits that poll a condition up to a deadline and errors that
+// say what was on screen instead.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { root } from '../harness/codeServer.mjs';
+
+export const screenshotDir = path.join(root, 'test-output', 'screenshots');
+
+const isMac = process.platform === 'darwin';
+const mod = isMac ? 'Meta' : 'Control';
+
+export class Workbench {
+  /** @param {import('playwright-core').Page} page */
+  constructor(page, { workspace }) {
+    this.page = page;
+    this.workspace = workspace;
+  }
+
+  /** Waits until the workbench is rendered and the extension host has started extensions. */
+  async ready(timeoutMs = 90_000) {
+    await this.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: timeoutMs });
+    await this.page.locator('#workbench\\.parts\\.statusbar').waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
+  /** The text currently visible in an element (for failure messages), shortened. */
+  async textOf(selector) {
+    const loc = this.page.locator(selector).first();
+    const text = (await loc.count()) ? await loc.innerText().catch(() => '') : '(not on the page)';
+    return text.length > 1500 ? `${text.slice(0, 1500)}…` : text;
+  }
+
+  /** Waits until `text` (string or RegExp) appears inside `within`; the error shows what was there instead. */
+  async waitForText(text, { within = 'body', timeoutMs = 30_000 } = {}) {
+    const loc = this.page.locator(within).filter({ hasText: text }).first();
+    try {
+      await loc.waitFor({ state: 'visible', timeout: timeoutMs });
+    } catch {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${String(text)} in ${within}; it showed:\n${await this.textOf(within)}`);
+    }
+    return loc;
+  }
+
+  /** Opens a file of the workspace through Quick Open (Ctrl+P), like a person would. */
+  async openFile(relativePath) {
+    const name = path.basename(relativePath);
+    await this.page.keyboard.press(`${mod}+P`);
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(relativePath);
+    await this.waitForText(name, { within: '.quick-input-widget .monaco-list-row', timeoutMs: 20_000 });
+    await this.page.keyboard.press('Enter');
+    await this.waitForText(name, { within: '.tabs-container .tab.active', timeoutMs: 20_000 });
+    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ state: 'visible', timeout: 20_000 });
+  }
+
+  /** Runs a command by its title from the command palette (F1), e.g. "Go Memory Insight: Show Log". */
+  async runCommand(title) {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(`>${title}`);
+    await this.waitForText(title, { within: '.quick-input-widget .monaco-list-row', timeoutMs: 20_000 });
+    await this.page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 15_000 });
+  }
+
+  /** The status bar item whose text contains `text`, once visible. */
+  async statusBarItem(text, timeoutMs = 60_000) {
+    return this.waitForText(text, { within: '#workbench\\.parts\\.statusbar .statusbar-item', timeoutMs });
+  }
+
+  /** Moves the cursor to a 1-based line and column of the active editor (Ctrl+G). */
+  async goTo(line, column) {
+    await this.page.keyboard.press(`${mod}+G`);
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(`:${line}:${column}`);
+    await this.page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 15_000 });
+  }
+
+  /**
+   * Hovers the mouse over a 1-based line and column of the active editor and returns the
+   * hover widget once it shows.
+   */
+  async hoverAt(line, column, timeoutMs = 30_000) {
+    await this.goTo(line, column);
+    const cursor = this.page.locator('.editor-instance .monaco-editor .cursors-layer .cursor').first();
+    await cursor.waitFor({ state: 'attached', timeout: 10_000 });
+    const box = await cursor.boundingBox();
+    if (!box) throw new Error(`No cursor on screen after going to ${line}:${column}`);
+    // Move away first so the hover is triggered anew, then rest on the character after the cursor.
+    await this.page.mouse.move(1, 1);
+    await this.page.mouse.move(box.x + 4, box.y + box.height / 2, { steps: 4 });
+    const hover = this.page.locator('.monaco-hover:not(.hidden)').first();
+    try {
+      await hover.waitFor({ state: 'visible', timeout: timeoutMs });
+    } catch {
+      throw new Error(`No hover appeared at ${line}:${column} within ${timeoutMs} ms; the line reads: ${await this.textOf('.editor-instance .view-overlays .current-line ~ *')}`);
+    }
+    return hover;
+  }
+
+  /** Saves a screenshot to test-output/screenshots/<name>.png and returns its path. */
+  async screenshot(name) {
+    fs.mkdirSync(screenshotDir, { recursive: true });
+    const file = path.join(screenshotDir, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+}

@@ -1,0 +1,86 @@
+// Real profiles for the pprof tests: the fixture module test/fixtures/pprof/workload is copied
+// to a temporary directory and `go test` writes a heap profile (-memprofilerate=1) and a CPU
+// profile. `go tool pprof -top` on the same files gives the expected numbers.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTool } from '../../src/goenv/run';
+
+export interface GoProfiles {
+  dir: string;
+  mem: string;
+  cpu: string;
+  memBytes: Buffer;
+  cpuBytes: Buffer;
+}
+
+export function goBinary(): string {
+  const fromRoot = process.env.GOROOT && join(process.env.GOROOT, 'bin', 'go');
+  if (fromRoot && existsSync(fromRoot)) return fromRoot;
+  if (existsSync('/usr/local/go/bin/go')) return '/usr/local/go/bin/go';
+  return 'go';
+}
+
+export function goEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, GOTOOLCHAIN: 'local', GOPROXY: 'off', GOFLAGS: '' };
+}
+
+const KEY = '__gmiPprofProfiles';
+
+/** Writes the profiles once per test process (the test bundles share it through globalThis). */
+export function goProfiles(): Promise<GoProfiles> {
+  const g = globalThis as unknown as Record<string, Promise<GoProfiles> | undefined>;
+  g[KEY] ??= writeProfiles();
+  return g[KEY];
+}
+
+async function writeProfiles(): Promise<GoProfiles> {
+  const dir = mkdtempSync(join(tmpdir(), 'gmi-pprof-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'pprof', 'workload'), dir, { recursive: true });
+  const r = await runTool(goBinary(), ['test', '-count=1', '-memprofile', 'mem.out', '-memprofilerate', '1', '-cpuprofile', 'cpu.out', '.'], {
+    cwd: dir,
+    env: goEnv(),
+    timeoutMs: 120_000,
+  });
+  if (r.exitCode !== 0) throw new Error(`go test failed (${r.exitCode}): ${r.stderr || r.stdout}`);
+  const mem = join(dir, 'mem.out');
+  const cpu = join(dir, 'cpu.out');
+  return { dir, mem, cpu, memBytes: readFileSync(mem), cpuBytes: readFileSync(cpu) };
+}
+
+export interface PprofTop {
+  total: number;
+  rows: Map<string, { flat: number; cum: number }>;
+}
+
+/** Runs `go tool pprof -top` with every node kept and parses its table. */
+export async function pprofTop(file: string, sampleIndex: string, unit: 'B' | 'ns', cwd: string): Promise<PprofTop> {
+  const r = await runTool(goBinary(), ['tool', 'pprof', '-top', `-unit=${unit}`, '-nodecount=1000000', '-nodefraction=0', '-edgefraction=0', `-sample_index=${sampleIndex}`, file], {
+    cwd,
+    env: goEnv(),
+    timeoutMs: 120_000,
+  });
+  if (r.exitCode !== 0) throw new Error(`go tool pprof failed: ${r.stderr}`);
+  return parsePprofTop(r.stdout);
+}
+
+const num = (s: string): number => (s === '0' ? 0 : Number(s.replace(/[A-Za-z]+$/, '')));
+
+export function parsePprofTop(text: string): PprofTop {
+  const lines = text.split('\n');
+  const showing = lines.find((l) => l.startsWith('Showing nodes accounting for'));
+  const m = showing && /of (\S+) total/.exec(showing);
+  if (!m) throw new Error(`unexpected go tool pprof output:\n${text}`);
+  const total = num(m[1]!);
+  const rows = new Map<string, { flat: number; cum: number }>();
+  const header = lines.findIndex((l) => /^\s+flat\s+flat%/.test(l));
+  for (const line of lines.slice(header + 1)) {
+    const row = /^\s*(\S+)\s+\S+\s+\S+\s+(\S+)\s+\S+\s+(.+?)(?: \((?:partial-)?inline\))?$/.exec(line);
+    if (!row) continue;
+    if (rows.has(row[3]!)) throw new Error(`go tool pprof listed ${row[3]} twice`);
+    rows.set(row[3]!, { flat: num(row[1]!), cum: num(row[2]!) });
+  }
+  if (!Number.isFinite(total) || rows.size === 0) throw new Error(`could not parse go tool pprof output:\n${text}`);
+  return { total, rows };
+}

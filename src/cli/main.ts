@@ -3,10 +3,11 @@
 import type { CliCommand, CliIO } from './command';
 import { CliError } from './command';
 import { VERSION } from '../shared/version';
+import { escapeCommand } from './escape';
 import { pprofCommand } from './pprof';
 
 /** Subcommands, added by the features that provide them. */
-export const COMMANDS: CliCommand[] = [pprofCommand];
+export const COMMANDS: CliCommand[] = [escapeCommand(), pprofCommand];
 
 function helpText(): string {
   const lines = [

@@ -8,6 +8,7 @@ import { formatPercent, formatValue } from '../pprof/units';
 import type { ProfileData } from '../shared/profileData';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { pprofFlame } from './pprofFlame';
 
 export interface PprofSubcommand {
   name: string;
@@ -159,6 +160,7 @@ export const PPROF_SUBCOMMANDS: PprofSubcommand[] = [
     ],
     run: runTop,
   },
+  pprofFlame,
 ];
 
 function usage(): string {

@@ -10,6 +10,8 @@ import { createLog } from './log';
 import { StatusItem } from './status';
 import type { FeatureContext } from './feature';
 import { register as registerEscape } from './escape';
+import { register as registerFlame } from './flame';
+import { register as registerProfiling } from './profiling';
 
 /** What the extension returns from `activate`, used by tests and other extensions. */
 export interface GoMemoryInsightApi {
@@ -41,7 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
   const start = async (): Promise<ServerInfoResult> => {
     const info = await go.get();
     status.setGo(info.lookup.ok ? info.lookup.path : undefined, info.version);
-    const c = createClient(context, log, trace, { goBinary: info.lookup.ok && trusted() ? info.lookup.path : undefined }, errorHandler);
+    const c = createClient(context, log, trace, { fromExtension: true, goBinary: info.lookup.ok && trusted() ? info.lookup.path : undefined }, errorHandler);
     client = c;
     c.onDidChangeState((e) => {
       log.info(`Language server ${describeState(e.newState)}`);
@@ -96,7 +98,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
 
   // Features register themselves here, one line each.
   const features: FeatureContext = { context, log, go, status, client: () => client };
-  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape];
+  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling];
   for (const register of registrations) {
     try {
       register(features);

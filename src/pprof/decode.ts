@@ -249,31 +249,63 @@ interface RawProfile {
 function decodeRaw(bytes: Uint8Array): PprofProfile {
   const { profile: profileType } = profileSchema();
 
-  // Pass 1: find the samples (field 2); everything else goes to protobufjs.
+  // Pass 1: find the samples (field 2); every other field goes to protobufjs. A plain walk
+  // over tags and lengths (Reader.skipType for the rare fixed-size and group fields).
   const reader = protobuf.Reader.create(bytes);
-  const sampleStart: number[] = [];
-  const sampleEnd: number[] = [];
+  const len = bytes.length;
+  let sampleStart = new Int32Array(1024);
+  let sampleEnd = new Int32Array(1024);
+  let nSamples = 0;
   const rest: Array<[number, number]> = [];
-  while (reader.pos < reader.len) {
-    const fieldStart = reader.pos;
-    const tag = reader.uint32();
-    const field = tag >>> 3;
-    const wire = tag & 7;
+  let pos = 0;
+  const varint = (): number => {
+    let value = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= len) throw new ProfileError('truncated profile: a field runs past the end of the data');
+      const b = bytes[pos++]!;
+      value += (b & 0x7f) * mul;
+      if (b < 0x80) return value;
+      mul *= 128;
+    }
+    throw new ProfileError(`not a valid pprof profile: malformed varint at offset ${pos}`);
+  };
+  while (pos < len) {
+    const fieldStart = pos;
+    const tag = varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag % 8;
     if (field === 0) throw new ProfileError(`not a valid pprof profile: field number 0 at offset ${fieldStart}`);
     if (field === 2) {
       if (wire !== 2) throw new ProfileError(`not a valid pprof profile: sample field with wire type ${wire}`);
-      const len = reader.uint32();
-      const start = reader.pos;
-      if (start + len > reader.len) throw new ProfileError('truncated profile: a sample runs past the end of the data');
-      reader.skip(len);
-      sampleStart.push(start);
-      sampleEnd.push(start + len);
-    } else {
-      reader.skipType(wire, 0, field);
-      const last = rest[rest.length - 1];
-      if (last && last[1] === fieldStart) last[1] = reader.pos;
-      else rest.push([fieldStart, reader.pos]);
+      const size = varint();
+      if (pos + size > len) throw new ProfileError('truncated profile: a sample runs past the end of the data');
+      if (nSamples === sampleStart.length) {
+        const a = new Int32Array(nSamples * 2);
+        a.set(sampleStart);
+        sampleStart = a;
+        const b = new Int32Array(nSamples * 2);
+        b.set(sampleEnd);
+        sampleEnd = b;
+      }
+      sampleStart[nSamples] = pos;
+      sampleEnd[nSamples++] = pos + size;
+      pos += size;
+      continue;
     }
+    if (wire === 0) varint();
+    else if (wire === 2) {
+      const size = varint();
+      if (pos + size > len) throw new ProfileError('truncated profile: a field runs past the end of the data');
+      pos += size;
+    } else {
+      reader.pos = pos;
+      reader.skipType(wire, 0, field);
+      pos = reader.pos;
+    }
+    const last = rest[rest.length - 1];
+    if (last && last[1] === fieldStart) last[1] = pos;
+    else rest.push([fieldStart, pos]);
   }
   let headerBytes: Uint8Array;
   if (rest.length === 1 && rest[0]![0] === 0 && rest[0]![1] === bytes.length) headerBytes = bytes;
@@ -410,12 +442,12 @@ function decodeRaw(bytes: Uint8Array): PprofProfile {
   };
   if (raw.period_type) profile.periodType = valueType(raw.period_type, 'period_type');
 
-  decodeSamples(bytes, sampleStart, sampleEnd, profile, denseLocations, locationIndex);
+  decodeSamples(bytes, sampleStart.subarray(0, nSamples), sampleEnd.subarray(0, nSamples), profile, denseLocations, locationIndex);
   return profile;
 }
 
 /** Reads every Sample message (location ids, values, labels) into the profile's columns. */
-function decodeSamples(buf: Uint8Array, starts: number[], ends: number[], p: PprofProfile, dense: Int32Array | null, locationIndex: Map<number | bigint, number>): void {
+function decodeSamples(buf: Uint8Array, starts: Int32Array, ends: Int32Array, p: PprofProfile, dense: Int32Array | null, locationIndex: Map<number | bigint, number>): void {
   const n = starts.length;
   const nTypes = p.sampleTypes.length;
   const nStrings = p.strings.length;
@@ -682,7 +714,7 @@ function pruneRules(p: PprofProfile): Int32Array | null {
 /**
  * The compact form of a profile for trees and the webview: one function table, frames per
  * (function, line), stacks of frames (leaf first, inlined frames expanded) with samples of
- * identical stacks merged (labels are not part of ProfileData).
+ * identical frame sequences merged (labels are not part of ProfileData).
  */
 export function toProfileData(p: PprofProfile, name: string): ProfileData {
   const nTypes = p.sampleTypes.length;
@@ -736,22 +768,30 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
     locFrameStart[li + 1] = locFrames.length;
   });
 
-  // Merge samples with identical location sequences (open addressing on a hash of the ids).
+  // Merge samples whose frame sequences are equal (open addressing on a hash of the frames;
+  // different addresses on the same line give equal frames).
   const { sampleCount, sampleLocStart, sampleLocations, sampleValues } = p;
   let cap = 1024;
   while (cap < sampleCount * 2) cap *= 2;
   const table = new Int32Array(cap);
   const mask = cap - 1;
-  // Per merged stack: its first sample's location range (possibly pruned).
-  const stackLocLo: number[] = [];
-  const stackLocHi: number[] = [];
+  const stackStart: number[] = [0];
+  const stackFrames: number[] = [];
   const merged: number[] = []; // values, row-major per stack
   for (let s = 0; s < sampleCount; s++) {
     let lo = sampleLocStart[s]!;
     const hi = sampleLocStart[s + 1]!;
     if (rules) lo = prunedStart(rules, sampleLocations, lo, hi);
-    let h = 0x811c9dc5 ^ (hi - lo);
-    for (let i = lo; i < hi; i++) h = Math.imul(h ^ sampleLocations[i]!, 0x01000193);
+    let h = 0x811c9dc5;
+    let len = 0;
+    for (let i = lo; i < hi; i++) {
+      const loc = sampleLocations[i]!;
+      const fe = locFrameStart[loc + 1]!;
+      for (let f = locFrameStart[loc]!; f < fe; f++) {
+        h = Math.imul(h ^ locFrames[f]!, 0x01000193);
+        len++;
+      }
+    }
     h ^= h >>> 16;
     let slot = h & mask;
     let id = -1;
@@ -759,14 +799,17 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
       const e = table[slot]!;
       if (e === 0) break;
       const c = e - 1;
-      const clo = stackLocLo[c]!;
-      const chi = stackLocHi[c]!;
-      if (chi - clo === hi - lo) {
+      let j = stackStart[c]!;
+      if (stackStart[c + 1]! - j === len) {
         let same = true;
-        for (let i = 0; i < hi - lo; i++) {
-          if (sampleLocations[clo + i] !== sampleLocations[lo + i]) {
-            same = false;
-            break;
+        outer: for (let i = lo; i < hi; i++) {
+          const loc = sampleLocations[i]!;
+          const fe = locFrameStart[loc + 1]!;
+          for (let f = locFrameStart[loc]!; f < fe; f++) {
+            if (stackFrames[j++] !== locFrames[f]) {
+              same = false;
+              break outer;
+            }
           }
         }
         if (same) {
@@ -777,30 +820,21 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
       slot = (slot + 1) & mask;
     }
     if (id < 0) {
-      id = stackLocLo.length;
+      id = stackStart.length - 1;
       table[slot] = id + 1;
-      stackLocLo.push(lo);
-      stackLocHi.push(hi);
+      for (let i = lo; i < hi; i++) {
+        const loc = sampleLocations[i]!;
+        const fe = locFrameStart[loc + 1]!;
+        for (let f = locFrameStart[loc]!; f < fe; f++) stackFrames.push(locFrames[f]!);
+      }
+      stackStart.push(stackFrames.length);
       for (let t = 0; t < nTypes; t++) merged.push(0);
     }
     const base = id * nTypes;
     const vbase = s * nTypes;
     for (let t = 0; t < nTypes; t++) merged[base + t]! += sampleValues[vbase + t]!;
   }
-
-  const stackCount = stackLocLo.length;
-  const stackStart: number[] = new Array<number>(stackCount + 1);
-  const stackFrames: number[] = [];
-  stackStart[0] = 0;
-  for (let k = 0; k < stackCount; k++) {
-    const hi = stackLocHi[k]!;
-    for (let i = stackLocLo[k]!; i < hi; i++) {
-      const loc = sampleLocations[i]!;
-      const fe = locFrameStart[loc + 1]!;
-      for (let f = locFrameStart[loc]!; f < fe; f++) stackFrames.push(locFrames[f]!);
-    }
-    stackStart[k + 1] = stackFrames.length;
-  }
+  const stackCount = stackStart.length - 1;
   const values: number[][] = [];
   for (let t = 0; t < nTypes; t++) {
     const col = new Array<number>(stackCount);

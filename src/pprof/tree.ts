@@ -199,6 +199,9 @@ function addProfile(trie: Trie, keys: KeySpace, data: ProfileData, values: numbe
   }
   const selfArr = base ? trie.baseSelf! : null;
   const stackCount = stackStart.length - 1;
+  let pathKeys = new Int32Array(64);
+  let pathNodes = new Int32Array(64);
+  let pathLen = 0;
   for (let s = 0; s < stackCount; s++) {
     const v = values[s]!;
     if (v === 0) continue;
@@ -218,11 +221,33 @@ function addProfile(trie: Trie, keys: KeySpace, data: ProfileData, values: numbe
       while (hi >= lo && !f.focus[frameFunc[stackFrames[hi]!]!]) hi--;
       if (hi < lo) continue;
     }
+    // Consecutive stacks usually share their outer frames: reuse the previous stack's path
+    // as long as the keys agree, and only look up the rest in the trie.
     let node = 0;
+    let depth = 0;
+    let same = true;
     for (let i = hi; i >= lo; i--) {
       const k = frameKey[stackFrames[i]!]!;
-      if (k >= 0) node = trie.child(node, k);
+      if (k < 0) continue;
+      if (same && depth < pathLen && pathKeys[depth] === k) {
+        node = pathNodes[depth]!;
+      } else {
+        same = false;
+        node = trie.child(node, k);
+        if (depth >= pathKeys.length) {
+          const keys2 = new Int32Array(pathKeys.length * 2);
+          keys2.set(pathKeys);
+          pathKeys = keys2;
+          const nodes2 = new Int32Array(pathNodes.length * 2);
+          nodes2.set(pathNodes);
+          pathNodes = nodes2;
+        }
+        pathKeys[depth] = k;
+        pathNodes[depth] = node;
+      }
+      depth++;
     }
+    pathLen = depth;
     if (selfArr) selfArr[node]! += v;
     else trie.self[node]! += v;
   }
@@ -261,9 +286,11 @@ function materialize(trie: Trie, keys: KeySpace, rootFunc: number, minFraction: 
   };
   const root = make(0, rootFunc, 0, null);
   let nodeCount = 1;
-  const work: Array<[number, FlameNode]> = [[0, root]];
-  while (work.length > 0) {
-    const [i, node] = work.pop()!;
+  const workIds: number[] = [0];
+  const workNodes: FlameNode[] = [root];
+  while (workIds.length > 0) {
+    const i = workIds.pop()!;
+    const node = workNodes.pop()!;
     let other: FlameNode | null = null;
     for (let c = childStart[i]!; c < childStart[i + 1]!; c++) {
       const ci = childList[c]!;
@@ -287,7 +314,8 @@ function materialize(trie: Trie, keys: KeySpace, rootFunc: number, minFraction: 
       const child = make(ci, keys.func(k), keys.line(k), node);
       node.children.push(child);
       nodeCount++;
-      work.push([ci, child]);
+      workIds.push(ci);
+      workNodes.push(child);
     }
     if (node.children.length > 1) node.children.sort(byWeight);
   }
@@ -304,7 +332,7 @@ function byWeight(a: FlameNode, b: FlameNode): number {
  */
 export function buildTree(data: ProfileData, opts: TreeOptions): FlameTree {
   const values = checkSampleIndex(data, opts.sampleIndex);
-  const trie = new Trie(false, Math.min(data.stackFrames.length + 1, 1 << 22));
+  const trie = new Trie(false, Math.min(data.stackFrames.length >> 2, 1 << 20));
   const keys = new KeySpace(!!opts.byLine);
   addProfile(trie, keys, data, values, null, filtersFor(data, opts), false);
   const { root, nodeCount } = materialize(trie, keys, ROOT_FUNC, opts.minFraction);
@@ -350,7 +378,7 @@ export function diffTree(base: ProfileData, next: ProfileData, opts: TreeOptions
   }
   const data: ProfileData = { ...next, funcName, funcFile, funcStartLine };
 
-  const trie = new Trie(true, Math.min(next.stackFrames.length + base.stackFrames.length + 1, 1 << 22));
+  const trie = new Trie(true, Math.min((next.stackFrames.length + base.stackFrames.length) >> 2, 1 << 20));
   const keys = new KeySpace(!!opts.byLine);
   addProfile(trie, keys, next, nextValues, nextMap, filtersFor(next, opts), false);
   addProfile(trie, keys, base, baseValues, baseMap, filtersFor(base, opts), true);

@@ -1,33 +1,92 @@
 // The Go Memory Insight language server. Started by the extension over IPC, or by other
-// editors with `--stdio` (node dist/server.js --stdio).
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
+// editors with `--stdio` (node dist/server.js --stdio). It runs the Go compiler's escape
+// analysis for the packages of open Go files and answers diagnostics, hovers and code lenses.
+import { createConnection, DidChangeConfigurationNotification, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ServerInfoRequest, type InitializationOptions, type ServerInfoResult } from '../shared/protocol';
 import { VERSION } from '../shared/version';
+import { findGo } from '../goenv/findGo';
+import { EscapeService, settingsFrom, type EscapeSettings } from './escape/service';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-let options: InitializationOptions = {};
+let options: InitializationOptions & { settings?: { goMemoryInsight?: unknown; go?: unknown } } = {};
+let goBinary: string | undefined;
+let pullConfiguration = false;
+let dynamicConfiguration = false;
+
+async function loadSettings(): Promise<EscapeSettings> {
+  if (pullConfiguration) {
+    try {
+      const [ours, go] = (await connection.workspace.getConfiguration([{ section: 'goMemoryInsight' }, { section: 'go' }])) as unknown[];
+      return settingsFrom(ours, go);
+    } catch (err) {
+      connection.console.warn(`Could not read settings: ${String(err)}`);
+    }
+  }
+  return settingsFrom(options.settings?.goMemoryInsight, options.settings?.go);
+}
+
+const escape = new EscapeService(connection, documents, () => goBinary, loadSettings);
 
 connection.onInitialize((params): InitializeResult => {
-  options = (params.initializationOptions as InitializationOptions | undefined) ?? {};
-  connection.console.info(`Go Memory Insight language server ${VERSION} (Node ${process.version}, pid ${process.pid}); go: ${options.goBinary ?? 'none'}`);
+  options = (params.initializationOptions as typeof options | undefined) ?? {};
+  // Standalone (other editors): find go the same way, from the environment.
+  if (options.fromExtension) {
+    // The extension chose the binary (or none: go not found, or an untrusted workspace).
+    goBinary = options.goBinary;
+  } else {
+    const r = findGo({ env: process.env, platform: process.platform });
+    goBinary = r.ok ? r.path : undefined;
+  }
+  pullConfiguration = !!params.capabilities.workspace?.configuration;
+  dynamicConfiguration = !!params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration;
+  connection.console.info(`Go Memory Insight language server ${VERSION} (Node ${process.version}, pid ${process.pid}); go: ${goBinary ?? 'none'}`);
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+      hoverProvider: true,
+      codeLensProvider: { resolveProvider: false },
     },
     serverInfo: { name: 'go-memory-insight', version: VERSION },
   };
 });
 
-// By method name: the server and client libraries carry different copies of the protocol types.
-connection.onRequest(ServerInfoRequest.method, (): ServerInfoResult => ({
-  name: 'go-memory-insight',
-  version: VERSION,
-  pid: process.pid,
-  goBinary: options.goBinary ?? null,
-  nodeVersion: process.version,
-}));
+connection.onInitialized(() => {
+  if (dynamicConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, undefined);
+});
+
+connection.onRequest(
+  // By method name: the server and client libraries carry different copies of the protocol types.
+  ServerInfoRequest.method,
+  (): ServerInfoResult => ({ name: 'go-memory-insight', version: VERSION, pid: process.pid, goBinary: goBinary ?? null, nodeVersion: process.version }),
+);
+
+const isGo = (uri: string): boolean => uri.startsWith('file:') && uri.endsWith('.go');
+
+documents.onDidOpen((e) => {
+  if (isGo(e.document.uri)) void escape.opened(e.document);
+});
+documents.onDidSave((e) => {
+  if (isGo(e.document.uri)) void escape.saved(e.document);
+});
+documents.onDidChangeContent((e) => {
+  if (isGo(e.document.uri)) escape.changed(e.document);
+});
+documents.onDidClose((e) => {
+  if (isGo(e.document.uri)) escape.closed(e.document);
+});
+connection.onDidChangeConfiguration((change) => {
+  const settings = change.settings as { goMemoryInsight?: unknown; go?: unknown } | null;
+  if (!pullConfiguration && settings) options.settings = settings;
+  void escape.configurationChanged();
+});
+connection.onDidChangeWatchedFiles((change) => {
+  void escape.filesChanged(change.changes.map((c) => c.uri).filter((u) => u.endsWith('.go') && !documents.get(u)));
+});
+connection.onHover((params) => escape.hover(params.textDocument.uri, params.position.line, params.position.character));
+connection.onCodeLens((params) => escape.codeLenses(params.textDocument.uri));
+connection.onShutdown(() => escape.dispose());
 
 documents.listen(connection);
 connection.listen();

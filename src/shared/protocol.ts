@@ -4,6 +4,8 @@ import { RequestType0 } from 'vscode-languageserver-protocol';
 
 /** Options the extension passes to the server in `initializationOptions`. */
 export interface InitializationOptions {
+  /** Set by the extension; absent when another editor starts the server (it then finds go itself). */
+  fromExtension?: boolean;
   /** Absolute path of the `go` binary the extension chose, or undefined when none was found. */
   goBinary?: string;
   /** Environment additions for go commands (GOFLAGS, GOTOOLCHAIN, ...), already merged with the user's. */

@@ -67,8 +67,9 @@ export class FlameGraph {
   private charWidth = 7;
   private readonly rowH: number;
   private cssWidth = 1;
-  /** Duration of the last draw in ms. */
+  /** Duration of the last draw in ms, and what it drew. */
   lastDrawMs = 0;
+  lastDrawStats = { visited: 0, frames: 0, labels: 0 };
 
   onHover: (hit: FrameHit | undefined, ev: MouseEvent) => void = () => {};
   onClick: (hit: FrameHit, ev: MouseEvent) => void = () => {};
@@ -244,7 +245,10 @@ export class FlameGraph {
     const icicle = this.orientation === 'icicle';
     const rowTop = (d: number) => this.rowTop(d);
 
+    const stats = { visited: 0, frames: 0, labels: 0 };
+    this.lastDrawStats = stats;
     const visit = (node: FlameNode, start: number, depth: number): void => {
+      stats.visited++;
       const w = weight(node) * scale;
       const x = (start - this.viewStart) * scale;
       if (x >= W || x + w <= 0 || w <= 0) return;
@@ -293,6 +297,7 @@ export class FlameGraph {
     row.x0.push(hit.x);
     row.x1.push(hit.x + hit.w);
     row.hits.push(hit);
+    this.lastDrawStats.frames++;
     const node = hit.node;
     const x = Math.max(hit.x, -1);
     const w = Math.min(hit.x + hit.w, this.cssWidth + 1) - x;
@@ -319,9 +324,10 @@ export class FlameGraph {
       const room = Math.floor((w - 8) / this.charWidth);
       if (room >= 2) {
         const text = label.length <= room ? label : label.slice(0, room - 1) + '…';
-        ctx.fillStyle = dim ? p.foreground : p.border ? p.foreground : textOn(p, fill);
+        ctx.fillStyle = dim ? p.foreground : textOn(p, fill);
         ctx.globalAlpha = dim ? 0.6 : 1;
         ctx.fillText(text, x + 4, y + h / 2 + 0.5);
+        this.lastDrawStats.labels++;
         ctx.globalAlpha = 1;
       }
     }

@@ -25,8 +25,8 @@ export class Workbench {
 
   /** The text currently visible in an element (for failure messages), shortened. */
   async textOf(selector) {
-    const loc = this.page.locator(selector).first();
-    const text = (await loc.count()) ? await loc.innerText().catch(() => '') : '(not on the page)';
+    const texts = await this.page.locator(selector).evaluateAll((els) => els.slice(0, 30).map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
+    const text = texts.length ? texts.filter(Boolean).join(' | ') : '(not on the page)';
     return text.length > 1500 ? `${text.slice(0, 1500)}…` : text;
   }
 

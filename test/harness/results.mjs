@@ -18,7 +18,7 @@ export function printResults(results, label, { list = true } = {}) {
     if (t.error?.expected !== undefined || t.error?.actual !== undefined) {
       console.log(indent(`expected: ${t.error.expected}\nactual:   ${t.error.actual}`, 6));
     }
-    if (t.error?.stack) console.log(indent(t.error.stack.split('\n').slice(1, 8).join('\n'), 6));
+    if (t.error?.stack) console.log(indent(stackFrames(t.error.stack), 6));
   });
   if (results.fatal) {
     console.log(`\n  the suite could not run: ${results.fatal.message}`);
@@ -27,6 +27,11 @@ export function printResults(results, label, { list = true } = {}) {
   const secs = results.durationMs !== undefined ? ` in ${(results.durationMs / 1000).toFixed(1)} s` : '';
   console.log(`\n${label}: ${results.passed} passed, ${results.failed} failed, ${results.pending} pending${secs}`);
   return !results.fatal && results.failed === 0 && results.passed > 0;
+}
+
+/** The first frames of a stack, without the message it repeats. */
+function stackFrames(stack, max = 8) {
+  return stack.split('\n').filter((l) => /^\s+at /.test(l)).slice(0, max).map((l) => l.trim()).join('\n');
 }
 
 function indent(text, n) {

@@ -1,16 +1,21 @@
 // Real profiles for the pprof tests: the fixture module test/fixtures/pprof/workload is copied
 // to a temporary directory and `go test` writes a heap profile (-memprofilerate=1) and a CPU
 // profile. `go tool pprof -top` on the same files gives the expected numbers.
+// Go runs through node:child_process (an argument array, no shell) rather than runTool:
+// execa 10 needs Node 22 and the unit tests run on Node 20.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTool } from '../../src/goenv/run';
+import { execFile } from 'node:child_process';
 
 export interface GoProfiles {
   dir: string;
   mem: string;
   cpu: string;
+  /** A second heap profile of the same package from only TestAllocate (the base of diffs). */
+  memAlloc: string;
   memBytes: Buffer;
+  memAllocBytes: Buffer;
   cpuBytes: Buffer;
 }
 
@@ -19,6 +24,22 @@ export function goBinary(): string {
   if (fromRoot && existsSync(fromRoot)) return fromRoot;
   if (existsSync('/usr/local/go/bin/go')) return '/usr/local/go/bin/go';
   return 'go';
+}
+
+export interface GoRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the go command with an argument array; never rejects. */
+export function runGo(args: string[], cwd: string): Promise<GoRun> {
+  return new Promise((resolve) => {
+    execFile(goBinary(), args, { cwd, env: goEnv(), timeout: 180_000, maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ exitCode: code, stdout, stderr: stderr || (err ? err.message : '') });
+    });
+  });
 }
 
 export function goEnv(): NodeJS.ProcessEnv {
@@ -38,29 +59,27 @@ async function writeProfiles(): Promise<GoProfiles> {
   const dir = mkdtempSync(join(tmpdir(), 'gmi-pprof-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   cpSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'pprof', 'workload'), dir, { recursive: true });
-  const r = await runTool(goBinary(), ['test', '-count=1', '-memprofile', 'mem.out', '-memprofilerate', '1', '-cpuprofile', 'cpu.out', '.'], {
-    cwd: dir,
-    env: goEnv(),
-    timeoutMs: 120_000,
-  });
+  const r = await runGo(['test', '-count=1', '-memprofile', 'mem.out', '-memprofilerate', '1', '-cpuprofile', 'cpu.out', '.'], dir);
   if (r.exitCode !== 0) throw new Error(`go test failed (${r.exitCode}): ${r.stderr || r.stdout}`);
+  const r2 = await runGo(['test', '-count=1', '-run', 'TestAllocate', '-memprofile', 'mem-alloc.out', '-memprofilerate', '1', '.'], dir);
+  if (r2.exitCode !== 0) throw new Error(`go test failed (${r2.exitCode}): ${r2.stderr || r2.stdout}`);
   const mem = join(dir, 'mem.out');
   const cpu = join(dir, 'cpu.out');
-  return { dir, mem, cpu, memBytes: readFileSync(mem), cpuBytes: readFileSync(cpu) };
+  const memAlloc = join(dir, 'mem-alloc.out');
+  return { dir, mem, cpu, memAlloc, memBytes: readFileSync(mem), cpuBytes: readFileSync(cpu), memAllocBytes: readFileSync(memAlloc) };
 }
 
 export interface PprofTop {
+  /** "of Z total": every sample, before focus/ignore/hide. */
   total: number;
+  /** "accounting for X": the samples kept by the filters. */
+  shown: number;
   rows: Map<string, { flat: number; cum: number }>;
 }
 
 /** Runs `go tool pprof -top` with every node kept and parses its table. */
-export async function pprofTop(file: string, sampleIndex: string, unit: 'B' | 'ns', cwd: string): Promise<PprofTop> {
-  const r = await runTool(goBinary(), ['tool', 'pprof', '-top', `-unit=${unit}`, '-nodecount=1000000', '-nodefraction=0', '-edgefraction=0', `-sample_index=${sampleIndex}`, file], {
-    cwd,
-    env: goEnv(),
-    timeoutMs: 120_000,
-  });
+export async function pprofTop(file: string, sampleIndex: string, unit: 'B' | 'ns', cwd: string, extra: string[] = []): Promise<PprofTop> {
+  const r = await runGo(['tool', 'pprof', '-top', `-unit=${unit}`, '-nodecount=1000000', '-nodefraction=0', '-edgefraction=0', `-sample_index=${sampleIndex}`, ...extra, file], cwd);
   if (r.exitCode !== 0) throw new Error(`go tool pprof failed: ${r.stderr}`);
   return parsePprofTop(r.stdout);
 }
@@ -70,9 +89,10 @@ const num = (s: string): number => (s === '0' ? 0 : Number(s.replace(/[A-Za-z]+$
 export function parsePprofTop(text: string): PprofTop {
   const lines = text.split('\n');
   const showing = lines.find((l) => l.startsWith('Showing nodes accounting for'));
-  const m = showing && /of (\S+) total/.exec(showing);
+  const m = showing && /accounting for (\S+), \S+ of (\S+) total/.exec(showing);
   if (!m) throw new Error(`unexpected go tool pprof output:\n${text}`);
-  const total = num(m[1]!);
+  const shown = num(m[1]!.replace(/,$/, ''));
+  const total = num(m[2]!);
   const rows = new Map<string, { flat: number; cum: number }>();
   const header = lines.findIndex((l) => /^\s+flat\s+flat%/.test(l));
   for (const line of lines.slice(header + 1)) {
@@ -82,5 +102,5 @@ export function parsePprofTop(text: string): PprofTop {
     rows.set(row[3]!, { flat: num(row[1]!), cum: num(row[2]!) });
   }
   if (!Number.isFinite(total) || rows.size === 0) throw new Error(`could not parse go tool pprof output:\n${text}`);
-  return { total, rows };
+  return { total, shown, rows };
 }

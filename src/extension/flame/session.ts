@@ -32,13 +32,13 @@ export async function loadProfileData(uri: vscode.Uri): Promise<ProfileData> {
   try {
     bytes = await vscode.workspace.fs.readFile(uri);
   } catch (err) {
-    throw new Error(`Cannot read ${uri.scheme === 'file' ? uri.fsPath : uri.toString()}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`Cannot read ${uri.scheme === 'file' ? uri.fsPath : uri.toString()}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const name = path.posix.basename(uri.path);
   try {
     return toProfileData(decodeProfile(bytes), name);
   } catch (err) {
-    throw new Error(`${name} is not a readable pprof profile: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`${name} is not a readable pprof profile: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 
@@ -131,19 +131,27 @@ export class FlameSession implements vscode.Disposable {
       ]);
       if (env?.mainModule) data.mainModule = env.mainModule;
       if (base && env?.mainModule) base.mainModule = env.mainModule;
+      // Without an explicit type the webview keeps its saved choice (or the default) and
+      // reports what it shows in its 'rendered' message.
       let sampleIndex = data.defaultSampleIndex;
+      let explicit = false;
       if (this.source.sampleType) {
         const i = data.sampleTypes.findIndex((t) => t.type === this.source.sampleType);
-        if (i >= 0) sampleIndex = i;
-        else this.host.log.warn(`Flame graph: ${data.name} has no sample type "${this.source.sampleType}" (it has ${data.sampleTypes.map((t) => t.type).join(', ')}); showing ${data.sampleTypes[sampleIndex]!.type}`);
+        if (i >= 0) {
+          sampleIndex = i;
+          explicit = true;
+        } else {
+          this.host.log.warn(`Flame graph: ${data.name} has no sample type "${this.source.sampleType}" (it has ${data.sampleTypes.map((t) => t.type).join(', ')}); showing ${data.sampleTypes[sampleIndex]!.type}`);
+        }
       } else if (this.data && this.data.sampleTypes.length === data.sampleTypes.length) {
         sampleIndex = this.sampleIndex; // a reload keeps the user's choice
+        explicit = true;
       }
       if (this.disposed) return { ok: false, error: 'The panel was closed.' };
       this.data = data;
       this.base = base;
       this.sampleIndex = sampleIndex;
-      this.pendingSampleIndex = sampleIndex;
+      this.pendingSampleIndex = explicit ? sampleIndex : undefined;
       this.error = undefined;
       this.host.log.info(`Flame graph: loaded ${data.name}${base ? ` against ${base.name}` : ''}: ${data.sampleTypes.length} sample types, ${data.funcName.length} functions, ${data.stackStart.length - 1} stacks`);
       this.sendProfile();
@@ -197,8 +205,6 @@ export class FlameSession implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
-        // A re-created webview (after hiding) keeps its own saved state: resend the current type.
-        if (this.pendingSampleIndex === undefined) this.pendingSampleIndex = this.sampleIndex;
         if (this.data) this.sendProfile();
         else if (this.error) this.post({ type: 'showError', message: this.error });
         else if (this.loading) this.post({ type: 'loading', message: 'Reading the profile…' });
@@ -211,6 +217,10 @@ export class FlameSession implements vscode.Disposable {
         break;
       case 'rendered':
         this.rendered = { nodeCount: m.nodeCount, ms: m.ms, sampleIndex: m.sampleIndex };
+        if (this.data && m.sampleIndex < this.data.sampleTypes.length && m.sampleIndex !== this.sampleIndex) {
+          this.sampleIndex = m.sampleIndex;
+          this.host.changed(this);
+        }
         this.host.log.debug(`Flame graph: ${this.data?.name ?? ''} drawn in ${m.ms.toFixed(1)} ms (${m.nodeCount} frames)`);
         break;
       case 'openSource':

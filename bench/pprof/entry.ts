@@ -1,0 +1,45 @@
+// In-process timing of the pprof pipeline, bundled by bench.mjs with esbuild:
+// node bench/out/pprof-entry.js FILE RUNS → one JSON line with the best time of each phase.
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { decodeProfile, profileSchema, toProfileData } from '../../src/pprof/decode';
+import { buildTree } from '../../src/pprof/tree';
+
+function best(runs: number, f: () => void): number {
+  let min = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    f();
+    min = Math.min(min, performance.now() - t0);
+  }
+  return min;
+}
+
+function main(): void {
+  const [file, runsArg] = process.argv.slice(2);
+  if (!file) throw new Error('usage: pprof-entry FILE [RUNS]');
+  const runs = Number(runsArg ?? 5);
+  const bytes = readFileSync(file);
+  const p = decodeProfile(bytes);
+  const data = toProfileData(p, file);
+  const tree = buildTree(data, { sampleIndex: data.defaultSampleIndex });
+  const result = {
+    samples: p.sampleCount,
+    stacks: data.stackStart.length - 1,
+    frames: data.stackFrames.length,
+    nodes: tree.nodeCount,
+    gunzipMs: best(runs, () => gunzipSync(bytes)),
+    decodeMs: best(runs, () => decodeProfile(bytes)),
+    toProfileDataMs: best(runs, () => toProfileData(p, file)),
+    buildTreeMs: best(runs, () => buildTree(data, { sampleIndex: data.defaultSampleIndex })),
+    totalMs: best(runs, () => {
+      const d = toProfileData(decodeProfile(bytes), file);
+      buildTree(d, { sampleIndex: d.defaultSampleIndex });
+    }),
+    // For comparison: decoding everything, samples included, with protobufjs alone.
+    protobufjsMs: best(1, () => profileSchema().profile.decode(gunzipSync(bytes))),
+  };
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+main();

@@ -1,0 +1,3 @@
+module example.com/pprofbench
+
+go 1.21

@@ -1,0 +1,174 @@
+// `go-memory-insight escape`: the escape-analysis engine on the command line, either running
+// the compiler on packages or reading compiler output captured earlier.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { findGo } from '../goenv/findGo';
+import { mainCause, summarize } from '../escape/explain';
+import { EscapeModel, type Finding } from '../escape/model';
+import { EscapeOutputParser } from '../escape/parser';
+import { EscapeRunError, runEscapeAnalysis, type ToolRunner } from '../escape/run';
+import type { CompilerError } from '../escape/types';
+import { CliError, type CliCommand, type CliIO } from './command';
+
+const USAGE = `Usage:
+  go-memory-insight escape [--json] [--dir DIR] [--tags T1,T2] [--bounds] [--no-tests] [PACKAGES...]
+  go-memory-insight escape --from-output FILE|- [--json] [--dir DIR]
+
+Runs the Go compiler's escape analysis (go build -gcflags=-m=2, test files included) on the
+packages (default: the package in DIR, default the current directory) and lists what moves
+to the heap and why. With --from-output, reads captured compiler output instead ("-" for
+standard input); relative paths in it are resolved against DIR.
+
+  --json       print {"findings": [...]}, one finding per summary line of the compiler output
+  --bounds     also report the bounds checks the compiler keeps
+  --no-tests   leave _test.go files out
+`;
+
+interface Args {
+  json: boolean;
+  dir?: string;
+  tags: string[];
+  bounds: boolean;
+  tests: boolean;
+  fromOutput?: string;
+  packages: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { json: false, tags: [], bounds: false, tests: true, packages: [] };
+  const value = (i: number, name: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined) throw new CliError(`${name} needs a value`, 2);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const [flag, inline] = arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+    switch (flag) {
+      case '--json':
+        a.json = true;
+        break;
+      case '--bounds':
+        a.bounds = true;
+        break;
+      case '--no-tests':
+        a.tests = false;
+        break;
+      case '--dir':
+        a.dir = inline ?? value(i++, flag);
+        break;
+      case '--tags':
+        a.tags.push(...(inline ?? value(i++, flag)).split(/[,\s]+/).filter(Boolean));
+        break;
+      case '--from-output':
+        a.fromOutput = inline ?? value(i++, flag);
+        break;
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new CliError(`unknown flag ${arg}; run "go-memory-insight escape --help"`, 2);
+        a.packages.push(arg);
+    }
+  }
+  if (a.fromOutput !== undefined && a.packages.length > 0) throw new CliError('--from-output takes no packages', 2);
+  return a;
+}
+
+interface JsonFinding {
+  kind: string;
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  message: string;
+  function?: string;
+  count?: number;
+  explanation: { file: string; line: number; column: number | null; text: string }[];
+}
+
+function toJson(f: Finding): JsonFinding {
+  const j: JsonFinding = { kind: f.kind, file: f.file, line: f.line, column: f.column ?? null, message: f.message, explanation: [] };
+  if (f.function) j.function = f.function;
+  if (f.count > 1) j.count = f.count;
+  for (const block of f.explanation) {
+    for (const s of block.steps) j.explanation.push({ file: s.at.file, line: s.at.line, column: s.at.column ?? null, text: s.text });
+  }
+  return j;
+}
+
+function readableListing(model: EscapeModel, io: CliIO, withSynthetic: boolean): void {
+  const files = model.fileNames().filter((f) => withSynthetic || !model.findingsForFile(f)[0]?.synthetic).sort();
+  for (const file of files) {
+    const findings = model.findingsForFile(file);
+    io.stdout(`${file}\n`);
+    for (const f of findings) {
+      const pos = `${f.line}${f.column !== undefined ? ':' + f.column : ''}`;
+      const times = f.count > 1 ? ` (×${f.count})` : '';
+      io.stdout(`  ${pos.padEnd(8)} ${f.kind.padEnd(22)} ${summarize(f)}${times}\n`);
+      const cause = f.kind === 'escapes-to-heap' || f.kind === 'moved-to-heap' ? mainCause(f.explanation) : undefined;
+      if (cause) io.stdout(`  ${''.padEnd(8)} ${''.padEnd(22)} why: ${cause.cause}. ${cause.remedy}\n`);
+    }
+  }
+  if (files.length === 0) io.stdout('no findings\n');
+}
+
+function printErrors(errors: CompilerError[], io: CliIO): void {
+  for (const e of errors) io.stderr(`${e.file}:${e.line}${e.column !== undefined ? ':' + e.column : ''}: ${e.message}\n`);
+}
+
+async function fromOutput(args: Args, io: CliIO): Promise<number> {
+  const cwd = path.resolve(io.cwd, args.dir ?? '.');
+  const model = new EscapeModel({ cwd, readSource: (f) => { try { return fs.readFileSync(f, 'utf8'); } catch { return undefined; } } });
+  const loose: string[] = [];
+  const parser = new EscapeOutputParser({ onFinding: (f) => (f.at ? model.add(f) : loose.push(f.message)) });
+  const source = args.fromOutput === '-' ? io.stdin : fs.createReadStream(path.resolve(io.cwd, args.fromOutput!));
+  try {
+    for await (const chunk of source) parser.write(typeof chunk === 'string' ? chunk : (chunk as Uint8Array));
+  } catch (err) {
+    throw new CliError(`cannot read ${args.fromOutput}: ${(err as Error).message}`);
+  }
+  parser.end();
+  model.finish();
+  if (args.json) {
+    const findings: JsonFinding[] = [...model.all()].map(toJson);
+    for (const message of loose) findings.push({ kind: 'other', file: null, line: null, column: null, message, explanation: [] });
+    io.stdout(JSON.stringify({ findings }, null, 1) + '\n');
+  } else {
+    readableListing(model, io, true);
+    for (const l of loose) io.stdout(`  ${l}\n`);
+  }
+  return 0;
+}
+
+export function escapeCommand(deps: { runner?: ToolRunner } = {}): CliCommand {
+  return {
+    name: 'escape',
+    summary: 'Where Go packages allocate on the heap, and why (compiler escape analysis)',
+    usage: USAGE,
+    async run(argv: string[], io: CliIO): Promise<number> {
+      const args = parseArgs(argv);
+      if (args.fromOutput !== undefined) return fromOutput(args, io);
+      const go = findGo({ env: io.env, platform: process.platform, home: os.homedir() });
+      if (!go.ok) throw new CliError(`no go binary found (tried ${go.tried.join(', ')})`);
+      const dir = path.resolve(io.cwd, args.dir ?? '.');
+      let result;
+      try {
+        result = await runEscapeAnalysis({ goBinary: go.path, dir, packages: args.packages, env: io.env, tags: args.tags, boundsChecks: args.bounds, includeTests: args.tests, runner: deps.runner });
+      } catch (err) {
+        if (err instanceof EscapeRunError) throw new CliError(err.message);
+        throw err;
+      }
+      if (args.json) {
+        const json: { findings: JsonFinding[]; errors?: CompilerError[] } = { findings: [...result.model.all()].filter((f) => !f.synthetic).map(toJson) };
+        if (result.errors.length > 0) json.errors = result.errors;
+        io.stdout(JSON.stringify(json, null, 1) + '\n');
+      } else {
+        readableListing(result.model, io, false);
+      }
+      if (result.errors.length > 0) {
+        printErrors(result.errors, io);
+        throw new CliError(`${result.errors.length} compiler error${result.errors.length === 1 ? '' : 's'}: the packages above do not build, so the compiler reported no escape analysis for them`);
+      }
+      return 0;
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// Code lenses in _test.go files: "Profile package" on the package clause, "Profile test" and
+// "Profile benchmark" above each test and benchmark function, and the last results of each
+// benchmark that ran (ns/op, B/op, allocs/op and the change against the run before).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { formatBenchSummary, type BenchResult } from '../../profiling/bench';
+import { isGoTestFileName, scanGoSource } from '../../profiling/goSource';
+import { readProfilingSettings } from './settings';
+import type { BenchStore } from './stores';
+
+/** At most this many result lenses above one benchmark (sub-benchmarks); the rest go in the tooltip. */
+const MAX_RESULT_LENSES = 4;
+
+export const COMMANDS = {
+  profilePackageMemory: 'goMemoryInsight.profilePackageMemory',
+  profilePackageCpu: 'goMemoryInsight.profilePackageCpu',
+  profileTest: 'goMemoryInsight.profileTest',
+  profileBenchmark: 'goMemoryInsight.profileBenchmark',
+  openProfile: 'goMemoryInsight.openProfile',
+} as const;
+
+function resultTooltip(func: string, results: readonly BenchResult[], time: number, hasPrevious: boolean): string {
+  const lines = [`${func}, ${new Date(time).toLocaleString()}${hasPrevious ? ' (change against the run before)' : ''}`];
+  for (const r of results) {
+    const metrics = Object.entries(r.metrics).map(([unit, v]) => `${v} ${unit}`).join('  ');
+    lines.push(`${r.name}${r.procs ? `-${r.procs}` : ''}: ${r.iterations} iterations  ${metrics}`);
+  }
+  return lines.join('\n');
+}
+
+export class ProfilingLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.emitter.event;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly benches: BenchStore) {
+    this.subscriptions = [
+      benches.onDidChange(() => this.emitter.fire()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.emitter.fire()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('goMemoryInsight.profilingCodeLens')) this.emitter.fire();
+      }),
+    ];
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    // Running tests runs the workspace's code: nothing to offer in an untrusted workspace.
+    if (!vscode.workspace.isTrusted) return [];
+    if (document.uri.scheme !== 'file' || !isGoTestFileName(path.basename(document.uri.fsPath))) return [];
+    if (!readProfilingSettings(document.uri).codeLens) return [];
+    const scan = scanGoSource(document.getText());
+    const lenses: vscode.CodeLens[] = [];
+    const dir = path.dirname(document.uri.fsPath);
+    if (scan.packageLine !== undefined) {
+      const range = new vscode.Range(scan.packageLine, scan.packageCharacter ?? 0, scan.packageLine, scan.packageCharacter ?? 0);
+      lenses.push(
+        new vscode.CodeLens(range, { title: 'Profile package', tooltip: 'Run go test with -memprofile on this package (its benchmarks when it has any, else its tests)', command: COMMANDS.profilePackageMemory, arguments: [document.uri] }),
+        new vscode.CodeLens(range, { title: 'CPU', tooltip: 'Run go test with -cpuprofile and -memprofile on this package', command: COMMANDS.profilePackageCpu, arguments: [document.uri] }),
+      );
+    }
+    for (const f of scan.funcs) {
+      const range = new vscode.Range(f.line, f.character, f.line, f.character);
+      if (f.kind === 'test') {
+        lenses.push(new vscode.CodeLens(range, { title: 'Profile test', tooltip: `go test -run '^${f.name}$' -memprofile`, command: COMMANDS.profileTest, arguments: [document.uri, f.name] }));
+        continue;
+      }
+      lenses.push(new vscode.CodeLens(range, { title: 'Profile benchmark', tooltip: `go test -bench '^${f.name}$' -benchmem -memprofile`, command: COMMANDS.profileBenchmark, arguments: [document.uri, f.name] }));
+      const rec = this.benches.get(dir, f.name);
+      if (!rec) continue;
+      const previous = new Map((rec.previous?.results ?? []).map((r) => [r.name, r]));
+      const tooltip = resultTooltip(f.name, rec.current.results, rec.current.time, previous.size > 0);
+      const shown = rec.current.results.slice(0, MAX_RESULT_LENSES);
+      for (const r of shown) {
+        const title = formatBenchSummary(r, previous.get(r.name));
+        const profile = rec.current.profile && fs.existsSync(rec.current.profile) ? rec.current.profile : undefined;
+        lenses.push(
+          new vscode.CodeLens(
+            range,
+            profile
+              ? { title, tooltip: `${tooltip}\n\nClick to open the heap profile of this run.`, command: COMMANDS.openProfile, arguments: [vscode.Uri.file(profile), { sampleType: 'alloc_space', title: f.name }] }
+              : { title, tooltip, command: '' },
+          ),
+        );
+      }
+      const more = rec.current.results.length - shown.length;
+      if (more > 0) lenses.push(new vscode.CodeLens(range, { title: `+${more} more`, tooltip, command: '' }));
+    }
+    return lenses;
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.emitter.dispose();
+  }
+}

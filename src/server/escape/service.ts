@@ -1,0 +1,300 @@
+// Runs the escape analysis for the packages of open Go files (on open and on save, debounced,
+// a newer run cancelling the older one) and answers diagnostics, hovers and code lenses.
+// Findings are shown only on lines whose text still equals the text that was compiled, so
+// edits never leave stale findings on screen; saving re-analyses.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CodeLens, Connection, Hover, TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { EscapeModel, Finding } from '../../escape/model';
+import { LineIndex } from '../../escape/positions';
+import { EscapeRunError, runEscapeAnalysis } from '../../escape/run';
+import type { CompilerError, FindingKind } from '../../escape/types';
+import { AnalysisStatusNotification, type AnalysisStatus } from '../../shared/protocol';
+import { codeLensesForFile, diagnosticsForFile, errorDiagnostics, fileUri, findingsAtPosition, HEAP_KINDS, hoverFor, severityFromSetting, type PresentOptions } from './present';
+import { KeyedScheduler } from './scheduler';
+
+export interface EscapeSettings {
+  enabled: boolean;
+  kinds: FindingKind[];
+  severity: string;
+  codeLens: boolean;
+  boundsChecks: boolean;
+  maxPerFile: number;
+  debounceMs: number;
+  buildTags: string[];
+}
+
+export const DEFAULT_SETTINGS: EscapeSettings = {
+  enabled: true,
+  kinds: ['escapes-to-heap', 'moved-to-heap', 'leaking-param'],
+  severity: 'information',
+  codeLens: true,
+  boundsChecks: false,
+  maxPerFile: 500,
+  debounceMs: 400,
+  buildTags: [],
+};
+
+interface PackageResult {
+  dir: string;
+  model?: EscapeModel;
+  errors: CompilerError[];
+  /** The text of each Go file of the package as it was when compiled. */
+  compiled: Map<string, LineIndex>;
+  /** URIs that received diagnostics, to clear them later. */
+  published: Set<string>;
+  status: AnalysisStatus;
+}
+
+function splitTags(value: unknown): string[] {
+  if (typeof value !== 'string') return [];
+  return value.split(/[\s,]+/).map((t) => t.trim()).filter(Boolean);
+}
+
+function readText(file: string): LineIndex | undefined {
+  try {
+    return new LineIndex(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export class EscapeService {
+  private readonly results = new Map<string, PackageResult>();
+  private readonly scheduler: KeyedScheduler<PackageResult>;
+  private settings: EscapeSettings = DEFAULT_SETTINGS;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly documents: TextDocuments<TextDocument>,
+    private readonly goBinary: () => string | undefined,
+    private readonly loadSettings: () => Promise<EscapeSettings>,
+  ) {
+    this.scheduler = new KeyedScheduler(() => this.settings.debounceMs);
+  }
+
+  // ---- events -------------------------------------------------------------------------
+
+  async opened(doc: TextDocument): Promise<void> {
+    const dir = this.packageDirOf(doc.uri);
+    if (!dir) return;
+    const known = this.results.get(dir);
+    if (known && !this.scheduler.isBusy(dir)) {
+      // Already analysed: show what we have for this file now.
+      this.publishFile(known, fileURLToPath(doc.uri));
+      this.connection.sendNotification(AnalysisStatusNotification.method, known.status);
+      return;
+    }
+    await this.request(dir);
+  }
+
+  async saved(doc: TextDocument): Promise<void> {
+    const dir = this.packageDirOf(doc.uri);
+    if (dir) await this.request(dir);
+  }
+
+  changed(doc: TextDocument): void {
+    const dir = this.packageDirOf(doc.uri);
+    const result = dir ? this.results.get(dir) : undefined;
+    if (result) this.publishFile(result, fileURLToPath(doc.uri));
+  }
+
+  closed(doc: TextDocument): void {
+    const dir = this.packageDirOf(doc.uri);
+    if (!dir) return;
+    const stillOpen = this.documents.all().some((d) => d.uri !== doc.uri && this.packageDirOf(d.uri) === dir);
+    if (!stillOpen) this.forget(dir);
+  }
+
+  /** Settings changed: re-read them and re-analyse every open package (or clear everything). */
+  async configurationChanged(): Promise<void> {
+    const dirs = new Set(this.documents.all().map((d) => this.packageDirOf(d.uri)).filter((d): d is string => !!d));
+    for (const dir of [...this.results.keys()]) if (!dirs.has(dir)) this.forget(dir);
+    for (const dir of dirs) await this.request(dir);
+  }
+
+  /** Go files changed on disk (e.g. by git): re-analyse the affected open packages. */
+  async filesChanged(uris: string[]): Promise<void> {
+    const dirs = new Set(uris.map((u) => this.packageDirOf(u)).filter((d): d is string => !!d && this.results.has(d)));
+    for (const dir of dirs) await this.request(dir);
+  }
+
+  dispose(): void {
+    this.scheduler.cancelAll();
+  }
+
+  // ---- requests -----------------------------------------------------------------------
+
+  hover(uri: string, line: number, character: number): Hover | undefined {
+    const file = this.fileOf(uri);
+    const result = file ? this.results.get(path.dirname(file)) : undefined;
+    if (!file || !result?.model || !this.settings.enabled) return undefined;
+    if (!this.isCurrentLine(result, file, line + 1)) return undefined;
+    const hits = findingsAtPosition(result.model, file, { line, character }, this.texts);
+    return hoverFor(hits, result.model.functionAt(file, line + 1));
+  }
+
+  codeLenses(uri: string): CodeLens[] {
+    const file = this.fileOf(uri);
+    const result = file ? this.results.get(path.dirname(file)) : undefined;
+    if (!file || !result?.model || !this.settings.enabled || !this.settings.codeLens) return [];
+    return codeLensesForFile(result.model, file, this.texts, (l) => this.isCurrentLine(result, file, l));
+  }
+
+  // ---- internals ----------------------------------------------------------------------
+
+  private readonly texts = (file: string): LineIndex | undefined => {
+    const doc = this.documents.get(fileUri(file));
+    return doc ? new LineIndex(doc.getText()) : readText(file);
+  };
+
+  private fileOf(uri: string): string | undefined {
+    if (!uri.startsWith('file:')) return undefined;
+    try {
+      return fileURLToPath(uri);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private packageDirOf(uri: string): string | undefined {
+    const file = this.fileOf(uri);
+    return file && file.endsWith('.go') ? path.dirname(file) : undefined;
+  }
+
+  private isCurrentLine(result: PackageResult, file: string, line: number): boolean {
+    const compiled = result.compiled.get(file);
+    if (!compiled) return false;
+    const doc = this.documents.get(fileUri(file));
+    if (!doc) return true;
+    const current = doc.getText({ start: { line: line - 1, character: 0 }, end: { line, character: 0 } }).replace(/\r?\n$/, '');
+    return current === compiled.lineText(line);
+  }
+
+  private async request(dir: string): Promise<void> {
+    this.settings = await this.loadSettings();
+    const go = this.goBinary();
+    if (!this.settings.enabled) {
+      this.forget(dir);
+      this.report({ state: 'disabled', packageDir: dir, packageName: path.basename(dir) });
+      return;
+    }
+    if (!go) {
+      this.forget(dir);
+      this.report({ state: 'no-go', packageDir: dir, packageName: path.basename(dir), message: 'No go binary: set goMemoryInsight.goPath (or the workspace is not trusted).' });
+      return;
+    }
+    this.scheduler.schedule(dir, {
+      run: (signal) => this.analyse(dir, go, signal),
+      done: (result) => this.install(result),
+      failed: (err) => {
+        const message = err instanceof Error ? err.message : String(err);
+        this.connection.console.error(`Escape analysis of ${dir} failed: ${message}`);
+        const previous = this.results.get(dir);
+        this.forget(dir);
+        const status: AnalysisStatus = { state: 'error', packageDir: dir, packageName: path.basename(dir), message };
+        // Keep the failure visible for the package (status bar) without any stale findings.
+        this.results.set(dir, { dir, errors: [], compiled: new Map(), published: previous?.published ?? new Set(), status });
+        this.report(status);
+      },
+    });
+  }
+
+  private async analyse(dir: string, go: string, signal: AbortSignal): Promise<PackageResult> {
+    this.report({ state: 'analysing', packageDir: dir, packageName: path.basename(dir) });
+    // The text of every Go file of the package as it is on disk now: what the compiler reads.
+    const compiled = new Map<string, LineIndex>();
+    for (const name of fs.readdirSync(dir)) {
+      if (!name.endsWith('.go')) continue;
+      const text = readText(path.join(dir, name));
+      if (text) compiled.set(path.join(dir, name), text);
+    }
+    const started = Date.now();
+    try {
+      const res = await runEscapeAnalysis({
+        goBinary: go,
+        dir,
+        packages: ['.'],
+        env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local' },
+        tags: this.settings.buildTags,
+        boundsChecks: this.settings.boundsChecks,
+        signal,
+        readSource: (f) => compiled.get(f)?.text,
+      });
+      const durationMs = Date.now() - started;
+      const ownErrors = res.errors;
+      if (ownErrors.length > 0 || (res.model.size === 0 && res.messages.length > 0)) {
+        const first = ownErrors[0];
+        const message = first ? `${path.basename(first.file)}:${first.line}: ${first.message}` : res.messages[0];
+        return { dir, errors: ownErrors, compiled, published: new Set(), status: { state: 'build-failed', packageDir: dir, packageName: path.basename(dir), message, durationMs } };
+      }
+      let escapes = 0;
+      for (const f of res.model.all()) if (HEAP_KINDS.has(f.kind) && f.file.startsWith(dir + path.sep) && path.dirname(f.file) === dir) escapes++;
+      this.connection.console.info(`Analysed ${dir} in ${durationMs} ms: ${res.model.size} findings, ${escapes} heap escapes`);
+      return { dir, model: res.model, errors: [], compiled, published: new Set(), status: { state: 'ok', packageDir: dir, packageName: res.packages[0]?.importPath ?? path.basename(dir), escapes, durationMs } };
+    } catch (err) {
+      if (err instanceof EscapeRunError && err.code === 'cancelled') throw err;
+      throw err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
+  private install(result: PackageResult): void {
+    const previous = this.results.get(result.dir);
+    this.results.set(result.dir, result);
+    const files = new Set<string>();
+    for (const f of result.compiled.keys()) files.add(f);
+    for (const e of result.errors) files.add(e.file);
+    for (const f of files) this.publishFile(result, f);
+    // Clear files that had diagnostics before but are not part of this result.
+    for (const uri of previous?.published ?? []) {
+      if (!result.published.has(uri)) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    }
+    this.report(result.status);
+    void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  }
+
+  private publishFile(result: PackageResult, file: string): void {
+    const uri = fileUri(file);
+    const opts: PresentOptions = { kinds: new Set(this.settings.kinds), severity: severityFromSetting(this.settings.severity), maxPerFile: this.settings.maxPerFile };
+    const diagnostics = [];
+    const errors = errorDiagnostics(result.errors.filter((e) => e.file === file), this.texts).get(file) ?? [];
+    diagnostics.push(...errors);
+    if (result.model) diagnostics.push(...diagnosticsForFile(result.model, file, this.texts, opts, (f: Finding) => this.isCurrentLine(result, file, f.line)));
+    if (diagnostics.length > 0 || result.published.has(uri)) {
+      result.published.add(uri);
+      void this.connection.sendDiagnostics({ uri, diagnostics });
+    }
+  }
+
+  private forget(dir: string): void {
+    this.scheduler.cancel(dir);
+    const result = this.results.get(dir);
+    if (!result) return;
+    this.results.delete(dir);
+    for (const uri of result.published) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  }
+
+  private report(status: AnalysisStatus): void {
+    void this.connection.sendNotification(AnalysisStatusNotification.method, status);
+  }
+}
+
+export function settingsFrom(ours: unknown, go: unknown): EscapeSettings {
+  const o = (typeof ours === 'object' && ours !== null ? ours : {}) as Record<string, unknown>;
+  const ea = (typeof o.escapeAnalysis === 'object' && o.escapeAnalysis !== null ? o.escapeAnalysis : {}) as Record<string, unknown>;
+  const g = (typeof go === 'object' && go !== null ? go : {}) as Record<string, unknown>;
+  const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+  return {
+    enabled: typeof ea.enabled === 'boolean' ? ea.enabled : DEFAULT_SETTINGS.enabled,
+    kinds: Array.isArray(ea.diagnosticKinds) ? (ea.diagnosticKinds.filter((k) => typeof k === 'string') as FindingKind[]) : DEFAULT_SETTINGS.kinds,
+    severity: typeof ea.severity === 'string' ? ea.severity : DEFAULT_SETTINGS.severity,
+    codeLens: typeof ea.codeLens === 'boolean' ? ea.codeLens : DEFAULT_SETTINGS.codeLens,
+    boundsChecks: typeof ea.boundsChecks === 'boolean' ? ea.boundsChecks : DEFAULT_SETTINGS.boundsChecks,
+    maxPerFile: Math.max(10, num(ea.maxDiagnosticsPerFile, DEFAULT_SETTINGS.maxPerFile)),
+    debounceMs: Math.max(0, num(ea.debounceMs, DEFAULT_SETTINGS.debounceMs)),
+    buildTags: [...new Set([...splitTags(o.buildTags), ...splitTags(g.buildTags)])],
+  };
+}

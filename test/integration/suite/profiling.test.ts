@@ -1,0 +1,245 @@
+// Profiling in a real VS Code: the code lenses of the fixture's _test.go file, a benchmark
+// profiled through its lens (the flame graph opens on a profile whose heaviest line is the
+// one the fixture marks, and that line gets its end-of-line figure), the benchmark results
+// lens, failures explained, cancel and timeout leaving no process behind, and the history.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { AnnotationState } from '../../../src/extension/profiling/annotations';
+import type { ProfileRunResult } from '../../../src/extension/profiling/runner';
+import type { HistoryEntry } from '../../../src/profiling/history';
+import { activateExtension, closeAllEditors, fixturePath, openFixture, waitFor } from '../util';
+
+const TEST_FILE = 'profiling/records_test.go';
+const SOURCE_FILE = 'profiling/records.go';
+const SLOW_FILE = 'profiling/slow/slow_test.go';
+
+/** 0-based line of the first line of a fixture file that contains `text`. */
+function lineOf(relative: string, text: string): number {
+  const i = fs.readFileSync(fixturePath(relative), 'utf8').split('\n').findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `${text} not in ${relative}`);
+  return i;
+}
+
+async function lenses(relative: string): Promise<vscode.CodeLens[]> {
+  const uri = vscode.Uri.file(fixturePath(relative));
+  // The lens command needs the document loaded.
+  await vscode.workspace.openTextDocument(uri);
+  return (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+}
+
+/** Our lenses only (other features put lenses in the same file). */
+async function profilingLenses(relative: string): Promise<vscode.CodeLens[]> {
+  const ours = new Set(['goMemoryInsight.profilePackageMemory', 'goMemoryInsight.profilePackageCpu', 'goMemoryInsight.profileTest', 'goMemoryInsight.profileBenchmark']);
+  return (await lenses(relative)).filter((l) => l.command && (ours.has(l.command.command) || /B\/op/.test(l.command.title)));
+}
+
+async function annotationState(): Promise<AnnotationState> {
+  return vscode.commands.executeCommand<AnnotationState>('goMemoryInsight.allocationAnnotationsState');
+}
+
+/** Processes whose command line contains `needle` (pid and args), from ps. */
+function processesWith(needle: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo'));
+}
+
+async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('goMemoryInsight').update(key, value, vscode.ConfigurationTarget.Workspace);
+}
+
+describe('profiling', function () {
+  this.timeout(240_000);
+
+  before(async () => {
+    await activateExtension();
+    // Every allocation recorded, so the heaviest line does not depend on sampling; few iterations.
+    await setSetting('memProfileRate', 1);
+    await setSetting('testFlags', ['-benchtime=20x']);
+  });
+
+  after(async () => {
+    for (const key of ['memProfileRate', 'testFlags', 'profileTimeout']) await setSetting(key, undefined);
+    await closeAllEditors();
+  });
+
+  it('puts Profile package / test / benchmark lenses on the test file, and none on comments or strings', async () => {
+    await openFixture(TEST_FILE);
+    const found = await waitFor(async () => {
+      const ls = await profilingLenses(TEST_FILE);
+      return ls.length >= 5 ? ls : undefined;
+    }, { message: 'the profiling code lenses' });
+    const at = (line: number): string[] => found.filter((l) => l.range.start.line === line).map((l) => l.command!.title);
+    assert.deepEqual(at(lineOf(TEST_FILE, 'package profiling')), ['Profile package', 'CPU']);
+    assert.deepEqual(at(lineOf(TEST_FILE, 'func TestBuild(')), ['Profile test']);
+    assert.deepEqual(at(lineOf(TEST_FILE, 'func BenchmarkBuild(')).slice(0, 1), ['Profile benchmark']);
+    assert.deepEqual(at(lineOf(TEST_FILE, 'func BenchmarkBuildSizes(')).slice(0, 1), ['Profile benchmark']);
+    assert.deepEqual(at(lineOf(TEST_FILE, 'func TestCommentedOut(')), []);
+    assert.deepEqual(at(lineOf(TEST_FILE, 'func TestInsideString(')), []);
+    const bench = found.find((l) => l.command!.title === 'Profile benchmark' && l.range.start.line === lineOf(TEST_FILE, 'func BenchmarkBuild('))!;
+    assert.equal(bench.command!.command, 'goMemoryInsight.profileBenchmark');
+    assert.equal(bench.command!.arguments?.[1], 'BenchmarkBuild');
+    // No lens in a file that is not a test file.
+    assert.deepEqual(await profilingLenses(SOURCE_FILE), []);
+  });
+
+  let first: ProfileRunResult;
+
+  it('profiles a benchmark from its lens: the flame graph opens on the heap profile, alloc_space selected, heaviest line as expected', async () => {
+    const lens = (await profilingLenses(TEST_FILE)).find((l) => l.command!.title === 'Profile benchmark' && l.command!.arguments?.[1] === 'BenchmarkBuild')!;
+    first = (await vscode.commands.executeCommand<ProfileRunResult>(lens.command!.command, ...lens.command!.arguments!))!;
+    assert.equal(first.outcome, 'ok', first.message);
+    assert.equal(first.opened, true, first.message);
+    assert.ok(first.memProfile && fs.statSync(first.memProfile).size > 0);
+    assert.deepEqual(first.benchmarks.map((b) => [b.name, b.iterations]), [['BenchmarkBuild', 20]]);
+
+    const profileUri = vscode.Uri.file(first.memProfile).toString();
+    const flameState = await waitFor(async () => vscode.commands.executeCommand<{ sampleType?: string; error?: string } | undefined>('goMemoryInsight.flame.state', profileUri), { message: 'the flame graph panel on the new profile' });
+    assert.equal(flameState.error, undefined);
+    assert.equal(flameState.sampleType, 'alloc_space');
+
+    const state = await waitFor(async () => {
+      const s = await annotationState();
+      return s.profile === profileUri ? s : undefined;
+    }, { message: 'allocation figures for the new profile' });
+    assert.equal(state.sampleType, 'alloc_space');
+    const source = fixturePath(SOURCE_FILE);
+    const file = state.files.find((f) => f.file.toLowerCase() === source.toLowerCase());
+    assert.ok(file, `no figures for ${source}: ${JSON.stringify(state.files.map((f) => f.file))}`);
+    const heaviest = lineOf(SOURCE_FILE, 'ALLOC-HEAVIEST') + 1;
+    assert.equal(file.lines[0].line, heaviest, JSON.stringify(file.lines));
+    assert.match(file.lines[0].text, /^▲ [\d.]+ [KMG]iB alloc · \d+(\.\d+)?%$/);
+    for (const f of state.files) assert.ok(f.file.startsWith(fixturePath('')), `figures outside the workspace: ${f.file}`);
+  });
+
+  it('shows the figure at the end of that line in an editor, with the call paths in the hover', async () => {
+    const editor = await openFixture(SOURCE_FILE);
+    const heaviest = lineOf(SOURCE_FILE, 'ALLOC-HEAVIEST');
+    const state = await waitFor(async () => {
+      const s = await annotationState();
+      return s.decorated.some((d) => d.file === editor.document.uri.fsPath && d.lines.includes(heaviest + 1)) ? s : undefined;
+    }, { message: 'the end-of-line annotation on the heaviest line', describe: async () => JSON.stringify((await annotationState()).decorated) });
+    assert.ok(state.enabled);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(heaviest, 2));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    assert.match(text, /Heaviest call paths through this line/);
+    assert.match(text, /BenchmarkBuild:\d+ → profiling\.Build:\d+ → profiling\.makeRecord:/);
+  });
+
+  it('follows the sample type the panel shows, and the toggle command hides and shows the figures', async () => {
+    const uri = vscode.Uri.file(first.memProfile!);
+    await vscode.commands.executeCommand('goMemoryInsight.openProfile', uri, { sampleType: 'alloc_objects' });
+    const s = await waitFor(async () => {
+      const st = await annotationState();
+      return st.sampleType === 'alloc_objects' ? st : undefined;
+    }, { message: 'figures in alloc_objects' });
+    assert.ok(s.files.some((f) => f.lines.some((l) => / allocs · /.test(l.text))));
+    assert.equal(await vscode.commands.executeCommand('goMemoryInsight.toggleAllocationAnnotations'), false);
+    assert.deepEqual((await annotationState()).decorated, []);
+    assert.equal(await vscode.commands.executeCommand('goMemoryInsight.toggleAllocationAnnotations'), true);
+    await openFixture(SOURCE_FILE);
+    await waitFor(async () => (await annotationState()).decorated.length > 0, { message: 'figures back after the toggle' });
+  });
+
+  it('shows the benchmark results as a lens, with the change against the previous run', async () => {
+    const benchLine = lineOf(TEST_FILE, 'func BenchmarkBuild(');
+    const resultLens = async (): Promise<string | undefined> => (await profilingLenses(TEST_FILE)).find((l) => l.range.start.line === benchLine && /B\/op/.test(l.command!.title))?.command!.title;
+    const title = await waitFor(resultLens, { message: 'the results lens above BenchmarkBuild' });
+    const r = first.benchmarks[0];
+    assert.match(title, /^[\d,.]+ ns\/op · [\d,]+ B\/op · [\d,]+ allocs\/op$/);
+    assert.ok(title.includes(`${r.bytesPerOp!.toLocaleString('en-US')} B/op`) && title.includes(`${r.allocsPerOp} allocs/op`), title);
+    // Run it again: the lens compares with the first run.
+    const again = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileBenchmark', vscode.Uri.file(fixturePath(TEST_FILE)), 'BenchmarkBuild');
+    assert.equal(again?.outcome, 'ok', again?.message);
+    const second = await waitFor(async () => {
+      const t = await resultLens();
+      return t && /\((unchanged|[−+])/.test(t) ? t : undefined;
+    }, { message: 'the results lens with a comparison' });
+    assert.match(second, / B\/op · [\d,]+ allocs\/op \(/);
+  });
+
+  it('cancelling a benchmark that never finishes leaves no go or test process behind', async () => {
+    const uri = vscode.Uri.file(fixturePath(SLOW_FILE));
+    const running = vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileBenchmark', uri, 'BenchmarkForever');
+    // The test binary is running once a process has the benchmark in its arguments.
+    await waitFor(() => processesWith('-test.bench=^BenchmarkForever$').length > 0, { message: 'the slow test binary to start', timeoutMs: 120_000 });
+    assert.equal(await vscode.commands.executeCommand('goMemoryInsight.cancelProfiling'), 1);
+    const result = await running;
+    assert.equal(result?.outcome, 'cancelled', result?.message);
+    assert.equal(result?.memProfile, undefined);
+    await waitFor(() => processesWith('BenchmarkForever').length === 0, {
+      message: 'no go or test process left',
+      timeoutMs: 10_000,
+      describe: () => processesWith('BenchmarkForever').join('\n'),
+    });
+  });
+
+  it('stops a run at goMemoryInsight.profileTimeout, and nothing is left running', async () => {
+    await setSetting('profileTimeout', 8);
+    try {
+      const result = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileBenchmark', vscode.Uri.file(fixturePath(SLOW_FILE)), 'BenchmarkForever');
+      assert.equal(result?.outcome, 'timeout', result?.message);
+      assert.match(result!.message, /timed out after 8 s/);
+      await waitFor(() => processesWith('BenchmarkForever').length === 0, { message: 'no go or test process left', timeoutMs: 5_000, describe: () => processesWith('BenchmarkForever').join('\n') });
+    } finally {
+      await setSetting('profileTimeout', undefined);
+    }
+  });
+
+  it('explains a package that does not build, a failing test (offering its profile), and a package with no tests', async () => {
+    const broken = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profilePackageMemory', vscode.Uri.file(fixturePath('profiling/cases/broken/broken_test.go')));
+    assert.equal(broken?.outcome, 'build-failed');
+    assert.match(broken!.message, /does not build: .*broken\.go:\d+:\d+: undefined: totl/);
+    assert.equal(broken!.memProfile, undefined);
+
+    const failing = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profilePackageMemory', vscode.Uri.file(fixturePath('profiling/cases/failing/failing_test.go')));
+    assert.equal(failing?.outcome, 'test-failed');
+    assert.equal(failing!.message, 'FAIL TestFails');
+    assert.ok(failing!.memProfile && fs.existsSync(failing!.memProfile), 'the profile written anyway is kept');
+
+    const none = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profilePackageMemory', vscode.Uri.file(fixturePath('profiling/cases/notests/notests.go')));
+    assert.equal(none?.outcome, 'no-test-files');
+  });
+
+  it('Profile Package CPU runs every benchmark of the package and opens the CPU profile', async () => {
+    await openFixture(SOURCE_FILE);
+    // From the active editor, as from the command palette.
+    const r = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profilePackageCpu');
+    assert.equal(r?.outcome, 'ok', r?.message);
+    assert.ok(r!.cpuProfile && fs.statSync(r!.cpuProfile).size > 0);
+    assert.ok(r!.memProfile && fs.statSync(r!.memProfile).size > 0);
+    assert.deepEqual(r!.benchmarks.map((b) => b.name).sort(), ['BenchmarkBuild', 'BenchmarkBuildSizes/large', 'BenchmarkBuildSizes/small']);
+    const st = await waitFor(async () => vscode.commands.executeCommand<{ sampleType?: string } | undefined>('goMemoryInsight.flame.state', vscode.Uri.file(r!.cpuProfile!).toString()), { message: 'the flame graph on the CPU profile' });
+    assert.equal(st.sampleType, 'cpu');
+  });
+
+  it('keeps a history to reopen, compare and delete profiles', async () => {
+    const list = (await vscode.commands.executeCommand<HistoryEntry[]>('goMemoryInsight.profileHistory', { action: 'list' }))!;
+    assert.ok(list.length >= 3, JSON.stringify(list));
+    assert.ok(list.every((e, i) => i === 0 || list[i - 1].time >= e.time), 'newest first');
+    const [newest, older] = list.filter((e) => e.target === 'BenchmarkBuild');
+    assert.ok(newest && older);
+    assert.ok(newest.sampleTypes.includes('alloc_space'));
+    // Only the diff panel shows the newer profile, so the flame state below is the diff's.
+    await closeAllEditors();
+    assert.equal(await vscode.commands.executeCommand('goMemoryInsight.profileHistory', { action: 'compare', id: newest.id, baseId: older.id }), true);
+    const diff = await waitFor(async () => vscode.commands.executeCommand<{ baseUri?: string } | undefined>('goMemoryInsight.flame.state', vscode.Uri.file(newest.memProfile!).toString()), { message: 'the diff panel' });
+    assert.equal(diff.baseUri, vscode.Uri.file(older.memProfile!).toString());
+    assert.equal(await vscode.commands.executeCommand('goMemoryInsight.profileHistory', { action: 'delete', id: older.id }), true);
+    const after = (await vscode.commands.executeCommand<HistoryEntry[]>('goMemoryInsight.profileHistory', { action: 'list' }))!;
+    assert.ok(!after.some((e) => e.id === older.id));
+    assert.equal(fs.existsSync(older.memProfile!), false, 'the deleted entry\'s file is gone');
+  });
+
+  it('drops the figures when the flame graph closes', async () => {
+    await closeAllEditors();
+    const s = await waitFor(async () => {
+      const st = await annotationState();
+      return st.profile === undefined ? st : undefined;
+    }, { message: 'no figures once the panel is closed' });
+    assert.deepEqual(s.files, []);
+    await openFixture(SOURCE_FILE);
+    assert.deepEqual((await annotationState()).decorated, []);
+  });
+});

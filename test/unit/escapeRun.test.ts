@@ -1,0 +1,166 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EscapeRunError, runEscapeAnalysis, sanitizeGoFlags, type EscapeRunOptions } from '../../src/escape/run';
+import { main } from '../../src/cli/main';
+import { escapeCommand } from '../../src/cli/escape';
+import type { CliIO } from '../../src/cli/command';
+import { FINDING_KINDS } from '../../src/escape/types';
+import { copyFixture, goBinary, markerLine, SAMPLES, testEnv, testRunner } from './escapeFixture';
+
+async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof EscapeRunError, String(err));
+    assert.equal(err.code, code, err.message);
+    assert.match(err.message, message);
+    assert.ok(!err.message.includes('\n'), 'one line');
+    return true;
+  });
+}
+
+describe('escape: running the compiler', function () {
+  this.timeout(240_000);
+  let fx: ReturnType<typeof copyFixture>;
+  const opts = (extra: Partial<EscapeRunOptions> = {}): EscapeRunOptions => ({ goBinary: goBinary(), dir: path.join(fx.dir, 'alloc'), env: testEnv(), runner: testRunner, ...extra });
+
+  before(() => {
+    fx = copyFixture();
+  });
+  after(() => fx.cleanup());
+
+  it('analyses a package with its tests (package p and p_test), and a warm re-run is replayed from the cache', async () => {
+    const first = await runEscapeAnalysis(opts());
+    const second = await runEscapeAnalysis(opts());
+    const dir = path.join(fx.dir, 'alloc');
+    const file = path.join(dir, 'alloc.go');
+    assert.ok(first.model.findingsAt(file, markerLine(file, 'u := User{Name: name}')).some((f) => f.kind === 'moved-to-heap'));
+    assert.ok(first.model.findingsForFile(path.join(dir, 'alloc_test.go')).length > 0);
+    assert.ok(first.model.findingsForFile(path.join(dir, 'ext_test.go')).length > 0);
+    // `p` compiled alone and as `p [p.test]`: reported once.
+    assert.ok([...first.model.all()].every((f) => f.count === 1 || f.synthetic || f.kind === 'inlined-call'), 'no duplicates');
+    assert.ok(!first.model.fileNames().some((f) => f.endsWith('_testmain.go')));
+    assert.deepEqual(first.packages.map((p) => [p.importPath, p.hasTests]), [['example.com/escapefx/alloc', true]]);
+    assert.equal([...second.model.all()].length, [...first.model.all()].length);
+    const compile = (r: typeof first): number => r.invocations.find((i) => i.args[0] === 'list')!.durationMs;
+    console.log(`      first run ${first.durationMs} ms (compile ${compile(first)} ms), warm re-run ${second.durationMs} ms (compile ${compile(second)} ms)`);
+    assert.ok(second.durationMs < 3000, `warm re-run took ${second.durationMs} ms`);
+    assert.ok(!first.invocations.some((i) => i.args.some((a) => a.startsWith('-gcflags') && a !== '-gcflags=-m=2')));
+  });
+
+  it('bounds checks only when asked', async () => {
+    const off = await runEscapeAnalysis(opts({ includeTests: false }));
+    const on = await runEscapeAnalysis(opts({ includeTests: false, boundsChecks: true }));
+    assert.ok(![...off.model.all()].some((f) => f.kind === 'bounds-check'));
+    assert.ok([...on.model.all()].some((f) => f.kind === 'bounds-check'));
+  });
+
+  it('a package that does not build: structured compiler errors, nothing half-parsed', async () => {
+    const r = await runEscapeAnalysis(opts({ dir: fx.dir, packages: ['./broken', './plain'] }));
+    const file = path.join(fx.dir, 'broken', 'broken.go');
+    assert.ok(r.errors.length >= 1);
+    assert.deepEqual([r.errors[0]!.file, r.errors[0]!.line, r.errors[0]!.column], [file, 4, 9]);
+    assert.match(r.errors[0]!.message, /undefined: undefinedThing/);
+    assert.equal(r.model.findingsForFile(file).length, 0);
+    assert.ok(r.model.findingsForFile(path.join(fx.dir, 'plain', 'plain.go')).some((f) => f.kind === 'escapes-to-heap'));
+  });
+
+  it('build tags, from the option and from GOFLAGS; GOFLAGS that would change the output are dropped', async () => {
+    const extra = path.join(fx.dir, 'tagged', 'extra.go');
+    const plain = await runEscapeAnalysis(opts({ dir: path.join(fx.dir, 'tagged') }));
+    assert.equal(plain.model.findingsForFile(extra).length, 0);
+    const tagged = await runEscapeAnalysis(opts({ dir: path.join(fx.dir, 'tagged'), tags: ['gmiextra'] }));
+    assert.ok(tagged.model.findingsForFile(extra).some((f) => f.kind === 'moved-to-heap'));
+    const viaEnv = await runEscapeAnalysis(opts({ dir: path.join(fx.dir, 'tagged'), env: testEnv({ GOFLAGS: '-tags=gmiextra -json -gcflags=-N -mod=mod' }) }));
+    assert.ok(viaEnv.model.findingsForFile(extra).some((f) => f.kind === 'moved-to-heap'));
+    assert.deepEqual(sanitizeGoFlags("-tags=a,b -json -gcflags=all=-N -mod=mod '-ldflags=-s -w'"), { goflags: "-mod=mod '-ldflags=-s -w'", tags: ['a', 'b'], dropped: ['-json', '-gcflags=all=-N'] });
+  });
+
+  it('go.work workspaces', async () => {
+    const r = await runEscapeAnalysis(opts({ dir: path.join(fx.dir, 'workspace', 'app') }));
+    assert.ok(r.model.findingsForFile(path.join(fx.dir, 'workspace', 'app', 'app.go')).some((f) => f.kind === 'escapes-to-heap'));
+  });
+
+  it('clear errors: no go binary, outside a module, cgo without a C compiler, no such package, not a directory', async () => {
+    await rejectsWith(runEscapeAnalysis(opts({ goBinary: path.join(os.tmpdir(), 'no-such-go-binary') })), 'no-go', /go binary was not found/);
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-nomod-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'x.go'), 'package x\n');
+      await rejectsWith(runEscapeAnalysis(opts({ dir: outside })), 'outside-module', /not inside a Go module/);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+    await rejectsWith(runEscapeAnalysis(opts({ dir: path.join(fx.dir, 'cgo'), env: testEnv({ CC: '/nonexistent', CGO_ENABLED: '1' }) })), 'cgo-no-compiler', /C compiler/);
+    await rejectsWith(runEscapeAnalysis(opts({ dir: fx.dir, packages: ['./nothing'] })), 'go-failed', /nothing/);
+    await rejectsWith(runEscapeAnalysis(opts({ dir: path.join(fx.dir, 'missing') })), 'no-dir', /not a directory/);
+  });
+
+  it('cancellation kills the go command', async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-gocache-'));
+    try {
+      const ac = new AbortController();
+      const p = runEscapeAnalysis(opts({ env: testEnv({ GOCACHE: cache }), signal: ac.signal }));
+      setTimeout(() => ac.abort(), 400);
+      const started = Date.now();
+      await rejectsWith(p, 'cancelled', /cancelled/);
+      assert.ok(Date.now() - started < 10_000);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
+
+function captureIO(cwd: string, env: NodeJS.ProcessEnv = testEnv()): { io: CliIO; out: () => string; err: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { stdout: (t) => out.push(t), stderr: (t) => err.push(t), stdin: fs.createReadStream(path.join(SAMPLES, 'escape-go125-in-for.txt')), cwd, env }, out: () => out.join(''), err: () => err.join('') };
+}
+
+describe('escape: CLI', function () {
+  this.timeout(240_000);
+  let fx: ReturnType<typeof copyFixture>;
+  before(() => {
+    fx = copyFixture();
+  });
+  after(() => fx.cleanup());
+
+  it('--from-output FILE --json: one finding per summary line, explanation steps with their positions', async () => {
+    const c = captureIO(fx.dir);
+    assert.equal(await main(['escape', '--from-output', path.join(SAMPLES, 'escape-go120-equals.txt'), '--json', '--dir', '/m'], c.io), 0, c.err());
+    const json = JSON.parse(c.out()) as { findings: { kind: string; file: string; line: number; column: number | null; message: string; explanation: { file: string; line: number; column: number | null; text: string }[] }[] };
+    assert.equal(json.findings.length, 5);
+    assert.ok(json.findings.every((f) => FINDING_KINDS.includes(f.kind as never)));
+    const t = json.findings.find((f) => f.message === 'moved to heap: t')!;
+    assert.equal(t.file, path.resolve('/m', 'old.go'));
+    assert.deepEqual(t.explanation.map((s) => [s.line, s.column]), [[6, 2], [7, 9], [7, 2]]);
+    assert.equal(t.explanation[1]!.text, 'from &t (address-of) at ./old.go:7:9');
+  });
+
+  it('--from-output - reads stdin; without --json prints a readable listing', async () => {
+    const c = captureIO(fx.dir);
+    assert.equal(await main(['escape', '--from-output', '-', '--dir', '/m'], c.io), 0, c.err());
+    assert.match(c.out(), /newer\.go/);
+    assert.match(c.out(), /buf is allocated on the heap/);
+    assert.match(c.out(), /too large for the stack/);
+  });
+
+  it('runs the compiler on packages', async () => {
+    const c = captureIO(fx.dir);
+    assert.equal(await escapeCommand({ runner: testRunner }).run(['--json', '--dir', fx.dir, './plain'], c.io), 0, c.err());
+    const json = JSON.parse(c.out()) as { findings: { kind: string; file: string }[] };
+    assert.ok(json.findings.some((f) => f.kind === 'escapes-to-heap' && f.file === path.join(fx.dir, 'plain', 'plain.go')));
+  });
+
+  it('fails with one line and a non-zero status', async () => {
+    let c = captureIO(fx.dir);
+    assert.equal(await main(['escape', '--from-output', path.join(fx.dir, 'nope.txt')], c.io), 1);
+    assert.match(c.err(), /^go-memory-insight escape: cannot read .*nope\.txt.*\n$/);
+    c = captureIO(fx.dir);
+    assert.equal(await main(['escape', '--bogus'], c.io), 2);
+    assert.match(c.err(), /unknown flag --bogus/);
+    c = captureIO(fx.dir);
+    const cmd = escapeCommand({ runner: testRunner });
+    await assert.rejects(cmd.run(['--dir', fx.dir, './broken'], c.io), /compiler error/);
+    assert.match(c.err(), /broken\.go:4:9: undefined: undefinedThing/);
+  });
+});

@@ -1,0 +1,87 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { main } from '../../src/cli/main';
+import type { CliIO } from '../../src/cli/command';
+import { goProfiles, pprofTop } from './pprofFixtures';
+
+async function cli(args: string[], cwd: string, stdin: Buffer = Buffer.alloc(0)): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIO = { stdout: (t) => (out += t), stderr: (t) => (err += t), stdin: Readable.from([stdin]), cwd, env: process.env };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+interface TopJson {
+  sampleType: string;
+  unit: string;
+  total: number;
+  rows: Array<{ function: string; flat: number; cum: number }>;
+}
+
+describe('go-memory-insight pprof top', function () {
+  this.timeout(180_000);
+
+  it('--json gives the totals and per-function values of go tool pprof -top, for heap and CPU profiles', async () => {
+    const g = await goProfiles();
+    const cases: Array<[string, string | undefined, string, 'B' | 'ns']> = [
+      ['mem.out', undefined, 'alloc_space', 'B'],
+      ['mem.out', 'alloc_objects', 'alloc_objects', 'B'],
+      ['mem.out', '3', 'inuse_space', 'B'],
+      ['cpu.out', undefined, 'cpu', 'ns'],
+      ['cpu.out', 'samples', 'samples', 'ns'],
+    ];
+    for (const [file, index, type, unit] of cases) {
+      const r = await cli(['pprof', 'top', file, '--json', ...(index ? ['--sample-index', index] : [])], g.dir);
+      assert.equal(r.code, 0, r.err);
+      const got = JSON.parse(r.out) as TopJson;
+      assert.equal(got.sampleType, type);
+      const want = await pprofTop(join(g.dir, file), type, unit, g.dir);
+      assert.equal(got.total, want.total, `${file} ${type} total`);
+      assert.deepEqual(new Map(got.rows.map((x) => [x.function, { flat: x.flat, cum: x.cum }])), want.rows, `${file} ${type} rows`);
+      for (let i = 1; i < got.rows.length; i++) assert.ok(got.rows[i - 1]!.flat >= got.rows[i]!.flat, 'heaviest flat first');
+    }
+  });
+
+  it('prints a table like go tool pprof -top, also from standard input', async () => {
+    const g = await goProfiles();
+    const r = await cli(['pprof', 'top', '-', '--sample-index=alloc_space'], g.dir, g.memBytes);
+    assert.equal(r.code, 0, r.err);
+    const json = JSON.parse((await cli(['pprof', 'top', 'mem.out', '--json'], g.dir)).out) as TopJson;
+    const lines = r.out.trimEnd().split('\n');
+    assert.match(lines[1]!, /^Type: alloc_space \(bytes\)$/);
+    assert.match(lines[3]!, /flat\s+flat%\s+sum%\s+cum\s+cum%\s+function/);
+    assert.equal(lines.length, 4 + json.rows.length);
+    assert.ok(lines[4]!.endsWith(json.rows[0]!.function));
+  });
+
+  it('fails with one line and a non-zero status on bad input', async () => {
+    const g = await goProfiles();
+    writeFileSync(join(g.dir, 'garbage.out'), Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('not really gzip')]));
+    const cases: Array<[string[], number, RegExp]> = [
+      [['pprof', 'top', 'missing.out'], 1, /cannot read missing\.out: no such file/],
+      [['pprof', 'top', 'garbage.out'], 1, /garbage\.out: corrupt gzip data/],
+      [['pprof', 'top', 'go.mod'], 1, /go\.mod: not a valid pprof profile/],
+      [['pprof', 'top', 'mem.out', '--sample-index', 'nope'], 2, /no sample type "nope".*alloc_objects, alloc_space/],
+      [['pprof', 'top', 'mem.out', '--sample-index', '9'], 2, /sample index 9 is out of range/],
+      [['pprof', 'top', 'mem.out', '--bogus'], 2, /unknown flag --bogus/],
+      [['pprof', 'top'], 2, /missing profile file/],
+      [['pprof', 'nope'], 2, /unknown subcommand "nope"/],
+      [['pprof', 'top', 'mem.out', '--focus', '('], 2, /invalid regular expression/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await cli(args, g.dir);
+      assert.equal(r.code, code, args.join(' '));
+      assert.match(r.err, message);
+      assert.equal(r.err.trimEnd().split('\n').length, 1, r.err);
+      assert.equal(r.out, '');
+    }
+    // The built CLI: same one line, no stack trace.
+    const built = spawnSync(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'pprof', 'top', 'garbage.out'], { cwd: g.dir, encoding: 'utf8' });
+    assert.equal(built.status, 1);
+    assert.match(built.stderr, /^go-memory-insight pprof: garbage\.out: corrupt gzip data[^\n]*\n$/);
+  });
+});

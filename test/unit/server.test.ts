@@ -1,0 +1,123 @@
+// Drives the built language server (dist/server.js --stdio) the way another LSP editor would,
+// on a fixture module compiled by the installed Go.
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+
+const root = path.resolve(__dirname, '../../..');
+const serverJs = path.join(root, 'dist', 'server.js');
+
+interface Published {
+  uri: string;
+  diagnostics: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; message: string; code?: string; source?: string; severity?: number; relatedInformation?: { location: { uri: string; range: { start: { line: number; character: number } } }; message: string }[] }[];
+}
+
+async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 60000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('language server over --stdio', function () {
+  this.timeout(120000);
+  let dir: string;
+  let child: ChildProcess;
+  let conn: MessageConnection;
+  const published = new Map<string, Published>();
+  const statuses: { state: string; message?: string; escapes?: number }[] = [];
+
+  before(async function () {
+    if (!fs.existsSync(serverJs)) throw new Error(`build first: ${serverJs} is missing`);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-lsp-'));
+    fs.cpSync(path.join(root, 'test', 'fixtures', 'lsp'), dir, { recursive: true });
+    child = spawn(process.execPath, [serverJs, '--stdio'], { env: { ...process.env, GOTOOLCHAIN: 'local' }, stdio: ['pipe', 'pipe', 'inherit'] });
+    conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    conn.onNotification('textDocument/publishDiagnostics', (p: Published) => published.set(p.uri, p));
+    conn.onNotification('goMemory/analysisStatus', (s: { state: string }) => statuses.push(s));
+    conn.onNotification('window/logMessage', (m: { message: string }) => { if (process.env.GMI_DEBUG) console.log('[server]', m.message); });
+    conn.onRequest('workspace/codeLens/refresh', () => null);
+    conn.listen();
+    await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {}, initializationOptions: {} });
+    await conn.sendNotification('initialized', {});
+  });
+
+  after(async () => {
+    try {
+      await conn.sendRequest('shutdown');
+      await conn.sendNotification('exit');
+    } catch {
+      /* already gone */
+    }
+    conn.dispose();
+    child.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const uriOf = (name: string): string => pathToFileURL(path.join(dir, name)).href;
+
+  it('publishes heap escapes with explanations whose locations are each step\'s own', async () => {
+    const uri = uriOf('user.go');
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'go', version: 1, text: fs.readFileSync(path.join(dir, 'user.go'), 'utf8') } });
+    const p = await waitFor(() => { const x = published.get(uri); return x && x.diagnostics.length > 0 ? x : undefined; }, 'diagnostics for user.go');
+    const moved = p.diagnostics.find((d) => d.code === 'moved-to-heap');
+    assert.ok(moved, `no moved-to-heap diagnostic in ${JSON.stringify(p.diagnostics.map((d) => d.message))}`);
+    assert.equal(moved.source, 'Go escape analysis');
+    assert.deepEqual(moved.range.start, { line: 13, character: 1 });
+    assert.match(moved.message, /u .*heap.*returned from NewUser/);
+    // The flow steps point at `&u` (15:9) and `return &u` (15:2), not at the header line 14.
+    const steps = (moved.relatedInformation ?? []).map((r) => [r.location.range.start.line, r.location.range.start.character]);
+    assert.ok(steps.some(([l, c]) => l === 14 && c === 8), `steps: ${JSON.stringify(steps)}`);
+    assert.ok(steps.some(([l, c]) => l === 14 && c === 1), `steps: ${JSON.stringify(steps)}`);
+    // Only the kinds a user acts on are shown by default.
+    assert.ok(!p.diagnostics.some((d) => d.code === 'does-not-escape' || d.code === 'can-inline'));
+    // `héllo` in fmt.Println(héllo): byte column 14 is UTF-16 character 13 (é is 2 bytes).
+    const hello = p.diagnostics.find((d) => d.code === 'escapes-to-heap' && d.range.start.line === 20);
+    assert.ok(hello, 'héllo escape missing');
+    assert.equal(hello.range.start.character, 13);
+    assert.equal(hello.range.end.character, 18);
+    assert.ok(statuses.some((s) => s.state === 'ok' && s.escapes !== undefined && s.escapes >= 3), JSON.stringify(statuses));
+  });
+
+  it('explains the escape in a hover with numbered steps and a remedy', async () => {
+    const hover = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: uriOf('user.go') }, position: { line: 13, character: 1 } })) as { contents: { value: string } } | null;
+    assert.ok(hover, 'no hover');
+    const md = hover.contents.value;
+    assert.match(md, /\*\*`u`\*\* is moved to the heap/);
+    assert.match(md, /\*\*Why:\*\* returned from NewUser/);
+    assert.match(md, /1\. its address is taken \(&u\) — \[user\.go:15:9\]\(file:\/\/.*user\.go#L15,9\)/);
+    assert.match(md, /Usually fixed by:/);
+  });
+
+  it('puts a code lens above each function', async () => {
+    const lenses = (await conn.sendRequest('textDocument/codeLens', { textDocument: { uri: uriOf('user.go') } })) as { range: { start: { line: number } }; command: { title: string; arguments: unknown[] } }[];
+    const titles = new Map(lenses.map((l) => [l.range.start.line, l.command.title]));
+    assert.equal(titles.get(12), '1 heap escape · 1 leaking param · inlinable (cost 10)');
+    assert.equal(titles.get(18), '2 heap escapes · cannot inline: function too complex (cost 85 > 80)');
+    assert.equal(titles.get(24), 'no heap escapes · inlinable (cost 16)');
+  });
+
+  it('hides findings on edited lines at once, and reports build errors on save', async () => {
+    const uri = uriOf('user.go');
+    const file = path.join(dir, 'user.go');
+    const before = fs.readFileSync(file, 'utf8');
+    const broken = before.replace('return &u', 'return &v');
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: broken.replace('\tu := User{Name: name}', '\tu := User{Name: name} // edited') }] });
+    await waitFor(() => (published.get(uri)?.diagnostics.some((d) => d.code === 'moved-to-heap') ? undefined : true), 'the stale moved-to-heap finding to disappear');
+    fs.writeFileSync(file, broken);
+    await conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
+    const p = await waitFor(() => { const x = published.get(uri); return x?.diagnostics.some((d) => d.severity === 1) ? x : undefined; }, 'a build error');
+    const errors = p.diagnostics.filter((d) => d.severity === 1);
+    assert.ok(errors.every((e) => e.source === 'go build'));
+    assert.ok(errors.some((e) => /undefined: v/.test(e.message) && e.range.start.line === 14), JSON.stringify(errors));
+    assert.ok(!p.diagnostics.some((d) => d.source === 'Go escape analysis'), 'escape findings left next to a build error');
+    assert.ok(statuses.some((s) => s.state === 'build-failed'), JSON.stringify(statuses.slice(-3)));
+  });
+});

@@ -29,9 +29,10 @@ interface Loaded {
   data: ProfileData;
   base?: ProfileData;
   tree: FlameTree;
-  /** Package class per function of tree.data. */
-  classes: Uint8Array;
-  flat: FlatRow[];
+  /** Package class per function of tree.data (index into CLASSES), -1 until first needed. */
+  classes: Int8Array;
+  /** The function table, computed after the first paint. */
+  flat: FlatRow[] | undefined;
   sampleIndex: number;
 }
 
@@ -68,6 +69,7 @@ export class FlameApp {
   private searchTimer = 0;
   private sandwichData: { callers: FlameTree; callees: FlameTree; func: number } | undefined;
   private receivedAt = 0;
+  private deferTimer = 0;
   private firstPaintReported = false;
 
   constructor(
@@ -103,7 +105,9 @@ export class FlameApp {
     new MutationObserver(() => this.themeChanged()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
     window.addEventListener('message', (ev: MessageEvent<unknown>) => {
       if (this.host.standalone && ev.source !== window) return;
+      const t0 = performance.now();
       const parsed = parseHostMessage(ev.data);
+      performance.measure('flame-validate', { start: t0, end: performance.now() });
       if (!parsed.ok) {
         this.host.post({ type: 'webviewError', message: `Ignored a malformed message: ${parsed.error}` });
         return;
@@ -189,6 +193,7 @@ export class FlameApp {
   showProfile(msg: ShowProfileMessage): void {
     this.receivedAt = performance.now();
     this.firstPaintReported = false;
+    delete this.root.dataset.ready;
     show(this.errorBox, false);
     if (msg.source) this.source = msg.source;
     const data = msg.data;
@@ -226,13 +231,12 @@ export class FlameApp {
 
   private build(msg: ShowProfileMessage, sampleIndex: number): void {
     const data = msg.data;
+    const t0 = performance.now();
     const tree = msg.base ? diffTree(msg.base, data, { sampleIndex }) : buildTree(data, { sampleIndex });
-    const names = tree.data.funcName;
-    const classes = new Uint8Array(names.length);
-    for (let i = 0; i < names.length; i++) classes[i] = CLASSES.indexOf(classifyPackage(names[i]!, data.mainModule));
-    const flat = flatTable(data, sampleIndex);
+    performance.measure('flame-build-tree', { start: t0, end: performance.now() });
+    const classes = new Int8Array(tree.data.funcName.length).fill(-1);
     const prevZoom = this.loaded ? this.pathOf(this.graph.zoomNode) : [];
-    this.loaded = { msg, data, tree, classes, flat, sampleIndex, ...(msg.base ? { base: msg.base } : {}) };
+    this.loaded = { msg, data, tree, classes, flat: undefined, sampleIndex, ...(msg.base ? { base: msg.base } : {}) };
     this.ui.sampleIndex = sampleIndex;
     this.sampleSelect.value = String(sampleIndex);
     this.graph.setTree(tree);
@@ -241,14 +245,28 @@ export class FlameApp {
       if (node) this.graph.zoomTo(node, false);
     }
     this.renderLegend();
-    this.renderTable();
     this.updateBreadcrumb();
     const st = data.sampleTypes[sampleIndex]!;
-    this.setStatus(
-      `${msg.base ? 'Diff: ' : ''}${st.type} total ${this.fmt(tree.total)}` +
-        (msg.base ? ` (before ${this.fmt(tree.root.baseTotal ?? 0)})` : '') +
-        ` · ${flat.length} functions · ${tree.nodeCount} frames`,
-    );
+    this.setStatus(`${msg.base ? 'Diff: ' : ''}${st.type} total ${this.fmt(tree.total)}` + (msg.base ? ` (before ${this.fmt(tree.root.baseTotal ?? 0)})` : '') + ` · ${tree.nodeCount} frames`);
+    // The function table waits until the graph is on screen.
+    clearTimeout(this.deferTimer);
+    this.table.replaceChildren();
+    this.deferTimer = window.setTimeout(() => {
+      if (this.loaded?.tree !== tree) return;
+      this.renderTable();
+      this.root.dataset.ready = 'true';
+    }, 0);
+  }
+
+  private flatRows(l: Loaded): FlatRow[] {
+    l.flat ??= flatTable(l.data, l.sampleIndex);
+    return l.flat;
+  }
+
+  private classOf(l: Loaded, func: number): PackageClass {
+    let c = l.classes[func]!;
+    if (c < 0) c = l.classes[func] = CLASSES.indexOf(classifyPackage(l.tree.data.funcName[func] ?? '', l.data.mainModule));
+    return CLASSES[c] ?? 'user';
   }
 
   private reportFirstPaint(): void {
@@ -310,7 +328,7 @@ export class FlameApp {
       const target = rel > 0 ? (cb ? p.growCb : p.grow) : cb ? p.shrinkCb : p.shrink;
       return mix(mix(p.other, p.background, 0.35), target, 0.35 + 0.65 * Math.min(1, Math.abs(rel)));
     }
-    const cls = CLASSES[l.classes[n.func]!] ?? 'user';
+    const cls = this.classOf(l, n.func);
     const h = hashString(l.tree.data.funcName[n.func]!);
     return mix(p.pkg[cls], p.background, ((h % 7) / 7) * 0.28);
   }
@@ -410,7 +428,7 @@ export class FlameApp {
         const file = l.tree.data.funcFile[node.func] ?? '';
         const line = node.line || l.tree.data.funcStartLine[node.func] || 0;
         if (file) this.tooltip.append(el('div', 'tt-file', line ? `${file}:${line}` : file));
-        lines.push(['Package', CLASS_LABEL[CLASSES[l.classes[node.func]!] ?? 'user']]);
+        lines.push(['Package', CLASS_LABEL[this.classOf(l, node.func)]]);
       }
       lines.push(['Self', `${this.fmt(node.self)} (${pct(node.self)})`]);
       lines.push(['Total', `${this.fmt(node.total)} (${pct(node.total)})`]);
@@ -644,7 +662,8 @@ export class FlameApp {
     const key = this.ui.sortKey ?? 'flat';
     const desc = this.ui.sortDescending ?? key !== 'name';
     const names = l.data.funcName;
-    const rows = this.graph.match ? l.flat.filter((r) => this.graph.match![r.func]) : l.flat.slice();
+    const flat = this.flatRows(l);
+    const rows = this.graph.match ? flat.filter((r) => this.graph.match![r.func]) : flat.slice();
     const dir = desc ? -1 : 1;
     rows.sort((a, b) => {
       const c = key === 'name' ? (names[a.func]! < names[b.func]! ? -1 : names[a.func]! > names[b.func]! ? 1 : 0) : key === 'flat' ? a.flat - b.flat || a.cum - b.cum : a.cum - b.cum || a.flat - b.flat;
@@ -752,7 +771,7 @@ export class FlameApp {
     const s = callersCallees(l.data, func, l.sampleIndex);
     this.sandwichData = { ...s, func };
     this.ui.sandwichFunc = l.data.funcName[func];
-    const row = l.flat.find((r) => r.func === func);
+    const row = this.flatRows(l).find((r) => r.func === func);
     this.sandwichTitle.textContent = `${l.data.funcName[func]} · flat ${this.fmt(row?.flat ?? 0)} · cum ${this.fmt(row?.cum ?? 0)}`;
     show(this.sandwich, true);
     this.callersGraph.setTree(s.callers);

@@ -25,7 +25,18 @@ export class Workbench {
 
   /** The text currently visible in an element (for failure messages), shortened. */
   async textOf(selector) {
-    const texts = await this.page.locator(selector).evaluateAll((els) => els.slice(0, 30).map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
+    const texts = await this.page.locator(selector).evaluateAll((els) =>
+      els.slice(0, 30).map((el) => {
+        // The visible words: text nodes outside <style>/<script>, plus icon-only items' labels.
+        const parts = [];
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const tag = n.parentElement?.tagName;
+          if (tag !== 'STYLE' && tag !== 'SCRIPT' && n.textContent?.trim()) parts.push(n.textContent.trim());
+        }
+        return parts.join(' ');
+      }),
+    );
     const text = texts.length ? texts.filter(Boolean).join(' | ') : '(not on the page)';
     return text.length > 1500 ? `${text.slice(0, 1500)}…` : text;
   }

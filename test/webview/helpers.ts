@@ -182,9 +182,10 @@ window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => w
       const full: ShowProfileMessage = { type: 'showProfile', canOpenSource: true, ...msg };
       await page.evaluate((m) => {
         delete document.getElementById('app')!.dataset.rendered;
+        delete document.getElementById('app')!.dataset.ready;
         window.postMessage(m, '*');
       }, full);
-      await page.waitForFunction(() => !!document.getElementById('app')!.dataset.rendered);
+      await page.waitForFunction(() => !!document.getElementById('app')!.dataset.rendered && !!document.getElementById('app')!.dataset.ready);
     },
     async setTheme(name) {
       const t = THEMES[name];

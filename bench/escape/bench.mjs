@@ -32,12 +32,13 @@ const parse = (repeat) => JSON.parse(execFileSync(process.execPath, [path.join(o
 parse(1); // warm the file cache
 const once = parse(1);
 console.log(`go build -a -gcflags=all=-m=2 ${pkg}: ${(build.ms / 1000).toFixed(2)} s, ${(size / 1e6).toFixed(1)} MB, ${once.lines} lines`);
-console.log(`parser: ${once.ms.toFixed(0)} ms = ${once.mbPerSec.toFixed(0)} MB/s, ${once.findings} findings, ${once.steps} explanation steps; ${(100 * once.ms / build.ms).toFixed(2)}% of the build time`);
+console.log(`load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+console.log(`parser: ${once.ms.toFixed(0)} ms = ${once.mbPerSec.toFixed(0)} MB/s (CPU time ${once.cpuMs.toFixed(0)} ms = ${once.mbPerCpuSec.toFixed(0)} MB/s), ${once.findings} findings, ${once.steps} explanation steps; ${(100 * once.ms / build.ms).toFixed(2)}% of the build time`);
 
 // 2. 100 MB streamed (the real output repeated), in a child process for a clean RSS figure.
 const repeat = Math.ceil(100e6 / size);
 const big = parse(repeat);
-console.log(`parser on ${(big.bytes / 1e6).toFixed(0)} MB (x${repeat}) streamed: ${big.ms.toFixed(0)} ms = ${big.mbPerSec.toFixed(0)} MB/s, peak RSS ${big.peakRssMb.toFixed(0)} MB`);
+console.log(`parser on ${(big.bytes / 1e6).toFixed(0)} MB (x${repeat}) streamed: ${big.ms.toFixed(0)} ms = ${big.mbPerSec.toFixed(0)} MB/s (CPU ${big.mbPerCpuSec.toFixed(0)} MB/s), peak RSS ${big.peakRssMb.toFixed(0)} MB`);
 
 // 3. Re-analysing an unchanged package: our invocation (cache warm) vs the gopls-style one.
 const ours = ['list', '-export', '-test', '-gcflags=-m=2', '-json=ImportPath,Dir,Name,ForTest,TestGoFiles,XTestGoFiles,CgoFiles', '--', pkg];

@@ -8,6 +8,7 @@ const repeat = Number(process.argv[3] ?? '1');
 let findings = 0;
 let steps = 0;
 const started = process.hrtime.bigint();
+const cpu0 = process.cpuUsage();
 const parser = new EscapeOutputParser({ onFinding: (f) => { findings++; for (const b of f.explanation) steps += b.steps.length; } });
 let bytes = 0;
 let peakRss = process.memoryUsage().rss;
@@ -26,4 +27,6 @@ for (let r = 0; r < repeat; r++) {
 }
 parser.end();
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
-process.stdout.write(JSON.stringify({ bytes, lines: parser.stats.lines, findings, steps, ms, mbPerSec: bytes / 1e6 / (ms / 1000), peakRssMb: peakRss / 1e6 }) + '\n');
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
+process.stdout.write(JSON.stringify({ bytes, lines: parser.stats.lines, findings, steps, ms, cpuMs, mbPerSec: bytes / 1e6 / (ms / 1000), mbPerCpuSec: bytes / 1e6 / (cpuMs / 1000), peakRssMb: peakRss / 1e6 }) + '\n');

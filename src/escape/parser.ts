@@ -64,14 +64,12 @@ export function parseLocation(s: string): RawLocation | undefined {
   return { file, line: last };
 }
 
-/** Splits `FILE:LINE:COL: MSG` / `FILE:LINE: MSG`; only the first `: ` is considered. */
-export function splitPositionedLine(line: string): { at: RawLocation; message: string } | undefined {
+/** Splits `FILE:LINE:COL: MSG` / `FILE:LINE: MSG`; only the first `: ` after a number is considered. */
+export function splitPositionedLine(line: string): { at: RawLocation; message: string; prefixLength: number } | undefined {
   let i = line.indexOf(': ');
-  // A drive letter (`C:\`) has no space after the colon; a message may hold `: ` itself, so the
-  // first `: ` after a digit is the one ending the position.
+  // A drive letter (`C:\`) has no space after its colon; `go: downloading ...` and
+  // `cgo: C compiler ...` have no position: only a path-like prefix may go on to a later `: `.
   while (i >= 0 && (i === 0 || !isDigit(line.charCodeAt(i - 1)))) {
-    // `go: downloading ...`, `cgo: C compiler ...`: no position. Only keep looking when the text
-    // so far could still be a path (no space before a drive-letter path's end is required).
     const prefix = line.slice(0, i);
     if (!/^[A-Za-z]:[\\/]/.test(prefix) && !prefix.includes('/') && !prefix.includes('\\') && !prefix.startsWith('<')) return undefined;
     i = line.indexOf(': ', i + 1);
@@ -79,12 +77,9 @@ export function splitPositionedLine(line: string): { at: RawLocation; message: s
   if (i < 0) return undefined;
   const at = parseLocation(line.slice(0, i));
   if (!at) return undefined;
-  return { at, message: line.slice(i + 2) };
+  return { at, message: line.slice(i + 2), prefixLength: i };
 }
 
-function sameLocation(a: RawLocation, b: RawLocation): boolean {
-  return a.line === b.line && a.column === b.column && a.file === b.file;
-}
 
 const ESCAPES_HEADER = / escapes to heap(?: in (.+))?:$/;
 /** `parameter P leaks to SINK[ for F] with derefs=N:`; SINK may be `{storage for EXPR}` with nested braces. */
@@ -123,7 +118,12 @@ export class EscapeOutputParser {
   private decoder: StringDecoder | undefined;
   private pkg: string | undefined;
   private current: ExplanationBlock | undefined;
-  private pending: ExplanationBlock[] = [];
+  /** The open block's position exactly as printed (`./x.go:3:4`): its steps start with it. */
+  private currentPrefix = '';
+  /** Blocks waiting for their summary line, by printed position, and in arrival order. */
+  private pendingByPos = new Map<string, ExplanationBlock[]>();
+  private pendingOrder: ExplanationBlock[] = [];
+  private readonly taken = new Set<ExplanationBlock>();
   private summarySinceBlock = false;
   private readonly maxLine: number;
   private readonly maxPending: number;
@@ -174,8 +174,20 @@ export class EscapeOutputParser {
     this.stats.lines++;
     this.stats.chars += raw.length + 1;
     const text = raw.length > this.maxLine ? raw.slice(0, this.maxLine) : raw;
-    if (text.length === 0 || text.trim().length === 0) return;
-    if (text.startsWith('# ')) {
+    // Fast path: a step of the open block starts with the block's position.
+    const cur = this.current;
+    if (cur !== undefined) {
+      const n = this.currentPrefix.length;
+      if (text.startsWith(this.currentPrefix) && text.charCodeAt(n) === 58 && text.charCodeAt(n + 1) === 32) {
+        let i = n + 2;
+        while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+        if (this.step(cur, text.slice(i))) return;
+      }
+    }
+    let first = 0;
+    while (first < text.length && (text.charCodeAt(first) === 32 || text.charCodeAt(first) === 9)) first++;
+    if (first === text.length) return;
+    if (text.charCodeAt(0) === 35 /* # */ && text.charCodeAt(1) === 32) {
       this.closeBlock();
       this.flushPending();
       this.pkg = text.slice(2).trim();
@@ -190,31 +202,31 @@ export class EscapeOutputParser {
       return;
     }
     const { at, message } = split;
-    const body = message.trimStart();
-    const indented = body.length !== message.length;
-
-    if (indented || body.startsWith('flow: ') || body.startsWith('from ') || body.startsWith('warning: truncated explanation')) {
-      if (this.step(at, body)) return;
-      this.closeBlock();
+    let b0 = 0;
+    while (message.charCodeAt(b0) === 32 || message.charCodeAt(b0) === 9) b0++;
+    const body = b0 > 0 ? message.slice(b0) : message;
+    this.closeBlock();
+    if (b0 > 0 || body.startsWith('flow: ') || body.startsWith('from ') || body.startsWith('warning: truncated explanation')) {
+      // A step whose block is not open (or at another position): kept, as `other`.
       this.emit({ kind: 'other', at, message: body, explanation: [] });
       return;
     }
-    this.closeBlock();
+    const prefix = text.slice(0, split.prefixLength);
 
     // Explanation headers.
-    if (body.endsWith(':')) {
-      const esc = ESCAPES_HEADER.exec(body);
+    if (body.charCodeAt(body.length - 1) === 58 /* : */) {
+      const esc = body.includes(' escapes to heap') ? ESCAPES_HEADER.exec(body) : null;
       if (esc) {
-        this.openBlock({ header: 'escapes', at, expr: body.slice(0, esc.index), function: esc[1], text: body.slice(0, -1), steps: [] });
+        this.openBlock(prefix, { header: 'escapes', at, expr: body.slice(0, esc.index), function: esc[1], text: body.slice(0, -1), steps: [] });
         return;
       }
       const leak = parseLeakHeader(body);
       if (leak) {
-        this.openBlock({ header: 'leaks', at, expr: leak.param, sink: leak.sink, function: leak.function, derefs: leak.derefs, text: body.slice(0, -1), steps: [] });
+        this.openBlock(prefix, { header: 'leaks', at, expr: leak.param, sink: leak.sink, function: leak.function, derefs: leak.derefs, text: body.slice(0, -1), steps: [] });
         return;
       }
     }
-    this.summary(at, body);
+    this.summary(prefix, at, body);
   }
 
   /** Flushes what is left: the last partial line and explanation blocks without a summary. */
@@ -240,25 +252,33 @@ export class EscapeOutputParser {
     this.sink.onFinding(f);
   }
 
-  private openBlock(block: ExplanationBlock): void {
+  private openBlock(prefix: string, block: ExplanationBlock): void {
     if (this.summarySinceBlock) {
       // A new batch of functions: blocks of the previous one that got no summary are final.
       this.flushPending();
       this.summarySinceBlock = false;
     }
     this.current = block;
+    this.currentPrefix = prefix;
   }
 
   private closeBlock(): void {
-    if (!this.current) return;
-    this.pending.push(this.current);
+    const b = this.current;
+    if (!b) return;
     this.current = undefined;
-    if (this.pending.length > this.maxPending) this.emitBlock(this.pending.shift()!);
+    let list = this.pendingByPos.get(this.currentPrefix);
+    if (!list) this.pendingByPos.set(this.currentPrefix, (list = []));
+    list.push(b);
+    this.pendingOrder.push(b);
+    if (this.pendingOrder.length > this.maxPending) this.flushPending();
   }
 
   private flushPending(): void {
-    for (const b of this.pending) this.emitBlock(b);
-    this.pending = [];
+    if (this.pendingOrder.length === 0) return;
+    for (const b of this.pendingOrder) if (!this.taken.has(b)) this.emitBlock(b);
+    this.pendingOrder = [];
+    this.pendingByPos.clear();
+    this.taken.clear();
   }
 
   private emitBlock(b: ExplanationBlock): void {
@@ -267,9 +287,7 @@ export class EscapeOutputParser {
   }
 
   /** Adds a flow/from/warning line to the open block; false when it belongs to none. */
-  private step(at: RawLocation, body: string): boolean {
-    const b = this.current;
-    if (!b || !sameLocation(b.at, at)) return false;
+  private step(b: ExplanationBlock, body: string): boolean {
     let step: ExplanationStep | undefined;
     if (body.startsWith('flow: ')) {
       let inner = body.slice(6);
@@ -306,23 +324,29 @@ export class EscapeOutputParser {
     return true;
   }
 
-  private takeBlocks(at: RawLocation, header: 'escapes' | 'leaks', pick: (candidates: ExplanationBlock[]) => ExplanationBlock[]): ExplanationBlock[] {
-    if (this.pending.length === 0) return [];
-    const candidates = this.pending.filter((b) => b.header === header && sameLocation(b.at, at));
+  private takeBlocks(prefix: string, header: 'escapes' | 'leaks', pick: (candidates: ExplanationBlock[]) => ExplanationBlock[]): ExplanationBlock[] {
+    const list = this.pendingByPos.get(prefix);
+    if (!list) return [];
+    const candidates = list.filter((b) => b.header === header);
     if (candidates.length === 0) return [];
     const chosen = pick(candidates);
-    if (chosen.length > 0) this.pending = this.pending.filter((b) => !chosen.includes(b));
+    if (chosen.length > 0) {
+      for (const b of chosen) this.taken.add(b);
+      const rest = list.filter((b) => !chosen.includes(b));
+      if (rest.length > 0) this.pendingByPos.set(prefix, rest);
+      else this.pendingByPos.delete(prefix);
+    }
     return chosen;
   }
 
-  private summary(at: RawLocation, body: string): void {
+  private summary(prefix: string, at: RawLocation, body: string): void {
     const f = classify(at, body);
     switch (f.kind) {
       case 'escapes-to-heap':
       case 'moved-to-heap': {
         this.summarySinceBlock = true;
         const expr = f.expr ?? '';
-        f.explanation = this.takeBlocks(at, 'escapes', (c) => {
+        f.explanation = this.takeBlocks(prefix, 'escapes', (c) => {
           const exact = c.find((b) => b.expr === expr) ?? c.find((b) => b.expr.startsWith(expr + '(')) ?? c[0]!;
           return [exact];
         });
@@ -332,7 +356,7 @@ export class EscapeOutputParser {
       case 'leaking-param-content': {
         this.summarySinceBlock = true;
         const result = f.result?.name;
-        f.explanation = this.takeBlocks(at, 'leaks', (c) =>
+        f.explanation = this.takeBlocks(prefix, 'leaks', (c) =>
           c.filter((b) => b.expr === f.expr && (result !== undefined ? b.sink === result : !/^~r\d+$/.test(b.sink ?? ''))),
         );
         break;

@@ -108,7 +108,8 @@ export class Workbench {
     try {
       await hover.waitFor({ state: 'visible', timeout: timeoutMs });
     } catch {
-      throw new Error(`No hover appeared at ${line}:${column} within ${timeoutMs} ms; the line reads: ${await this.textOf('.editor-instance .view-overlays .current-line ~ *')}`);
+      const where = await this.textOf('#workbench\\.parts\\.statusbar .statusbar-item[id$="status.editor.selection"]');
+      throw new Error(`No hover appeared at ${line}:${column} within ${timeoutMs} ms (cursor: ${where}); the mouse was at ${Math.round(box.x + 4)},${Math.round(box.y + box.height / 2)}`);
     }
     return hover;
   }

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseBenchOutput } from '../../src/profiling/bench';
@@ -64,6 +65,21 @@ describe('profiling: why a run failed, from real go test output', function () {
     const o = classifyRun(input);
     assert.equal(o.kind, 'timeout');
     assert.match(o.message, /timed out \(test timed out after 2s\)/);
+  });
+
+  it('stops a benchmark that never finishes at our timeout (go test -timeout does not apply to benchmarks), leaving no process', async function () {
+    if (process.platform === 'win32') this.skip(); // lists processes with ps
+    const profile = path.join(path.dirname(fx.dir), 'forever.pprof');
+    const args = buildGoTestArgs({ target: { kind: 'benchmark', name: 'BenchmarkForever' }, memProfile: profile, testFlags: ['-timeout=1s'] });
+    const res = await runGo(path.join(fx.dir, 'slow'), args, 6000);
+    assert.equal(res.timedOut, true, 'go test -timeout=1s did not stop the benchmark; our 6 s limit did');
+    const o = classifyRun({ ...res, timeoutMs: 6000 });
+    assert.deepEqual(o, { kind: 'timeout', message: 'go test timed out after 6 s (setting goMemoryInsight.profileTimeout).' });
+    assert.equal(fs.existsSync(profile), false);
+    const left = (): string[] => execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('BenchmarkForever') && l.includes(fx.dir.split(path.sep).at(-2)!));
+    const deadline = Date.now() + 5000;
+    while (left().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(left(), []);
   });
 
   it('reports our own timeout, cancellation and a go that could not start', () => {

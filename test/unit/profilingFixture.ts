@@ -1,12 +1,10 @@
 // Helpers for the profiling unit tests: the real go binary, the fixture module copied to a
-// temp dir, and `go test` runs with GOTOOLCHAIN=local. The runs use node:child_process
-// directly (an argument array, no shell) rather than runTool: execa 10 needs Node 22 and the
-// unit tests run on Node 20. The extension itself runs go through runTool.
+// temp dir, and `go` runs through runTool (as the extension runs them) with GOTOOLCHAIN=local.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findGo } from '../../src/goenv/findGo';
-import { spawn } from 'node:child_process';
+import { runTool, type RunResult } from '../../src/goenv/run';
 
 /** test/fixtures/profiling in the source tree (the bundles run from out/test/unit). */
 export const FIXTURE_DIR = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'profiling');
@@ -29,36 +27,9 @@ export function goEnv(): NodeJS.ProcessEnv {
   return { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' };
 }
 
-export interface GoRun {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs go; on timeout the whole process group goes (go test starts compilers and test binaries). */
-export function runGo(dir: string, args: readonly string[], timeoutMs = 120000): Promise<GoRun> {
-  return new Promise((resolve) => {
-    const child = spawn(goPath(), args, { cwd: dir, env: goEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ exitCode: null, stdout, stderr: stderr + String(err) });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ exitCode: code, stdout, stderr });
-    });
-  });
+/** Runs go like the extension does; on timeout runTool kills the whole process tree. */
+export function runGo(dir: string, args: readonly string[], timeoutMs = 120000): Promise<RunResult> {
+  return runTool(goPath(), args, { cwd: dir, env: goEnv(), timeoutMs });
 }
 
 /** 1-based line of the first line containing `marker` in a fixture file. */

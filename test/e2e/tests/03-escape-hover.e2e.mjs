@@ -11,10 +11,12 @@ export default async function (wb) {
   await wb.waitForText('escapes', { within: '#workbench\\.parts\\.statusbar', timeoutMs: 120_000 });
   // The code lens above NewUser.
   await wb.waitForText('1 heap escape', { within: '.editor-instance', timeoutMs: 60_000 });
-  // `u := User{Name: name}` is line 14; u is at column 2.
-  const hover = await wb.hoverAt(14, 2, 60_000);
-  await hover.getByText('returned from NewUser', { exact: false }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  // The line is "\tu := User{Name: name}": with a tab size of 4, u is at visual column 5.
+  const hover = await wb.hoverAt(14, 5, 60_000);
+  // The diagnostic part shows at once; the explanation card follows from the language server.
+  await hover.getByText('Usually fixed by', { exact: false }).first().waitFor({ state: 'visible', timeout: 30_000 });
   const text = await hover.innerText();
+  assert.match(text, /Why: returned from NewUser/);
   assert.match(text, /moved to the heap/);
   assert.match(text, /its address is taken/);
   assert.match(text, /Usually fixed by/);

@@ -123,14 +123,24 @@ function isText(x: unknown): x is string {
   return typeof x === 'string' && x.length <= MAX_TEXT;
 }
 
-/** Checks one array: every element a string (or a finite number). Returns an error or undefined. */
-function checkArray(obj: Record<string, unknown>, key: string, kind: 'string' | 'number'): string | undefined {
+/** Checks one array: every element a string, a finite number, or an integer index below `limit`. */
+function checkArray(obj: Record<string, unknown>, key: string, kind: 'string' | 'number' | 'index', limit = 0): string | undefined {
   const a = obj[key];
   if (!Array.isArray(a)) return `${key} is not an array`;
-  for (let i = 0; i < a.length; i++) {
-    const v: unknown = a[i];
-    if (kind === 'string' ? typeof v !== 'string' : typeof v !== 'number' || !Number.isFinite(v)) {
-      return `${key}[${i}] is not a ${kind}`;
+  const arr = a as unknown[];
+  const n = arr.length;
+  if (kind === 'string') {
+    for (let i = 0; i < n; i++) if (typeof arr[i] !== 'string') return `${key}[${i}] is not a string`;
+  } else if (kind === 'number') {
+    for (let i = 0; i < n; i++) {
+      const v = arr[i];
+      if (typeof v !== 'number' || v - v !== 0) return `${key}[${i}] is not a number`;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = arr[i];
+      // Rejects non-numbers, NaN, fractions and anything outside [0, limit).
+      if (typeof v !== 'number' || !(v >= 0 && v < limit) || Math.floor(v) !== v) return `${key}[${i}] is out of range`;
     }
   }
   return undefined;
@@ -153,30 +163,29 @@ export function validateProfileData(x: unknown): string | undefined {
     const e = checkArray(x, k, 'string');
     if (e) return e;
   }
-  for (const k of ['funcStartLine', 'frameFunc', 'frameLine', 'stackStart', 'stackFrames'] as const) {
+  for (const k of ['funcStartLine', 'frameLine', 'stackStart'] as const) {
     const e = checkArray(x, k, 'number');
     if (e) return e;
   }
-  const funcName = x.funcName as string[];
-  const funcs = funcName.length;
+  const funcs = (x.funcName as string[]).length;
   if ((x.funcFile as string[]).length !== funcs || (x.funcStartLine as number[]).length !== funcs) return 'the function table columns differ in length';
-  const frameFunc = x.frameFunc as number[];
-  if ((x.frameLine as number[]).length !== frameFunc.length) return 'the frame table columns differ in length';
-  for (let i = 0; i < frameFunc.length; i++) if (!isIndex(frameFunc[i], funcs)) return `frameFunc[${i}] is out of range`;
+  const frameErr = checkArray(x, 'frameFunc', 'index', funcs);
+  if (frameErr) return frameErr;
+  const frames = (x.frameFunc as number[]).length;
+  if ((x.frameLine as number[]).length !== frames) return 'the frame table columns differ in length';
+  const stackErr = checkArray(x, 'stackFrames', 'index', frames);
+  if (stackErr) return stackErr;
   const stackStart = x.stackStart as number[];
   const stackFrames = x.stackFrames as number[];
   if (stackStart.length === 0 || stackStart[0] !== 0 || stackStart[stackStart.length - 1] !== stackFrames.length) return 'stackStart does not cover stackFrames';
-  for (let i = 1; i < stackStart.length; i++) if (!(stackStart[i]! >= stackStart[i - 1]!)) return `stackStart[${i}] goes backwards`;
-  for (let i = 0; i < stackFrames.length; i++) if (!isIndex(stackFrames[i], frameFunc.length)) return `stackFrames[${i}] is out of range`;
+  for (let i = 1; i < stackStart.length; i++) if (!(stackStart[i]! >= stackStart[i - 1]!) || Math.floor(stackStart[i]!) !== stackStart[i]) return `stackStart[${i}] goes backwards`;
   const stacks = stackStart.length - 1;
   if (!Array.isArray(x.values) || x.values.length !== types) return 'values does not have one row per sample type';
   for (let t = 0; t < types; t++) {
     const row: unknown = x.values[t];
     if (!Array.isArray(row) || row.length !== stacks) return `values[${t}] does not have one value per stack`;
-    for (let s = 0; s < stacks; s++) {
-      const v: unknown = row[s];
-      if (typeof v !== 'number' || !Number.isFinite(v)) return `values[${t}][${s}] is not a number`;
-    }
+    const e = checkArray(x.values as unknown as Record<string, unknown>, String(t), 'number');
+    if (e) return `values[${t}]: ${e}`;
   }
   if (x.mainModule !== undefined && typeof x.mainModule !== 'string') return 'mainModule is not a string';
   return undefined;

@@ -40,8 +40,12 @@ describe('language server over --stdio', function () {
     fs.cpSync(path.join(root, 'test', 'fixtures', 'lsp'), dir, { recursive: true });
     child = spawn(process.execPath, [serverJs, '--stdio'], { env: { ...process.env, GOTOOLCHAIN: 'local' }, stdio: ['pipe', 'pipe', 'inherit'] });
     conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    conn.onNotification('textDocument/publishDiagnostics', (p: Published) => published.set(p.uri, p));
-    conn.onNotification('goMemory/analysisStatus', (s: { state: string }) => statuses.push(s));
+    conn.onNotification('textDocument/publishDiagnostics', (p: Published) => {
+      published.set(p.uri, p);
+    });
+    conn.onNotification('goMemory/analysisStatus', (s: { state: string }) => {
+      statuses.push(s);
+    });
     conn.onNotification('window/logMessage', (m: { message: string }) => { if (process.env.GMI_DEBUG) console.log('[server]', m.message); });
     conn.onRequest('workspace/codeLens/refresh', () => null);
     conn.listen();

@@ -84,7 +84,7 @@ export class EscapeService {
     if (known && !this.scheduler.isBusy(dir)) {
       // Already analysed: show what we have for this file now.
       this.publishFile(known, fileURLToPath(doc.uri));
-      this.connection.sendNotification(AnalysisStatusNotification.method, known.status);
+      this.report(known.status);
       return;
     }
     await this.request(dir);

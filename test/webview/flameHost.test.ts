@@ -1,0 +1,307 @@
+// The Node side of the flame graph: message validation, mapping profile paths to files (with
+// profiles from normal and -trimpath builds), fetching from a real net/http/pprof server, and
+// the CLI's self-contained page (opened in headless Chromium).
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { access } from 'node:fs/promises';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { decodeProfile, profileSchema, readProfileData, toProfileData } from '../../src/pprof/decode';
+import { buildTree } from '../../src/pprof/tree';
+import { formatValue } from '../../src/pprof/units';
+import type { ProfileData } from '../../src/shared/profileData';
+import { parseHostMessage, parsePersistedState, parseWebviewMessage, validateProfileData } from '../../src/shared/webviewProtocol';
+import { parseGoListModules, resolveSourcePath, sourceCandidates, escapeModulePath, type SourceEnv } from '../../src/extension/flame/sourcePaths';
+import { fetchProfile, parseProfileUrl, takesSeconds } from '../../src/extension/flame/fetchProfile';
+import { contentSecurityPolicy, webviewHtml } from '../../src/extension/flame/html';
+import { scriptSafeJson } from '../../src/cli/pprofFlame';
+import { fixtureModuleDir, launchBrowser, pointOf, ROOT, screenshotPath, writeHeapProfile } from './helpers';
+
+const GO = process.env.GO ?? '/usr/local/go/bin/go';
+const PKG = 'example.com/flamefixture';
+const exists = async (p: string) => access(p).then(
+  () => true,
+  () => false,
+);
+
+function goEnv(dir: string): SourceEnv {
+  const [goroot, gomodcache] = execFileSync(GO, ['env', 'GOROOT', 'GOMODCACHE'], { cwd: dir, env: { ...process.env, GOTOOLCHAIN: 'local' } })
+    .toString()
+    .split('\n');
+  const mods = parseGoListModules(execFileSync(GO, ['list', '-m', '-json'], { cwd: dir, env: { ...process.env, GOTOOLCHAIN: 'local' } }).toString());
+  return { goroot: goroot!.trim(), gomodcache: gomodcache!.trim(), modules: mods.modules, workspaceFolders: [] };
+}
+
+describe('flame graph messages', () => {
+  let heap: ProfileData;
+  before(async () => {
+    heap = await readProfileData(writeHeapProfile('messages.pprof'));
+  });
+
+  it('accepts a real profile and rejects corrupted ones with a reason', () => {
+    assert.equal(validateProfileData(heap), undefined);
+    const bad = (mutate: (d: ProfileData) => void): string | undefined => {
+      const d = structuredClone(heap);
+      mutate(d);
+      return validateProfileData(d);
+    };
+    assert.match(bad((d) => (d.stackFrames[3] = d.frameFunc.length)) ?? '', /stackFrames\[3\] is out of range/);
+    assert.match(bad((d) => (d.frameFunc[0] = -1)) ?? '', /frameFunc\[0\]/);
+    assert.match(bad((d) => (d.values[0]![0] = NaN)) ?? '', /values\[0\]/);
+    assert.match(bad((d) => (d.funcName[1] = 5 as unknown as string)) ?? '', /funcName\[1\] is not a string/);
+    assert.match(bad((d) => d.stackStart.pop()) ?? '', /stackStart|values/);
+    assert.match(bad((d) => (d.defaultSampleIndex = 9)) ?? '', /defaultSampleIndex/);
+    assert.match(bad((d) => (d.stackFrames[0] = 0.5)) ?? '', /out of range/);
+    assert.match(validateProfileData(null) ?? '', /not an object/);
+  });
+
+  it('validates host and webview messages by type', () => {
+    const ok = parseHostMessage({ type: 'showProfile', data: heap, title: 't', canOpenSource: true, sampleIndex: 1, extra: 'dropped' });
+    assert.ok(ok.ok && ok.value.type === 'showProfile' && ok.value.sampleIndex === 1 && !('extra' in ok.value));
+    assert.equal(parseHostMessage({ type: 'showProfile', data: heap, title: 't', canOpenSource: true, sampleIndex: 99 }).ok, false);
+    assert.equal(parseHostMessage({ type: 'nope' }).ok, false);
+    assert.equal(parseHostMessage('showError').ok, false);
+    const n = heap.funcName.length;
+    assert.deepEqual(parseWebviewMessage({ type: 'openSource', func: n - 1, line: 3 }, n), { ok: true, value: { type: 'openSource', func: n - 1, line: 3, fromBase: false } });
+    assert.equal(parseWebviewMessage({ type: 'openSource', func: n, line: 3 }, n).ok, false, 'index past the function table');
+    assert.equal(parseWebviewMessage({ type: 'openSource', func: 0, line: 3, fromBase: true }, n, 0).ok, false, 'no base profile');
+    assert.equal(parseWebviewMessage({ type: 'openSource', func: '/etc/passwd', line: 1 }, n).ok, false);
+    assert.equal(parseWebviewMessage({ type: 'openSource', path: '/etc/passwd', func: 0, line: 1 }, n).ok, true, 'extra fields are ignored, never read');
+    assert.deepEqual(parsePersistedState({ ui: { zoomPath: [1, 'x'], orientation: 'sideways', search: 'a' }, source: { uri: 'file:///a.pprof' } }), { ui: { search: 'a' }, source: { uri: 'file:///a.pprof' } });
+  });
+
+  it('builds webview HTML with a strict CSP and no data', () => {
+    const html = webviewHtml({ cspSource: 'https://x.vscode-cdn.net', scriptUri: 'https://x/webview.js', styleUri: 'https://x/flame.css', nonce: 'abc' });
+    assert.ok(html.includes(`content="${contentSecurityPolicy('https://x.vscode-cdn.net', 'abc')}"`));
+    assert.match(html, /script-src 'nonce-abc'; img-src https:\/\/x.vscode-cdn.net data:; font-src/);
+    assert.doesNotMatch(html, /unsafe-inline|style=/);
+    assert.ok(html.includes('<script nonce="abc" src="https://x/webview.js"></script>'));
+  });
+});
+
+describe('flame graph: profile paths to files', () => {
+  let dir: string;
+  let env: SourceEnv;
+  before(() => {
+    dir = fixtureModuleDir();
+    env = goEnv(dir);
+  });
+
+  it('opens absolute paths from a normal build and the standard library in GOROOT', async () => {
+    const data = await readProfileData(writeHeapProfile('paths.pprof'));
+    const f = data.funcName.indexOf(`${PKG}.Buffers`);
+    assert.equal(await resolveSourcePath(data.funcFile[f]!, env, exists), path.join(dir, 'alloc.go'));
+    const sprintf = data.funcName.indexOf('fmt.Sprintf');
+    assert.equal(await resolveSourcePath(data.funcFile[sprintf]!, env, exists), path.join(env.goroot!, 'src', 'fmt', 'print.go'));
+  });
+
+  it('maps -trimpath module paths through go list -m and GOROOT-relative paths', async () => {
+    const out = path.join(dir, 'trim.pprof');
+    execFileSync(GO, ['test', '-count=1', '-trimpath', '-run', 'TestAllocate', '-memprofile', out, '.'], { cwd: dir, env: { ...process.env, GOTOOLCHAIN: 'local' }, stdio: 'pipe' });
+    const data = await readProfileData(out);
+    const f = data.funcName.indexOf(`${PKG}.Buffers`);
+    assert.equal(data.funcFile[f], `${PKG}/alloc.go`, 'the Go runtime wrote a module path');
+    assert.equal(await resolveSourcePath(data.funcFile[f]!, env, exists), path.join(dir, 'alloc.go'));
+    const sprintf = data.funcName.indexOf('fmt.Sprintf');
+    assert.equal(data.funcFile[sprintf], 'fmt/print.go');
+    assert.equal(await resolveSourcePath(data.funcFile[sprintf]!, env, exists), path.join(env.goroot!, 'src', 'fmt', 'print.go'));
+  });
+
+  it('maps paths recorded on another machine, the module cache, and refuses what matches nothing', async () => {
+    assert.equal(await resolveSourcePath('/home/builder/sdk/go/src/fmt/print.go', env, exists), path.join(env.goroot!, 'src', 'fmt', 'print.go'));
+    const elsewhere = { ...env, modules: [], workspaceFolders: [path.dirname(dir)] };
+    assert.equal(await resolveSourcePath(`/ci/work/${path.basename(dir)}/alloc.go`, elsewhere, exists), path.join(dir, 'alloc.go'));
+    const cands = sourceCandidates('github.com/BurntSushi/toml@v1.3.2/decode.go', env);
+    assert.ok(cands.includes(path.join(env.gomodcache!, 'github.com', '!burnt!sushi', 'toml@v1.3.2', 'decode.go')), cands.join('\n'));
+    assert.ok(sourceCandidates('/root/go/pkg/mod/golang.org/x/text@v0.3.0/a.go', env).includes(path.join(env.gomodcache!, 'golang.org', 'x', 'text@v0.3.0', 'a.go')));
+    assert.equal(escapeModulePath('github.com/Azure/SDK'), 'github.com/!azure/!s!d!k');
+    assert.equal(await resolveSourcePath('example.org/nowhere/x.go', env, exists), undefined);
+    assert.deepEqual(sourceCandidates('../../etc/passwd', env), [], 'no parent-directory escapes');
+  });
+});
+
+describe('flame graph: fetching from net/http/pprof', function () {
+  let server: ChildProcess | undefined;
+  let base = '';
+
+  before(async function () {
+    // A real Go program serving net/http/pprof on a free port.
+    const dir = mkdtempSync(path.join(tmpdir(), 'gmi-pprof-server-'));
+    writeFileSync(path.join(dir, 'go.mod'), 'module example.com/pprofserver\n\ngo 1.22\n');
+    writeFileSync(
+      path.join(dir, 'main.go'),
+      `package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	_ "net/http/pprof"
+	"os"
+)
+
+var keep [][]byte
+
+func main() {
+	for i := 0; i < 100; i++ {
+		keep = append(keep, make([]byte, 64<<10))
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(l.Addr().String())
+	http.Serve(l, nil)
+}
+`,
+    );
+    execFileSync(GO, ['build', '-o', 'server', '.'], { cwd: dir, env: { ...process.env, GOTOOLCHAIN: 'local' } });
+    const proc = spawn(path.join(dir, 'server'), [], { stdio: ['ignore', 'pipe', 'inherit'] });
+    server = proc;
+    base = await new Promise<string>((resolve, reject) => {
+      proc.stdout!.once('data', (b: Buffer) => resolve(`http://${b.toString().trim()}`));
+      proc.once('exit', (c) => reject(new Error(`pprof server exited ${c}`)));
+    });
+  });
+
+  after(() => {
+    server?.kill();
+  });
+
+  it('fetches a heap profile that decodes', async () => {
+    const url = parseProfileUrl(`${base.replace('http://', '')}`);
+    assert.ok(url instanceof URL);
+    assert.equal(url.pathname, '/debug/pprof/heap', 'host:port alone means the heap endpoint');
+    let progress = 0;
+    const body = await fetchProfile(url, { onProgress: (n) => (progress = n) });
+    assert.equal(progress, body.length);
+    const data = toProfileData(decodeProfile(body), 'heap');
+    assert.deepEqual(data.sampleTypes.map((t) => t.type), ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']);
+  });
+
+  it('asks for seconds on /profile and gets a CPU profile', async () => {
+    const url = parseProfileUrl(`${base}/debug/pprof/profile`) as URL;
+    assert.ok(takesSeconds(url));
+    url.searchParams.set('seconds', '1');
+    const data = toProfileData(decodeProfile(await fetchProfile(url)), 'cpu');
+    assert.ok(data.sampleTypes.some((t) => t.type === 'cpu'));
+  });
+
+  it('explains 404s, HTML pages, refused connections, the size limit and cancellation', async () => {
+    await assert.rejects(fetchProfile(new URL(`${base}/debug/pprof/nothing-here`)), /404.*net\/http\/pprof/);
+    await assert.rejects(fetchProfile(new URL(`${base}/debug/pprof/`)), /HTML page, not a profile/);
+    await assert.rejects(fetchProfile(new URL(`${base}/debug/pprof/heap`), { maxBytes: 10 }), /limit/);
+    // A port nobody listens on: take a free one and close it.
+    const closed = await new Promise<number>((resolve) => {
+      const s = http.createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const port = (s.address() as AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    await assert.rejects(fetchProfile(new URL(`http://127.0.0.1:${closed}/debug/pprof/heap`)), /Connection refused at 127\.0\.0\.1:\d+/);
+    const abort = new AbortController();
+    const p = fetchProfile(new URL(`${base}/debug/pprof/profile?seconds=5`), { signal: abort.signal });
+    setTimeout(() => abort.abort(), 200);
+    const t0 = Date.now();
+    await assert.rejects(p, /Cancelled/);
+    assert.ok(Date.now() - t0 < 2000, 'cancel stops the request at once');
+    assert.equal(typeof parseProfileUrl('ftp://x/debug/pprof/heap'), 'string');
+    assert.match(parseProfileUrl('localhost:6060/debug/pprof/trace') as string, /not a pprof profile/);
+  });
+});
+
+describe('go-memory-insight pprof flame', function () {
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gmi-cli-flame-'));
+  });
+
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+
+  it('writes a self-contained page that renders the profile, with hostile names shown literally', async () => {
+    // A profile written by the Go runtime, with two strings of its string table replaced.
+    const src = writeHeapProfile('cli.pprof');
+    const { profile } = profileSchema();
+    const msg = profile.decode(gunzipSync(readFileSync(src))) as unknown as { string_table: string[] };
+    const evilName = '<img src=x onerror=alert(1)></script><script>alert(2)</script>';
+    const evilFile = '</script><!--<script>alert(3)</script>.go';
+    const data0 = await readProfileData(src);
+    const fi = data0.funcName.indexOf(`${PKG}.Buffers`);
+    msg.string_table[msg.string_table.indexOf(`${PKG}.Buffers`)] = evilName;
+    msg.string_table[msg.string_table.indexOf(data0.funcFile[fi]!)] = evilFile;
+    const evilPath = path.join(dir, 'evil.pb.gz');
+    writeFileSync(evilPath, gzipSync(profile.encode(profile.fromObject(msg)).finish()));
+
+    const r = run(['pprof', 'flame', evilPath, '-o', 'out.html', '--sample-index', 'alloc_space']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /wrote out\.html/);
+    const html = readFileSync(path.join(dir, 'out.html'), 'utf8');
+    assert.ok(!html.includes('<script>alert'), 'no raw script from the profile in the page');
+    assert.ok(html.includes(scriptSafeJson(evilName).slice(1, -1)), 'the name is embedded escaped');
+    assert.doesNotMatch(html, /<(link|script)[^>]+src=/, 'nothing loaded from elsewhere');
+
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      const dialogs: string[] = [];
+      const errors: string[] = [];
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(path.join(dir, 'out.html')).href);
+      await page.waitForFunction(() => !!document.getElementById('app')?.dataset.ready);
+      const data = await readProfileData(evilPath);
+      const si = data.sampleTypes.findIndex((t) => t.type === 'alloc_space');
+      assert.equal(await page.inputValue('.sample-select'), String(si));
+      const total = buildTree(data, { sampleIndex: si }).total;
+      assert.match((await page.textContent('.status')) ?? '', new RegExp(`alloc_space total ${formatValue(total, 'bytes').replace('.', '\\.')}`));
+      const pt = await pointOf(page, evilName);
+      await page.mouse.move(pt.x, pt.y);
+      await page.waitForSelector('.tooltip:not(.hidden)');
+      assert.equal(await page.textContent('.tooltip .tt-name'), evilName);
+      assert.ok((await page.textContent('.tooltip .tt-file'))!.startsWith(evilFile));
+      await page.mouse.dblclick(pt.x, pt.y);
+      assert.match((await page.textContent('.status')) ?? '', /Go to source is available when the profile is opened in VS Code/);
+      await page.screenshot({ path: screenshotPath('cli-standalone') });
+      assert.deepEqual(dialogs, []);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('writes a diff page with --base', async () => {
+    const a = writeHeapProfile('cli-base.pprof', { FLAMEFIXTURE_BUFFERS: '8' });
+    const b = writeHeapProfile('cli-next.pprof');
+    const r = run(['pprof', 'flame', b, '--base', a, '-o', 'diff.html']);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(readFileSync(path.join(dir, 'diff.html'), 'utf8').includes('"base":{'));
+  });
+
+  it('fails with one clear line on bad input', () => {
+    writeFileSync(path.join(dir, 'empty.pprof'), '');
+    const empty = run(['pprof', 'flame', 'empty.pprof', '-o', 'x.html']);
+    assert.notEqual(empty.code, 0);
+    assert.match(empty.err, /^go-memory-insight pprof: empty\.pprof: empty file/);
+    assert.equal(existsSync(path.join(dir, 'x.html')), false);
+    cpSync(path.join(ROOT, 'test', 'fixtures', 'flame', 'heap.pprof'), path.join(dir, 'heap.pprof'));
+    const badType = run(['pprof', 'flame', 'heap.pprof', '-o', 'x.html', '--sample-index', 'cpu']);
+    assert.equal(badType.code, 2);
+    assert.match(badType.err, /no sample type "cpu".*alloc_objects, alloc_space, inuse_objects, inuse_space/);
+    assert.match(run(['pprof', 'flame', 'heap.pprof']).err, /missing -o OUT\.html/);
+    assert.match(run(['pprof', 'flame', 'missing.pprof', '-o', 'x.html']).err, /cannot read missing\.pprof: no such file/);
+  });
+});

@@ -1,6 +1,6 @@
 // pprof benchmark: decode + call tree of a large heap profile written by the Go runtime,
 // timed in-process (best of N), side by side with `go tool pprof -top` on the same file.
-// Usage: node bench/pprof/bench.mjs [--runs N] [--regen] [--fanout 8 --levels 6 --sizes 4]
+// Usage: node bench/pprof/bench.mjs [--runs N] [--regen] [--protobufjs] [--fanout 8 --levels 6 --sizes 4]
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -42,7 +42,7 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
-const ours = spawnSync(process.execPath, [entry, profile, String(runs)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+const ours = spawnSync(process.execPath, [entry, profile, String(runs), ...(args.includes('--protobufjs') ? ['--protobufjs'] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
 if (ours.status !== 0) {
   process.stderr.write(ours.stderr);
   process.exit(1);
@@ -77,6 +77,6 @@ console.log(`  decode (incl. gunzip) ${f(m.decodeMs)}`);
 console.log(`  toProfileData         ${f(m.toProfileDataMs)}`);
 console.log(`  buildTree             ${f(m.buildTreeMs)}`);
 console.log(`  decode + tree         ${f(m.totalMs)} wall, ${f(m.totalCpuMs)} CPU`);
-console.log(`  (protobufjs alone, samples included, no model: ${f(m.protobufjsMs)})`);
+if (m.protobufjsMs !== undefined) console.log(`  (protobufjs alone, samples included, no model: ${f(m.protobufjsMs)})`);
 console.log(`go tool pprof -top (best of ${Math.min(runs, 3)}, whole process): ${f(pprofBest)} wall, ${f(pprofCpu)} CPU`);
 console.log(`ratio: ours is ${(pprofBest / m.totalMs).toFixed(1)}x faster (wall), ${(pprofCpu / m.totalCpuMs).toFixed(1)}x (CPU time)`);

@@ -576,6 +576,39 @@ function decodeSamples(buf: Uint8Array, starts: Int32Array, ends: Int32Array, p:
           if (hi !== 0 || pos + lo > end) throw truncated();
           const packedEnd = pos + lo;
           limit = packedEnd;
+          if (field === 1 && dense) {
+            // Fast path for packed location ids below 2^14 (one or two bytes) found in the
+            // dense table: the bulk of a large profile. Anything else takes the general path.
+            const table = dense;
+            while (pos < packedEnd) {
+              const b = buf[pos]!;
+              let id: number;
+              if (b < 0x80) {
+                id = b;
+                pos += 1;
+              } else if (pos + 1 < packedEnd && buf[pos + 1]! < 0x80) {
+                id = (b & 0x7f) | (buf[pos + 1]! << 7);
+                pos += 2;
+              } else {
+                varint();
+                location();
+                continue;
+              }
+              const idx = id < table.length ? table[id]! : -1;
+              if (idx < 0) {
+                lo = id;
+                hi = 0;
+                location(); // reports the dangling id
+                continue;
+              }
+              if (nLocs === locs.length) {
+                const bigger = new Uint32Array(locs.length * 2);
+                bigger.set(locs);
+                locs = bigger;
+              }
+              locs[nLocs++] = idx;
+            }
+          }
           while (pos < packedEnd) {
             varint();
             if (field === 1) location();
@@ -778,10 +811,25 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
   const stackStart: number[] = [0];
   const stackFrames: number[] = [];
   const merged: number[] = []; // values, row-major per stack
+  let prevLo = -1;
+  let prevHi = -1;
+  let prevId = -1;
   for (let s = 0; s < sampleCount; s++) {
     let lo = sampleLocStart[s]!;
     const hi = sampleLocStart[s + 1]!;
     if (rules) lo = prunedStart(rules, sampleLocations, lo, hi);
+    // The Go runtime writes one record per (stack, allocation size), usually side by side:
+    // the same locations as the previous sample need no hashing.
+    if (prevId >= 0 && hi - lo === prevHi - prevLo) {
+      let i = 0;
+      while (i < hi - lo && sampleLocations[lo + i] === sampleLocations[prevLo + i]) i++;
+      if (i === hi - lo) {
+        const base = prevId * nTypes;
+        const vbase = s * nTypes;
+        for (let t = 0; t < nTypes; t++) merged[base + t]! += sampleValues[vbase + t]!;
+        continue;
+      }
+    }
     let h = 0x811c9dc5;
     let len = 0;
     for (let i = lo; i < hi; i++) {
@@ -833,6 +881,9 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
     const base = id * nTypes;
     const vbase = s * nTypes;
     for (let t = 0; t < nTypes; t++) merged[base + t]! += sampleValues[vbase + t]!;
+    prevLo = lo;
+    prevHi = hi;
+    prevId = id;
   }
   const stackCount = stackStart.length - 1;
   const values: number[][] = [];

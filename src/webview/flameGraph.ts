@@ -304,7 +304,7 @@ export class FlameGraph {
     const h = this.rowH - 1;
     const fill = hit.merged ? p.other : this.opts.fill(node);
     const dim = this.match !== null && (hit.merged || node.func < 0 || !this.match[node.func]);
-    ctx.fillStyle = toCss(fill, dim ? 0.3 : 1);
+    ctx.fillStyle = this.css(fill, dim);
     const gap = w > 3 ? 1 : 0;
     ctx.fillRect(x, y, w - gap, h);
     if (p.border && w > 3) {
@@ -331,6 +331,20 @@ export class FlameGraph {
         ctx.globalAlpha = 1;
       }
     }
+  }
+
+  private readonly cssCache = new Map<number, string>();
+
+  /** CSS colour strings, cached: a draw sets fillStyle once per frame. */
+  private css(c: Rgb, dim: boolean): string {
+    const key = ((Math.round(c.r) << 16) | (Math.round(c.g) << 8) | Math.round(c.b)) * 2 + (dim ? 1 : 0);
+    let v = this.cssCache.get(key);
+    if (v === undefined) {
+      if (this.cssCache.size > 4096) this.cssCache.clear();
+      v = toCss(c, dim ? 0.3 : 1);
+      this.cssCache.set(key, v);
+    }
+    return v;
   }
 
   /** The drawn frame under a mouse event. */

@@ -446,237 +446,250 @@ function decodeRaw(bytes: Uint8Array): PprofProfile {
   return profile;
 }
 
-/** Reads every Sample message (location ids, values, labels) into the profile's columns. */
-function decodeSamples(buf: Uint8Array, starts: Int32Array, ends: Int32Array, p: PprofProfile, dense: Int32Array | null, locationIndex: Map<number | bigint, number>): void {
-  const n = starts.length;
-  const nTypes = p.sampleTypes.length;
-  const nStrings = p.strings.length;
-  const locStart = new Uint32Array(n + 1);
-  let locs = new Uint32Array(Math.max(16, n * 8));
-  let nLocs = 0;
-  const values = new Float64Array(n * nTypes);
-  const labelStart = new Uint32Array(n + 1);
-  let labelKey = new Int32Array(Math.max(16, n));
-  let labelStr = new Int32Array(Math.max(16, n));
-  let labelNum = new Float64Array(Math.max(16, n));
-  let labelUnit = new Int32Array(Math.max(16, n));
-  let nLabels = 0;
+/** Scratch for varint(): [low 32 bits, high 32 bits] of the last value read. */
+const VARINT = new Uint32Array(2);
 
-  let pos = 0;
-  let limit = 0;
+/**
+ * Reads the varint at pos (not past limit) into VARINT and returns the position after it.
+ * Small enough to be inlined, so the callers keep their positions in registers.
+ */
+function varint(buf: Uint8Array, pos: number, limit: number): number {
   let lo = 0;
-  let hi = 0;
-  const truncated = (): ProfileError => new ProfileError(`truncated sample at offset ${pos}`);
-  /** Reads a varint into lo (low 32 bits, unsigned) and hi (high 32 bits). */
-  const varint = (): void => {
-    if (pos >= limit) throw truncated();
-    let b = buf[pos++]!;
-    lo = b & 0x7f;
-    hi = 0;
-    if (b < 0x80) return;
-    for (let shift = 7; shift < 28; shift += 7) {
-      if (pos >= limit) throw truncated();
-      b = buf[pos++]!;
-      lo |= (b & 0x7f) << shift;
-      if (b < 0x80) {
-        lo >>>= 0;
-        return;
-      }
-    }
-    if (pos >= limit) throw truncated();
+  let b: number;
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (pos >= limit) throw new ProfileError(`truncated sample at offset ${pos}`);
     b = buf[pos++]!;
-    lo = (lo | ((b & 0x0f) << 28)) >>> 0;
-    hi = (b & 0x7f) >> 4;
-    if (b < 0x80) return;
-    for (let shift = 3; shift < 32; shift += 7) {
-      if (pos >= limit) throw truncated();
+    lo |= (b & 0x7f) << shift;
+    if (b < 0x80) {
+      VARINT[0] = lo;
+      VARINT[1] = 0;
+      return pos;
+    }
+  }
+  if (pos >= limit) throw new ProfileError(`truncated sample at offset ${pos}`);
+  b = buf[pos++]!;
+  lo |= (b & 0x0f) << 28;
+  let hi = (b & 0x7f) >> 4;
+  if (b >= 0x80) {
+    for (let shift = 3; ; shift += 7) {
+      if (shift >= 32) throw new ProfileError(`malformed varint in a sample at offset ${pos}`);
+      if (pos >= limit) throw new ProfileError(`truncated sample at offset ${pos}`);
       b = buf[pos++]!;
       hi |= (b & 0x7f) << shift;
-      if (b < 0x80) {
-        hi >>>= 0;
-        return;
-      }
+      if (b < 0x80) break;
     }
-    throw new ProfileError(`malformed varint in a sample at offset ${pos}`);
-  };
-  const signed = (): number => (hi | 0) * TWO32 + lo;
-  const skip = (wire: number): void => {
-    switch (wire) {
-      case 0:
-        varint();
-        return;
-      case 1:
-        pos += 8;
-        break;
-      case 2:
-        varint();
-        if (hi !== 0) throw truncated();
-        pos += lo;
-        break;
-      case 5:
-        pos += 4;
-        break;
-      default:
-        throw new ProfileError(`unsupported wire type ${wire} in a sample at offset ${pos}`);
-    }
-    if (pos > limit) throw truncated();
-  };
-  const location = (): void => {
-    let idx: number | undefined;
-    if (dense && hi === 0 && lo < dense.length) {
-      idx = dense[lo]!;
-      if (idx < 0) idx = undefined;
-    } else {
-      idx = locationIndex.get(hi < 0x200000 ? hi * TWO32 + lo : (BigInt(hi) << 32n) | BigInt(lo));
-    }
-    if (idx === undefined) {
-      const id = (BigInt(hi) << 32n) | BigInt(lo);
-      throw new ProfileError(`a sample refers to location ${id}, which does not exist`);
-    }
-    if (nLocs === locs.length) {
-      const bigger = new Uint32Array(locs.length * 2);
-      bigger.set(locs);
-      locs = bigger;
-    }
-    locs[nLocs++] = idx;
-  };
-  const growLabels = (): void => {
-    const size = labelKey.length * 2;
+  }
+  VARINT[0] = lo;
+  VARINT[1] = hi;
+  return pos;
+}
+
+/** The last varint as a signed 64-bit number (a double: exact up to 2^53). */
+function varintSigned(): number {
+  return (VARINT[1]! | 0) * TWO32 + VARINT[0]!;
+}
+
+/** Skips a field of the given wire type; returns the new position. */
+function skipField(buf: Uint8Array, pos: number, limit: number, wire: number): number {
+  switch (wire) {
+    case 0:
+      return varint(buf, pos, limit);
+    case 1:
+      pos += 8;
+      break;
+    case 2:
+      pos = varint(buf, pos, limit);
+      if (VARINT[1] !== 0) throw new ProfileError(`truncated sample at offset ${pos}`);
+      pos += VARINT[0]!;
+      break;
+    case 5:
+      pos += 4;
+      break;
+    default:
+      throw new ProfileError(`unsupported wire type ${wire} in a sample at offset ${pos}`);
+  }
+  if (pos > limit) throw new ProfileError(`truncated sample at offset ${pos}`);
+  return pos;
+}
+
+/** Growable typed-array columns for samples' locations and labels. */
+class SampleColumns {
+  locs: Uint32Array;
+  nLocs = 0;
+  labelKey: Int32Array;
+  labelStr: Int32Array;
+  labelNum: Float64Array;
+  labelUnit: Int32Array;
+  nLabels = 0;
+  constructor(n: number) {
+    this.locs = new Uint32Array(Math.max(16, n * 8));
+    const l = Math.max(16, n);
+    this.labelKey = new Int32Array(l);
+    this.labelStr = new Int32Array(l);
+    this.labelNum = new Float64Array(l);
+    this.labelUnit = new Int32Array(l);
+  }
+  growLocs(): Uint32Array {
+    const bigger = new Uint32Array(this.locs.length * 2);
+    bigger.set(this.locs);
+    this.locs = bigger;
+    return bigger;
+  }
+  growLabels(): void {
+    const size = this.labelKey.length * 2;
     const g32 = (a: Int32Array) => {
       const b = new Int32Array(size);
       b.set(a);
       return b;
     };
-    labelKey = g32(labelKey);
-    labelStr = g32(labelStr);
-    labelUnit = g32(labelUnit);
+    this.labelKey = g32(this.labelKey);
+    this.labelStr = g32(this.labelStr);
+    this.labelUnit = g32(this.labelUnit);
     const num = new Float64Array(size);
-    num.set(labelNum);
-    labelNum = num;
-  };
+    num.set(this.labelNum);
+    this.labelNum = num;
+  }
+}
+
+/** The index of the location with the id in VARINT. */
+function lookupLocation(dense: Int32Array | null, locationIndex: Map<number | bigint, number>): number {
+  const lo = VARINT[0]!;
+  const hi = VARINT[1]!;
+  let idx: number | undefined;
+  if (dense && hi === 0 && lo < dense.length) {
+    idx = dense[lo]!;
+    if (idx < 0) idx = undefined;
+  } else {
+    idx = locationIndex.get(hi < 0x200000 ? hi * TWO32 + lo : (BigInt(hi) << 32n) | BigInt(lo));
+  }
+  if (idx === undefined) throw new ProfileError(`a sample refers to location ${(BigInt(hi) << 32n) | BigInt(lo)}, which does not exist`);
+  return idx;
+}
+
+/** Reads one Label message in [pos, end) into the columns. */
+function decodeLabel(buf: Uint8Array, pos: number, end: number, c: SampleColumns, nStrings: number): void {
+  let key = 0;
+  let str = 0;
+  let num = 0;
+  let unit = 0;
   const stringRef = (what: string): number => {
-    if (hi !== 0 || lo >= nStrings) throw new ProfileError(`a sample label's ${what} refers to string ${signed()}, but the string table has ${nStrings} entries`);
-    return lo;
+    if (VARINT[1] !== 0 || VARINT[0]! >= nStrings) throw new ProfileError(`a sample label's ${what} refers to string ${varintSigned()}, but the string table has ${nStrings} entries`);
+    return VARINT[0]!;
   };
+  while (pos < end) {
+    pos = varint(buf, pos, end);
+    const tag = VARINT[0]!;
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (VARINT[1] !== 0 || field === 0) throw new ProfileError(`malformed field tag in a sample label at offset ${pos}`);
+    if (field >= 1 && field <= 4 && wire === 0) {
+      pos = varint(buf, pos, end);
+      if (field === 1) key = stringRef('key');
+      else if (field === 2) str = stringRef('value');
+      else if (field === 3) num = varintSigned();
+      else unit = stringRef('unit');
+    } else {
+      pos = skipField(buf, pos, end, wire);
+    }
+  }
+  if (c.nLabels === c.labelKey.length) c.growLabels();
+  const j = c.nLabels++;
+  c.labelKey[j] = key;
+  // A label with a string value is a string label; otherwise numeric (pprof's rule).
+  c.labelStr[j] = str !== 0 ? str : -1;
+  c.labelNum[j] = num;
+  c.labelUnit[j] = unit;
+}
+
+/** Reads every Sample message (location ids, values, labels) into the profile's columns. */
+function decodeSamples(buf: Uint8Array, starts: Int32Array, ends: Int32Array, p: PprofProfile, dense: Int32Array | null, locationIndex: Map<number | bigint, number>): void {
+  const n = starts.length;
+  const nTypes = p.sampleTypes.length;
+  const locStart = new Uint32Array(n + 1);
+  const labelStart = new Uint32Array(n + 1);
+  const values = new Float64Array(n * nTypes);
+  const c = new SampleColumns(n);
+  let locs = c.locs;
+  let nLocs = 0;
+  const table = dense ?? new Int32Array(0);
+  const tooMany = () => new ProfileError(`a sample has more values than the ${nTypes} sample types`);
 
   for (let s = 0; s < n; s++) {
-    pos = starts[s]!;
+    let pos = starts[s]!;
     const end = ends[s]!;
-    limit = end;
     let nValues = 0;
     const valueBase = s * nTypes;
     while (pos < end) {
-      varint();
-      const field = lo >>> 3;
-      const wire = lo & 7;
-      if (hi !== 0 || field === 0) throw new ProfileError(`malformed field tag in a sample at offset ${pos}`);
-      if (field === 1 || field === 2) {
-        if (wire === 2) {
-          varint();
-          if (hi !== 0 || pos + lo > end) throw truncated();
-          const packedEnd = pos + lo;
-          limit = packedEnd;
-          if (field === 1 && dense) {
-            // Fast path for packed location ids below 2^14 (one or two bytes) found in the
-            // dense table: the bulk of a large profile. Anything else takes the general path.
-            const table = dense;
-            while (pos < packedEnd) {
-              const b = buf[pos]!;
-              let id: number;
-              if (b < 0x80) {
-                id = b;
-                pos += 1;
-              } else if (pos + 1 < packedEnd && buf[pos + 1]! < 0x80) {
-                id = (b & 0x7f) | (buf[pos + 1]! << 7);
-                pos += 2;
-              } else {
-                varint();
-                location();
-                continue;
-              }
-              const idx = id < table.length ? table[id]! : -1;
-              if (idx < 0) {
-                lo = id;
-                hi = 0;
-                location(); // reports the dangling id
-                continue;
-              }
-              if (nLocs === locs.length) {
-                const bigger = new Uint32Array(locs.length * 2);
-                bigger.set(locs);
-                locs = bigger;
-              }
-              locs[nLocs++] = idx;
-            }
+      pos = varint(buf, pos, end);
+      const tag = VARINT[0]!;
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (VARINT[1] !== 0 || field === 0) throw new ProfileError(`malformed field tag in a sample at offset ${pos}`);
+      if (field === 1 && wire === 2) {
+        pos = varint(buf, pos, end);
+        const packedEnd = pos + VARINT[0]!;
+        if (VARINT[1] !== 0 || packedEnd > end) throw new ProfileError(`truncated sample at offset ${pos}`);
+        while (pos < packedEnd) {
+          // Ids below 2^14 in the dense table (one or two bytes) are the bulk of a profile.
+          const b = buf[pos]!;
+          let idx = -1;
+          if (b < 0x80) {
+            if (b < table.length) idx = table[b]!;
+            if (idx >= 0) pos += 1;
+          } else if (pos + 1 < packedEnd && buf[pos + 1]! < 0x80) {
+            const id = (b & 0x7f) | (buf[pos + 1]! << 7);
+            if (id < table.length) idx = table[id]!;
+            if (idx >= 0) pos += 2;
           }
-          while (pos < packedEnd) {
-            varint();
-            if (field === 1) location();
-            else {
-              if (nValues >= nTypes) throw new ProfileError(`a sample has more values than the ${nTypes} sample types`);
-              values[valueBase + nValues++] = signed();
-            }
+          if (idx < 0) {
+            pos = varint(buf, pos, packedEnd);
+            idx = lookupLocation(dense, locationIndex);
           }
-          limit = end;
-        } else if (wire === 0) {
-          varint();
-          if (field === 1) location();
-          else {
-            if (nValues >= nTypes) throw new ProfileError(`a sample has more values than the ${nTypes} sample types`);
-            values[valueBase + nValues++] = signed();
-          }
-        } else {
-          throw new ProfileError(`sample field ${field} has wire type ${wire}`);
+          if (nLocs === locs.length) locs = c.growLocs();
+          locs[nLocs++] = idx;
         }
+      } else if (field === 1 && wire === 0) {
+        pos = varint(buf, pos, end);
+        if (nLocs === locs.length) locs = c.growLocs();
+        locs[nLocs++] = lookupLocation(dense, locationIndex);
+      } else if (field === 2 && wire === 2) {
+        pos = varint(buf, pos, end);
+        const packedEnd = pos + VARINT[0]!;
+        if (VARINT[1] !== 0 || packedEnd > end) throw new ProfileError(`truncated sample at offset ${pos}`);
+        while (pos < packedEnd) {
+          pos = varint(buf, pos, packedEnd);
+          if (nValues >= nTypes) throw tooMany();
+          values[valueBase + nValues++] = varintSigned();
+        }
+      } else if (field === 2 && wire === 0) {
+        pos = varint(buf, pos, end);
+        if (nValues >= nTypes) throw tooMany();
+        values[valueBase + nValues++] = varintSigned();
+      } else if (field === 1 || field === 2) {
+        throw new ProfileError(`sample field ${field} has wire type ${wire}`);
       } else if (field === 3 && wire === 2) {
-        varint();
-        if (hi !== 0 || pos + lo > end) throw truncated();
-        const labelEnd = pos + lo;
-        limit = labelEnd;
-        let key = 0;
-        let strI = 0;
-        let num = 0;
-        let unit = 0;
-        while (pos < labelEnd) {
-          varint();
-          const lf = lo >>> 3;
-          const lw = lo & 7;
-          if (hi !== 0 || lf === 0) throw new ProfileError(`malformed field tag in a sample label at offset ${pos}`);
-          if (lf >= 1 && lf <= 4 && lw === 0) {
-            varint();
-            if (lf === 1) key = stringRef('key');
-            else if (lf === 2) strI = stringRef('value');
-            else if (lf === 3) num = signed();
-            else unit = stringRef('unit');
-          } else {
-            skip(lw);
-          }
-        }
-        limit = end;
-        if (nLabels === labelKey.length) growLabels();
-        labelKey[nLabels] = key;
-        // A label with a string value is a string label; otherwise numeric (pprof's rule).
-        labelStr[nLabels] = strI !== 0 ? strI : -1;
-        labelNum[nLabels] = num;
-        labelUnit[nLabels] = unit;
-        nLabels++;
+        pos = varint(buf, pos, end);
+        const labelEnd = pos + VARINT[0]!;
+        if (VARINT[1] !== 0 || labelEnd > end) throw new ProfileError(`truncated sample at offset ${pos}`);
+        decodeLabel(buf, pos, labelEnd, c, p.strings.length);
+        pos = labelEnd;
       } else {
-        skip(wire);
+        pos = skipField(buf, pos, end, wire);
       }
     }
     if (nValues !== nTypes) throw new ProfileError(`sample ${s} has ${nValues} values but the profile has ${nTypes} sample types`);
     locStart[s + 1] = nLocs;
-    labelStart[s + 1] = nLabels;
+    labelStart[s + 1] = c.nLabels;
   }
   p.sampleCount = n;
   p.sampleLocStart = locStart;
   p.sampleLocations = locs.subarray(0, nLocs);
   p.sampleValues = values;
   p.labelStart = labelStart;
-  p.labelKey = labelKey.subarray(0, nLabels);
-  p.labelStr = labelStr.subarray(0, nLabels);
-  p.labelNum = labelNum.subarray(0, nLabels);
-  p.labelNumUnit = labelUnit.subarray(0, nLabels);
+  p.labelKey = c.labelKey.subarray(0, c.nLabels);
+  p.labelStr = c.labelStr.subarray(0, c.nLabels);
+  p.labelNum = c.labelNum.subarray(0, c.nLabels);
+  p.labelNumUnit = c.labelUnit.subarray(0, c.nLabels);
 }
 
 // ---------------------------------------------------------------------------------------

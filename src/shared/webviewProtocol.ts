@@ -139,8 +139,8 @@ function checkArray(obj: Record<string, unknown>, key: string, kind: 'string' | 
   } else {
     for (let i = 0; i < n; i++) {
       const v = arr[i];
-      // Rejects non-numbers, NaN, fractions and anything outside [0, limit).
-      if (typeof v !== 'number' || !(v >= 0 && v < limit) || Math.floor(v) !== v) return `${key}[${i}] is out of range`;
+      // Rejects non-numbers, NaN, fractions, negatives and anything at or past limit.
+      if (typeof v !== 'number' || v >>> 0 !== v || v >= limit) return `${key}[${i}] is out of range`;
     }
   }
   return undefined;

@@ -303,7 +303,7 @@ export class FlameGraph {
     const w = Math.min(hit.x + hit.w, this.cssWidth + 1) - x;
     const h = this.rowH - 1;
     const fill = hit.merged ? p.other : this.opts.fill(node);
-    const dim = this.match !== null && (hit.merged || node.func < 0 || !this.match[node.func]);
+    const dim = this.match !== null && (!!hit.merged || node.func < 0 || !this.match[node.func]);
     ctx.fillStyle = this.css(fill, dim);
     const gap = w > 3 ? 1 : 0;
     ctx.fillRect(x, y, w - gap, h);

@@ -29,6 +29,8 @@ export interface FlameSource {
   /** Sample type the opener asked for (e.g. "alloc_space"). */
   sampleType?: string;
   title?: string;
+  /** Directory of the Go package the profile was taken from (its module colours "your code" and maps paths). */
+  sourceDir?: string;
 }
 
 // ---- host → webview ----
@@ -197,6 +199,7 @@ function validateSource(x: unknown): FlameSource | undefined {
   if (isText(x.baseUri)) out.baseUri = x.baseUri;
   if (isText(x.sampleType)) out.sampleType = x.sampleType;
   if (isText(x.title)) out.title = x.title;
+  if (isText(x.sourceDir)) out.sourceDir = x.sourceDir;
   return out;
 }
 

@@ -28,6 +28,8 @@ export interface OpenProfileOptions {
   diffBase?: vscode.Uri;
   viewColumn?: vscode.ViewColumn;
   preserveFocus?: boolean;
+  /** The Go package directory the profile came from: its module is "your code", and paths resolve there. */
+  sourceDir?: string;
 }
 
 export interface ShownProfile {
@@ -103,6 +105,7 @@ class FlameService implements SessionHost, vscode.Disposable {
     if (opts.diffBase) source.baseUri = opts.diffBase.toString();
     if (opts.sampleType) source.sampleType = opts.sampleType;
     if (opts.title) source.title = opts.title;
+    if (opts.sourceDir) source.sourceDir = opts.sourceDir;
     const existing = [...this.sessions].find((s) => s.source.uri === source.uri && s.source.baseUri === source.baseUri);
     if (existing) {
       existing.update(source);
@@ -180,6 +183,7 @@ function toOptions(x: unknown): OpenProfileOptions {
   if (base) out.diffBase = base;
   if (typeof o.viewColumn === 'number') out.viewColumn = o.viewColumn;
   if (typeof o.preserveFocus === 'boolean') out.preserveFocus = o.preserveFocus;
+  if (typeof o.sourceDir === 'string') out.sourceDir = o.sourceDir;
   return out;
 }
 

@@ -127,7 +127,7 @@ export class FlameSession implements vscode.Disposable {
       const [data, base, env] = await Promise.all([
         loadProfileData(this.uri),
         this.baseUri ? loadProfileData(this.baseUri) : Promise.resolve(undefined),
-        this.host.sourceEnv.get(GoSourceEnvCache.dirFor(this.uri)).catch(() => undefined),
+        this.host.sourceEnv.get(this.source.sourceDir ?? GoSourceEnvCache.dirFor(this.uri)).catch(() => undefined),
       ]);
       if (env?.mainModule) data.mainModule = env.mainModule;
       if (base && env?.mainModule) base.mainModule = env.mainModule;
@@ -248,7 +248,7 @@ export class FlameSession implements vscode.Disposable {
       void vscode.window.showWarningMessage(`Go Memory Insight: ${message}`);
       return undefined;
     }
-    const env = await this.host.sourceEnv.get(GoSourceEnvCache.dirFor(this.uri));
+    const env = await this.host.sourceEnv.get(this.source.sourceDir ?? GoSourceEnvCache.dirFor(this.uri));
     const resolved = await resolveSourcePath(file, env, async (p) => {
       try {
         return (await vscode.workspace.fs.stat(vscode.Uri.file(p))).type === vscode.FileType.File;

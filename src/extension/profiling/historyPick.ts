@@ -95,7 +95,7 @@ export class HistoryCommands {
       return false;
     }
     if (!fs.existsSync(file)) return this.missing(entry, file);
-    await this.openProfile(vscode.Uri.file(file), { sampleType: cpu ? 'cpu' : 'alloc_space', title: `${entry.target} · ${when(entry.time)}` });
+    await this.openProfile(vscode.Uri.file(file), { sampleType: cpu ? 'cpu' : 'alloc_space', title: `${entry.target} · ${when(entry.time)}`, sourceDir: entry.packageDir });
     return true;
   }
 
@@ -108,6 +108,7 @@ export class HistoryCommands {
       sampleType: 'alloc_space',
       diffBase: vscode.Uri.file(base.memProfile!),
       title: `${entry.target} (${when(entry.time)}) vs ${base.target} (${when(base.time)})`,
+      sourceDir: entry.packageDir,
     });
     return true;
   }

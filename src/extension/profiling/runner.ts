@@ -43,7 +43,7 @@ export interface ProfileRunResult {
 }
 
 /** Opens a profile in the flame graph panel. */
-export type OpenProfile = (uri: vscode.Uri, options: { sampleType?: string; title?: string; diffBase?: vscode.Uri }) => Promise<void>;
+export type OpenProfile = (uri: vscode.Uri, options: { sampleType?: string; title?: string; diffBase?: vscode.Uri; viewColumn?: vscode.ViewColumn; sourceDir?: string }) => Promise<void>;
 
 export const OUTPUT_CHANNEL_NAME = 'Go Memory Insight: go test';
 
@@ -233,7 +233,8 @@ export class ProfileRunner implements vscode.Disposable {
       const showCpu = req.cpu && cpuWritten;
       const file = showCpu ? cpuProfile! : memProfile;
       try {
-        await this.openProfile(vscode.Uri.file(file), { sampleType: showCpu ? 'cpu' : 'alloc_space', title: `${what} · ${pkgLabel}` });
+        // Beside the code, so the graph and the annotated lines are seen together.
+        await this.openProfile(vscode.Uri.file(file), { sampleType: showCpu ? 'cpu' : 'alloc_space', title: `${what} · ${pkgLabel}`, viewColumn: vscode.ViewColumn.Beside, sourceDir: req.dir });
         result.opened = true;
       } catch (err) {
         result.message = `The profile was written to ${file}, but the flame graph could not open it: ${err instanceof Error ? err.message : String(err)}`;

@@ -515,23 +515,38 @@ function skipField(buf: Uint8Array, pos: number, limit: number, wire: number): n
 /** Growable typed-array columns for samples' locations and labels. */
 class SampleColumns {
   locs: Uint32Array;
-  nLocs = 0;
   labelKey: Int32Array;
   labelStr: Int32Array;
   labelNum: Float64Array;
   labelUnit: Int32Array;
   nLabels = 0;
-  constructor(n: number) {
-    this.locs = new Uint32Array(Math.max(16, n * 8));
+  /**
+   * n samples occupying sampleBytes bytes in all. Their location ids take at least a byte
+   * each, so sampleBytes bounds the number of locations: small profiles get that at once,
+   * large ones a small start that growLocs extrapolates from (no 2x overshoot, few copies).
+   */
+  constructor(
+    n: number,
+    private readonly sampleBytes: number,
+  ) {
+    this.locs = new Uint32Array(Math.max(16, sampleBytes <= 1 << 22 ? sampleBytes : 1 << 16));
     const l = Math.max(16, n);
     this.labelKey = new Int32Array(l);
     this.labelStr = new Int32Array(l);
     this.labelNum = new Float64Array(l);
     this.labelUnit = new Int32Array(l);
   }
-  growLocs(): Uint32Array {
-    const bigger = new Uint32Array(this.locs.length * 2);
-    bigger.set(this.locs);
+  /**
+   * Room for at least `need` locations, nLocs of them used after `doneBytes` bytes of
+   * samples: the locations per byte so far times all the bytes, plus a little slack (and at
+   * least 1.5x, for profiles whose first samples are unrepresentative).
+   */
+  growLocs(need: number, nLocs: number, doneBytes: number): Uint32Array {
+    const old = this.locs;
+    const projected = doneBytes > 0 ? Math.ceil((nLocs / doneBytes) * this.sampleBytes * 1.02) + 4096 : 0;
+    const size = Math.min(Math.max(need, projected, Math.ceil(old.length * 1.5)), Math.max(need, this.sampleBytes));
+    const bigger = new Uint32Array(size);
+    bigger.set(old.subarray(0, nLocs));
     this.locs = bigger;
     return bigger;
   }
@@ -572,10 +587,6 @@ function decodeLabel(buf: Uint8Array, pos: number, end: number, c: SampleColumns
   let str = 0;
   let num = 0;
   let unit = 0;
-  const stringRef = (what: string): number => {
-    if (VARINT[1] !== 0 || VARINT[0]! >= nStrings) throw new ProfileError(`a sample label's ${what} refers to string ${varintSigned()}, but the string table has ${nStrings} entries`);
-    return VARINT[0]!;
-  };
   while (pos < end) {
     pos = varint(buf, pos, end);
     const tag = VARINT[0]!;
@@ -584,10 +595,17 @@ function decodeLabel(buf: Uint8Array, pos: number, end: number, c: SampleColumns
     if (VARINT[1] !== 0 || field === 0) throw new ProfileError(`malformed field tag in a sample label at offset ${pos}`);
     if (field >= 1 && field <= 4 && wire === 0) {
       pos = varint(buf, pos, end);
-      if (field === 1) key = stringRef('key');
-      else if (field === 2) str = stringRef('value');
-      else if (field === 3) num = varintSigned();
-      else unit = stringRef('unit');
+      if (field === 3) {
+        num = varintSigned();
+        continue;
+      }
+      if (VARINT[1] !== 0 || VARINT[0]! >= nStrings) {
+        const what = field === 1 ? 'key' : field === 2 ? 'value' : 'unit';
+        throw new ProfileError(`a sample label's ${what} refers to string ${varintSigned()}, but the string table has ${nStrings} entries`);
+      }
+      if (field === 1) key = VARINT[0]!;
+      else if (field === 2) str = VARINT[0]!;
+      else unit = VARINT[0]!;
     } else {
       pos = skipField(buf, pos, end, wire);
     }
@@ -601,86 +619,186 @@ function decodeLabel(buf: Uint8Array, pos: number, end: number, c: SampleColumns
   c.labelUnit[j] = unit;
 }
 
-/** Reads every Sample message (location ids, values, labels) into the profile's columns. */
+/**
+ * Reads sample s in [pos, end) with the general reader (any field order, encoding and id,
+ * with the errors): its locations from nLocs on (returns the new count), its values and labels.
+ */
+function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: number, values: Float64Array, nTypes: number, c: SampleColumns, nLocs: number, doneBytes: number, dense: Int32Array | null, locationIndex: Map<number | bigint, number>, nStrings: number): number {
+  let nValues = 0;
+  const valueBase = s * nTypes;
+  const tooMany = () => new ProfileError(`a sample has more values than the ${nTypes} sample types`);
+  while (pos < end) {
+    pos = varint(buf, pos, end);
+    const tag = VARINT[0]!;
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (VARINT[1] !== 0 || field === 0) throw new ProfileError(`malformed field tag in a sample at offset ${pos}`);
+    if (field === 1 && wire === 2) {
+      pos = varint(buf, pos, end);
+      const packedEnd = pos + VARINT[0]!;
+      if (VARINT[1] !== 0 || packedEnd > end) throw new ProfileError(`truncated sample at offset ${pos}`);
+      if (nLocs + (packedEnd - pos) > c.locs.length) c.growLocs(nLocs + (packedEnd - pos), nLocs, doneBytes);
+      const locs = c.locs;
+      while (pos < packedEnd) {
+        pos = varint(buf, pos, packedEnd);
+        locs[nLocs++] = lookupLocation(dense, locationIndex);
+      }
+    } else if (field === 1 && wire === 0) {
+      pos = varint(buf, pos, end);
+      if (nLocs === c.locs.length) c.growLocs(nLocs + 1, nLocs, doneBytes);
+      c.locs[nLocs++] = lookupLocation(dense, locationIndex);
+    } else if (field === 2 && wire === 2) {
+      pos = varint(buf, pos, end);
+      const packedEnd = pos + VARINT[0]!;
+      if (VARINT[1] !== 0 || packedEnd > end) throw new ProfileError(`truncated sample at offset ${pos}`);
+      while (pos < packedEnd) {
+        pos = varint(buf, pos, packedEnd);
+        if (nValues >= nTypes) throw tooMany();
+        values[valueBase + nValues++] = varintSigned();
+      }
+    } else if (field === 2 && wire === 0) {
+      pos = varint(buf, pos, end);
+      if (nValues >= nTypes) throw tooMany();
+      values[valueBase + nValues++] = varintSigned();
+    } else if (field === 1 || field === 2) {
+      throw new ProfileError(`sample field ${field} has wire type ${wire}`);
+    } else if (field === 3 && wire === 2) {
+      pos = varint(buf, pos, end);
+      const labelEnd = pos + VARINT[0]!;
+      if (VARINT[1] !== 0 || labelEnd > end) throw new ProfileError(`truncated sample at offset ${pos}`);
+      decodeLabel(buf, pos, labelEnd, c, nStrings);
+      pos = labelEnd;
+    } else {
+      pos = skipField(buf, pos, end, wire);
+    }
+  }
+  if (nValues !== nTypes) throw new ProfileError(`sample ${s} has ${nValues} values but the profile has ${nTypes} sample types`);
+  return nLocs;
+}
+
+/**
+ * Reads every Sample message (location ids, values, labels) into the profile's columns.
+ *
+ * The loop below is the fast path for what Go writes: fields as single-byte tags, packed
+ * location ids found in the dense table with one or two bytes, packed values below 2^35 and
+ * labels. Anything else in a sample (or anything malformed) sends that sample through
+ * decodeSampleGeneral, which reads it again from its start and reports the errors. Kept
+ * small and free of closures, so that V8 optimizes it once and for all.
+ */
 function decodeSamples(buf: Uint8Array, starts: Int32Array, ends: Int32Array, p: PprofProfile, dense: Int32Array | null, locationIndex: Map<number | bigint, number>): void {
   const n = starts.length;
   const nTypes = p.sampleTypes.length;
+  const nStrings = p.strings.length;
   const locStart = new Uint32Array(n + 1);
   const labelStart = new Uint32Array(n + 1);
   const values = new Float64Array(n * nTypes);
-  const c = new SampleColumns(n);
+  let sampleBytes = 0;
+  for (let s = 0; s < n; s++) sampleBytes += ends[s]! - starts[s]!;
+  const c = new SampleColumns(n, sampleBytes);
   let locs = c.locs;
   let nLocs = 0;
+  let doneBytes = 0;
   const table = dense ?? new Int32Array(0);
-  const tooMany = () => new ProfileError(`a sample has more values than the ${nTypes} sample types`);
+  const tableLen = table.length;
 
   for (let s = 0; s < n; s++) {
-    let pos = starts[s]!;
+    const start = starts[s]!;
     const end = ends[s]!;
+    const vbase = s * nTypes;
+    let pos = start;
     let nValues = 0;
-    const valueBase = s * nTypes;
-    while (pos < end) {
-      pos = varint(buf, pos, end);
-      const tag = VARINT[0]!;
-      const field = tag >>> 3;
-      const wire = tag & 7;
-      if (VARINT[1] !== 0 || field === 0) throw new ProfileError(`malformed field tag in a sample at offset ${pos}`);
-      if (field === 1 && wire === 2) {
-        pos = varint(buf, pos, end);
-        const packedEnd = pos + VARINT[0]!;
-        if (VARINT[1] !== 0 || packedEnd > end) throw new ProfileError(`truncated sample at offset ${pos}`);
-        while (pos < packedEnd) {
-          // Ids below 2^14 in the dense table (one or two bytes) are the bulk of a profile.
+    let ok = true;
+    while (ok && pos < end) {
+      const tag = buf[pos]!;
+      if (tag !== 0x0a && tag !== 0x12 && tag !== 0x1a) {
+        ok = false;
+        break;
+      }
+      // Length: one or two bytes.
+      if (pos + 2 > end) {
+        ok = false;
+        break;
+      }
+      let len = buf[pos + 1]!;
+      pos += 2;
+      if (len >= 0x80) {
+        const b = pos < end ? buf[pos]! : 0x80;
+        if (b >= 0x80) {
+          ok = false;
+          break;
+        }
+        len = (len & 0x7f) | (b << 7);
+        pos++;
+      }
+      const fieldEnd = pos + len;
+      if (fieldEnd > end) {
+        ok = false;
+        break;
+      }
+      if (tag === 0x0a) {
+        // Each id takes at least one byte: one capacity check per field, not per id.
+        if (nLocs + len > locs.length) locs = c.growLocs(nLocs + len, nLocs, doneBytes);
+        while (pos < fieldEnd) {
           const b = buf[pos]!;
-          let idx = -1;
-          if (b < 0x80) {
-            if (b < table.length) idx = table[b]!;
-            if (idx >= 0) pos += 1;
-          } else if (pos + 1 < packedEnd && buf[pos + 1]! < 0x80) {
-            const id = (b & 0x7f) | (buf[pos + 1]! << 7);
-            if (id < table.length) idx = table[id]!;
-            if (idx >= 0) pos += 2;
+          let id = b;
+          let size = 1;
+          if (b >= 0x80) {
+            const b1 = pos + 1 < fieldEnd ? buf[pos + 1]! : 0x80;
+            if (b1 >= 0x80) break;
+            id = (b & 0x7f) | (b1 << 7);
+            size = 2;
           }
-          if (idx < 0) {
-            pos = varint(buf, pos, packedEnd);
-            idx = lookupLocation(dense, locationIndex);
-          }
-          if (nLocs === locs.length) locs = c.growLocs();
+          const idx = id < tableLen ? table[id]! : -1;
+          if (idx < 0) break;
           locs[nLocs++] = idx;
+          pos += size;
         }
-      } else if (field === 1 && wire === 0) {
-        pos = varint(buf, pos, end);
-        if (nLocs === locs.length) locs = c.growLocs();
-        locs[nLocs++] = lookupLocation(dense, locationIndex);
-      } else if (field === 2 && wire === 2) {
-        pos = varint(buf, pos, end);
-        const packedEnd = pos + VARINT[0]!;
-        if (VARINT[1] !== 0 || packedEnd > end) throw new ProfileError(`truncated sample at offset ${pos}`);
-        while (pos < packedEnd) {
-          pos = varint(buf, pos, packedEnd);
-          if (nValues >= nTypes) throw tooMany();
-          values[valueBase + nValues++] = varintSigned();
+        if (pos !== fieldEnd) ok = false;
+      } else if (tag === 0x12) {
+        while (pos < fieldEnd) {
+          let b = buf[pos++]!;
+          let v = b & 0x7f;
+          if (b >= 0x80) {
+            b = buf[pos++]!;
+            v |= (b & 0x7f) << 7;
+            if (b >= 0x80) {
+              b = buf[pos++]!;
+              v |= (b & 0x7f) << 14;
+              if (b >= 0x80) {
+                b = buf[pos++]!;
+                v |= (b & 0x7f) << 21;
+                if (b >= 0x80) {
+                  b = buf[pos++]!;
+                  if (b >= 0x80) break;
+                  v += b * 268435456; // below 2^35: exact
+                }
+              }
+            }
+          }
+          if (nValues === nTypes) {
+            ok = false;
+            break;
+          }
+          values[vbase + nValues++] = v;
         }
-      } else if (field === 2 && wire === 0) {
-        pos = varint(buf, pos, end);
-        if (nValues >= nTypes) throw tooMany();
-        values[valueBase + nValues++] = varintSigned();
-      } else if (field === 1 || field === 2) {
-        throw new ProfileError(`sample field ${field} has wire type ${wire}`);
-      } else if (field === 3 && wire === 2) {
-        pos = varint(buf, pos, end);
-        const labelEnd = pos + VARINT[0]!;
-        if (VARINT[1] !== 0 || labelEnd > end) throw new ProfileError(`truncated sample at offset ${pos}`);
-        decodeLabel(buf, pos, labelEnd, c, p.strings.length);
-        pos = labelEnd;
+        if (pos !== fieldEnd) ok = false;
       } else {
-        pos = skipField(buf, pos, end, wire);
+        decodeLabel(buf, pos, fieldEnd, c, nStrings);
+        pos = fieldEnd;
       }
     }
-    if (nValues !== nTypes) throw new ProfileError(`sample ${s} has ${nValues} values but the profile has ${nTypes} sample types`);
+    if (!ok || nValues !== nTypes) {
+      nLocs = locStart[s]!;
+      c.nLabels = labelStart[s]!;
+      nLocs = decodeSampleGeneral(buf, start, end, s, values, nTypes, c, nLocs, doneBytes, dense, locationIndex, nStrings);
+      locs = c.locs;
+    }
     locStart[s + 1] = nLocs;
     labelStart[s + 1] = c.nLabels;
+    doneBytes += end - start;
   }
+  // Past a quarter of waste, a tight copy (a subarray keeps the whole buffer alive).
+  if (locs.length - nLocs > (nLocs >> 2) + 4096) locs = locs.slice(0, nLocs);
   p.sampleCount = n;
   p.sampleLocStart = locStart;
   p.sampleLocations = locs.subarray(0, nLocs);
@@ -815,15 +933,20 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
   });
 
   // Merge samples whose frame sequences are equal (open addressing on a hash of the frames;
-  // different addresses on the same line give equal frames).
+  // different addresses on the same line give equal frames). Everything in typed arrays,
+  // grown geometrically; plain arrays only for the result.
   const { sampleCount, sampleLocStart, sampleLocations, sampleValues } = p;
+  const lf = Int32Array.from(locFrames);
+  // The table grows with the distinct stacks (fresh memory is slow to touch), at most half full.
   let cap = 1024;
-  while (cap < sampleCount * 2) cap *= 2;
-  const table = new Int32Array(cap);
-  const mask = cap - 1;
-  const stackStart: number[] = [0];
-  const stackFrames: number[] = [];
-  const merged: number[] = []; // values, row-major per stack
+  while (cap < sampleCount * 2 && cap < 1 << 16) cap *= 2;
+  let table: Int32Array = new Int32Array(cap);
+  let mask = cap - 1;
+  let stackStart: Int32Array = new Int32Array(1024);
+  let nStacks = 0;
+  let stackFrames: Int32Array = new Int32Array(1 << 16);
+  let nFrames = 0;
+  let merged = new Float64Array(1024 * nTypes); // values, row-major per stack
   let prevLo = -1;
   let prevHi = -1;
   let prevId = -1;
@@ -833,76 +956,70 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
     if (rules) lo = prunedStart(rules, sampleLocations, lo, hi);
     // The Go runtime writes one record per (stack, allocation size), usually side by side:
     // the same locations as the previous sample need no hashing.
+    let id = -1;
     if (prevId >= 0 && hi - lo === prevHi - prevLo) {
       let i = 0;
       while (i < hi - lo && sampleLocations[lo + i] === sampleLocations[prevLo + i]) i++;
-      if (i === hi - lo) {
-        const base = prevId * nTypes;
-        const vbase = s * nTypes;
-        for (let t = 0; t < nTypes; t++) merged[base + t]! += sampleValues[vbase + t]!;
-        continue;
-      }
-    }
-    let h = 0x811c9dc5;
-    let len = 0;
-    for (let i = lo; i < hi; i++) {
-      const loc = sampleLocations[i]!;
-      const fe = locFrameStart[loc + 1]!;
-      for (let f = locFrameStart[loc]!; f < fe; f++) {
-        h = Math.imul(h ^ locFrames[f]!, 0x01000193);
-        len++;
-      }
-    }
-    h ^= h >>> 16;
-    let slot = h & mask;
-    let id = -1;
-    for (;;) {
-      const e = table[slot]!;
-      if (e === 0) break;
-      const c = e - 1;
-      let j = stackStart[c]!;
-      if (stackStart[c + 1]! - j === len) {
-        let same = true;
-        outer: for (let i = lo; i < hi; i++) {
-          const loc = sampleLocations[i]!;
-          const fe = locFrameStart[loc + 1]!;
-          for (let f = locFrameStart[loc]!; f < fe; f++) {
-            if (stackFrames[j++] !== locFrames[f]) {
-              same = false;
-              break outer;
-            }
-          }
-        }
-        if (same) {
-          id = c;
-          break;
-        }
-      }
-      slot = (slot + 1) & mask;
+      if (i === hi - lo) id = prevId;
     }
     if (id < 0) {
-      id = stackStart.length - 1;
-      table[slot] = id + 1;
+      let h = 0x811c9dc5 | 0;
+      let len = 0;
       for (let i = lo; i < hi; i++) {
         const loc = sampleLocations[i]!;
         const fe = locFrameStart[loc + 1]!;
-        for (let f = locFrameStart[loc]!; f < fe; f++) stackFrames.push(locFrames[f]!);
+        for (let f = locFrameStart[loc]!; f < fe; f++) {
+          h = Math.imul(h ^ lf[f]!, 0x01000193);
+          len++;
+        }
       }
-      stackStart.push(stackFrames.length);
-      for (let t = 0; t < nTypes; t++) merged.push(0);
+      h ^= h >>> 16;
+      let slot = h & mask;
+      for (;;) {
+        const e = table[slot]!;
+        if (e === 0) break;
+        const c = e - 1;
+        const j = stackStart[c]!;
+        if (stackStart[c + 1]! - j === len && sameFrames(sampleLocations, lo, hi, locFrameStart, lf, stackFrames, j)) {
+          id = c;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+      if (id < 0) {
+        id = nStacks++;
+        table[slot] = id + 1;
+        if (nStacks * 2 > cap) {
+          cap *= 2;
+          mask = cap - 1;
+          table = rehashStacks(stackStart, stackFrames, nStacks - 1, cap, h);
+        }
+        if (nFrames + len > stackFrames.length) stackFrames = growInt32(stackFrames, nFrames + len, nFrames);
+        for (let i = lo; i < hi; i++) {
+          const loc = sampleLocations[i]!;
+          const fe = locFrameStart[loc + 1]!;
+          for (let f = locFrameStart[loc]!; f < fe; f++) stackFrames[nFrames++] = lf[f]!;
+        }
+        if (nStacks + 1 >= stackStart.length) stackStart = growInt32(stackStart, nStacks + 2, nStacks + 1);
+        stackStart[nStacks] = nFrames;
+        if (nStacks * nTypes > merged.length) {
+          const bigger = new Float64Array(merged.length * 2);
+          bigger.set(merged);
+          merged = bigger;
+        }
+      }
+      prevLo = lo;
+      prevHi = hi;
+      prevId = id;
     }
     const base = id * nTypes;
     const vbase = s * nTypes;
     for (let t = 0; t < nTypes; t++) merged[base + t]! += sampleValues[vbase + t]!;
-    prevLo = lo;
-    prevHi = hi;
-    prevId = id;
   }
-  const stackCount = stackStart.length - 1;
   const values: number[][] = [];
   for (let t = 0; t < nTypes; t++) {
-    const col = new Array<number>(stackCount);
-    for (let k = 0; k < stackCount; k++) col[k] = merged[k * nTypes + t]!;
+    const col = new Array<number>(nStacks);
+    for (let k = 0; k < nStacks; k++) col[k] = merged[k * nTypes + t]!;
     values.push(col);
   }
 
@@ -915,8 +1032,8 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
     funcStartLine,
     frameFunc,
     frameLine,
-    stackStart,
-    stackFrames,
+    stackStart: toArray(stackStart, nStacks + 1),
+    stackFrames: toArray(stackFrames, nFrames),
     values,
   };
   if (p.durationNanos) data.durationNanos = p.durationNanos;
@@ -925,6 +1042,52 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
   if (p.period) data.period = p.period;
   if (p.comments.length > 0) data.comments = p.comments.slice();
   return data;
+}
+
+/** Whether the frames of locations [lo, hi) equal frames[j ..] (the lengths are equal). */
+function sameFrames(locs: Uint32Array, lo: number, hi: number, locFrameStart: Uint32Array, lf: Int32Array, frames: Int32Array, j: number): boolean {
+  for (let i = lo; i < hi; i++) {
+    const loc = locs[i]!;
+    const fe = locFrameStart[loc + 1]!;
+    for (let f = locFrameStart[loc]!; f < fe; f++) if (frames[j++] !== lf[f]) return false;
+  }
+  return true;
+}
+
+/**
+ * A stack table of the given capacity holding stacks 0..n-1 (their frames in place) and
+ * stack n, whose frames are not stored yet, under hash hn.
+ */
+function rehashStacks(stackStart: Int32Array, stackFrames: Int32Array, n: number, cap: number, hn: number): Int32Array {
+  const table = new Int32Array(cap);
+  const mask = cap - 1;
+  const put = (id: number, h: number) => {
+    let slot = h & mask;
+    while (table[slot] !== 0) slot = (slot + 1) & mask;
+    table[slot] = id + 1;
+  };
+  for (let c = 0; c < n; c++) {
+    let h = 0x811c9dc5 | 0;
+    const e = stackStart[c + 1]!;
+    for (let j = stackStart[c]!; j < e; j++) h = Math.imul(h ^ stackFrames[j]!, 0x01000193);
+    put(c, h ^ (h >>> 16));
+  }
+  put(n, hn);
+  return table;
+}
+
+/** A copy of a with room for at least `need` entries, the first `used` kept. */
+function growInt32(a: Int32Array, need: number, used: number): Int32Array {
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a.subarray(0, used));
+  return b;
+}
+
+/** The first n entries of a as a plain array (preallocated: faster than push or Array.from). */
+function toArray(a: Int32Array, n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = a[i]!;
+  return out;
 }
 
 /**

@@ -83,7 +83,7 @@ class Trie {
     this.baseSelf = withBase ? new Float64Array(cap) : null;
     this.parent[0] = -1;
     this.key[0] = -1;
-    this.table = new Int32Array(cap * 2);
+    this.table = new Int32Array(cap * 2 * 3);
     this.mask = cap * 2 - 1;
   }
 
@@ -94,16 +94,19 @@ class Trie {
     return h ^ (h >>> 12);
   }
 
-  /** The child of node p with key k, created when missing. */
+  /**
+   * The child of node p with key k, created when missing. A table entry holds node + 1 (0:
+   * empty), parent and key side by side: one cache miss per probe on large trees.
+   */
   child(p: number, k: number): number {
     const table = this.table;
     const mask = this.mask;
     let i = Trie.hash(p, k) & mask;
     for (;;) {
-      const slot = table[i]!;
+      const e = i * 3;
+      const slot = table[e]!;
       if (slot === 0) break;
-      const n = slot - 1;
-      if (this.parent[n] === p && this.key[n] === k) return n;
+      if (table[e + 1] === p && table[e + 2] === k) return slot - 1;
       i = (i + 1) & mask;
     }
     const n = this.count++;
@@ -113,7 +116,9 @@ class Trie {
     }
     this.parent[n] = p;
     this.key[n] = k;
-    table[i] = n + 1;
+    table[i * 3] = n + 1;
+    table[i * 3 + 1] = p;
+    table[i * 3 + 2] = k;
     return n;
   }
 
@@ -134,12 +139,16 @@ class Trie {
     this.key = grow32(this.key);
     this.self = grow64(this.self);
     if (this.baseSelf) this.baseSelf = grow64(this.baseSelf);
-    this.table = new Int32Array(cap * 2);
+    this.table = new Int32Array(cap * 2 * 3);
     this.mask = cap * 2 - 1;
     for (let n = 1; n < this.count; n++) {
-      let i = Trie.hash(this.parent[n]!, this.key[n]!) & this.mask;
-      while (this.table[i] !== 0) i = (i + 1) & this.mask;
-      this.table[i] = n + 1;
+      const p = this.parent[n]!;
+      const k = this.key[n]!;
+      let i = Trie.hash(p, k) & this.mask;
+      while (this.table[i * 3] !== 0) i = (i + 1) & this.mask;
+      this.table[i * 3] = n + 1;
+      this.table[i * 3 + 1] = p;
+      this.table[i * 3 + 2] = k;
     }
   }
 }
@@ -257,7 +266,8 @@ function addProfile(trie: Trie, keys: KeySpace, data: ProfileData, values: numbe
 function materialize(trie: Trie, keys: KeySpace, rootFunc: number, minFraction: number | undefined): { root: FlameNode; nodeCount: number } {
   const n = trie.count;
   const parent = trie.parent;
-  const total = Float64Array.from(trie.self.subarray(0, n));
+  const self = trie.self;
+  const total = Float64Array.from(self.subarray(0, n));
   const baseSelf = trie.baseSelf;
   const baseTotal = baseSelf ? Float64Array.from(baseSelf.subarray(0, n)) : null;
   // Children are always created after their parent: one backward pass sums the totals.
@@ -265,40 +275,57 @@ function materialize(trie: Trie, keys: KeySpace, rootFunc: number, minFraction: 
     total[parent[i]!]! += total[i]!;
     if (baseTotal) baseTotal[parent[i]!]! += baseTotal[i]!;
   }
-  // Children lists in CSR form.
+  // Per node: function and line (the root's are given).
+  const func = new Int32Array(n);
+  const line = new Int32Array(n);
+  func[0] = rootFunc;
+  for (let i = 1; i < n; i++) {
+    const k = trie.key[i]!;
+    func[i] = keys.func(k);
+    line[i] = keys.line(k);
+  }
+  // Children lists in CSR form, each sorted as byWeight sorts FlameNodes (in typed arrays:
+  // the objects are then made once, in order, into arrays of the exact size).
   const childStart = new Int32Array(n + 1);
   for (let i = 1; i < n; i++) childStart[parent[i]! + 1]!++;
   for (let i = 0; i < n; i++) childStart[i + 1]! += childStart[i]!;
   const fill = childStart.slice(0, n);
   const childList = new Int32Array(Math.max(n - 1, 0));
   for (let i = 1; i < n; i++) childList[fill[parent[i]!]!++] = i;
+  const cmp = (a: number, b: number) => total[b]! - total[a]! || (baseTotal ? baseTotal[b]! - baseTotal[a]! : 0) || func[a]! - func[b]! || line[a]! - line[b]!;
+  for (let i = 0; i < n; i++) {
+    const a = childStart[i]!;
+    const b = childStart[i + 1]!;
+    if (b - a > 1) childList.subarray(a, b).sort(cmp);
+  }
 
   const weight = (i: number) => (baseTotal ? Math.max(Math.abs(total[i]!), Math.abs(baseTotal[i]!)) : Math.abs(total[i]!));
   const threshold = minFraction && minFraction > 0 ? minFraction * weight(0) : 0;
 
-  const make = (i: number, func: number, line: number, p: FlameNode | null): FlameNode => {
-    const node: FlameNode = { func, line, self: trie.self[i]!, total: total[i]!, children: [], parent: p };
-    if (baseSelf) {
-      node.baseSelf = baseSelf[i]!;
-      node.baseTotal = baseTotal![i]!;
-    }
-    return node;
-  };
-  const root = make(0, rootFunc, 0, null);
+  const root = newNode(0, rootFunc, 0, self, total, baseSelf, baseTotal, null);
   let nodeCount = 1;
   const workIds: number[] = [0];
   const workNodes: FlameNode[] = [root];
   while (workIds.length > 0) {
     const i = workIds.pop()!;
     const node = workNodes.pop()!;
+    const a = childStart[i]!;
+    const b = childStart[i + 1]!;
+    if (a === b) continue;
+    let kept = b - a;
+    if (threshold > 0) {
+      kept = 0;
+      for (let c = a; c < b; c++) if (weight(childList[c]!) >= threshold) kept++;
+    }
+    const children: FlameNode[] = new Array<FlameNode>(kept);
+    let nc = 0;
     let other: FlameNode | null = null;
-    for (let c = childStart[i]!; c < childStart[i + 1]!; c++) {
+    for (let c = a; c < b; c++) {
       const ci = childList[c]!;
       if (threshold > 0 && weight(ci) < threshold) {
         if (!other) {
           other = { func: OTHER_FUNC, line: 0, self: 0, total: 0, children: [], parent: node, merged: 0 };
           if (baseSelf) other.baseSelf = other.baseTotal = 0;
-          node.children.push(other);
           nodeCount++;
         }
         other.self += total[ci]!;
@@ -310,16 +337,27 @@ function materialize(trie: Trie, keys: KeySpace, rootFunc: number, minFraction: 
         other.merged!++;
         continue;
       }
-      const k = trie.key[ci]!;
-      const child = make(ci, keys.func(k), keys.line(k), node);
-      node.children.push(child);
+      const child = newNode(ci, func[ci]!, line[ci]!, self, total, baseSelf, baseTotal, node);
+      children[nc++] = child;
       nodeCount++;
-      workIds.push(ci);
-      workNodes.push(child);
+      if (childStart[ci + 1]! > childStart[ci]!) {
+        workIds.push(ci);
+        workNodes.push(child);
+      }
     }
-    if (node.children.length > 1) node.children.sort(byWeight);
+    if (other) {
+      children.push(other);
+      if (children.length > 1) children.sort(byWeight); // "other" goes where its total puts it
+    }
+    node.children = children;
   }
   return { root, nodeCount };
+}
+
+/** One FlameNode (with the base's values for a diff); children are set by materialize. */
+function newNode(i: number, func: number, line: number, self: Float64Array, total: Float64Array, baseSelf: Float64Array | null, baseTotal: Float64Array | null, parent: FlameNode | null): FlameNode {
+  if (baseSelf) return { func, line, self: self[i]!, total: total[i]!, children: [], parent, baseSelf: baseSelf[i]!, baseTotal: baseTotal![i]! };
+  return { func, line, self: self[i]!, total: total[i]!, children: [], parent };
 }
 
 function byWeight(a: FlameNode, b: FlameNode): number {

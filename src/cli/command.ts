@@ -25,3 +25,29 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/**
+ * Walks command-line arguments: `--flag value`, `--flag=value` and bare flags go to `onFlag`
+ * (which returns false for a flag it does not know), everything else (and `-`) is positional.
+ * `value()` takes the flag's value and fails with a usage error when it is missing.
+ */
+export function scanArgs(args: readonly string[], onFlag: (flag: string, value: () => string) => boolean): string[] {
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('-') || arg === '-') {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (flag !== arg) return arg.slice(eq + 1);
+      const v = args[++i];
+      if (v === undefined) throw new CliError(`${flag} needs a value`, 2);
+      return v;
+    };
+    if (!onFlag(flag, value)) throw new CliError(`unknown flag ${arg}`, 2);
+  }
+  return positional;
+}

@@ -1,7 +1,7 @@
 // `go-memory-insight pprof <subcommand>`: reads pprof profiles with the same decoder and tree
 // code the extension uses. Subcommands are listed in PPROF_SUBCOMMANDS (others add theirs).
 import type { CliCommand, CliIO } from './command';
-import { CliError } from './command';
+import { CliError, scanArgs } from './command';
 import { decodeProfile, resolveSampleIndex, toProfileData, ProfileError } from '../pprof/decode';
 import { flatTable, sampleTotal, type FlatOptions } from '../pprof/tree';
 import { formatPercent, formatValue } from '../pprof/units';
@@ -62,39 +62,28 @@ function regexpArg(flag: string, value: string): RegExp {
 
 function parseTopArgs(args: string[]): TopArgs {
   const out: TopArgs = { file: '', json: false, filters: {} };
-  const files: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (flag !== arg) return arg.slice(eq + 1);
-      const v = args[++i];
-      if (v === undefined) throw new CliError(`${flag} needs a value`, 2);
-      return v;
-    };
+  const files = scanArgs(args, (flag, value) => {
     switch (flag) {
       case '--json':
         out.json = true;
-        break;
+        return true;
       case '--sample-index':
       case '--sample_index':
         out.sampleIndex = value();
-        break;
+        return true;
       case '--focus':
         out.filters.focus = regexpArg(flag, value());
-        break;
+        return true;
       case '--ignore':
         out.filters.ignore = regexpArg(flag, value());
-        break;
+        return true;
       case '--hide':
         out.filters.hide = regexpArg(flag, value());
-        break;
+        return true;
       default:
-        if (arg.startsWith('-') && arg !== '-') throw new CliError(`unknown flag ${arg}`, 2);
-        files.push(arg);
+        return false;
     }
-  }
+  });
   if (files.length !== 1) throw new CliError(files.length === 0 ? 'missing profile file' : `expected one profile file, got ${files.length}`, 2);
   out.file = files[0]!;
   return out;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CliIO } from './command';
-import { CliError } from './command';
+import { CliError, scanArgs } from './command';
 import { loadProfileArg, type PprofSubcommand } from './pprof';
 import { resolveSampleIndex, ProfileError } from '../pprof/decode';
 import type { ShowProfileMessage } from '../shared/webviewProtocol';
@@ -79,41 +79,30 @@ interface FlameArgs {
 }
 
 function parseArgs(args: string[]): FlameArgs {
-  const files: string[] = [];
   let out: string | undefined;
   const parsed: Partial<FlameArgs> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (flag !== arg) return arg.slice(eq + 1);
-      const v = args[++i];
-      if (v === undefined) throw new CliError(`${flag} needs a value`, 2);
-      return v;
-    };
+  const files = scanArgs(args, (flag, value) => {
     switch (flag) {
       case '-o':
       case '--output':
         out = value();
-        break;
+        return true;
       case '--sample-index':
       case '--sample_index':
         parsed.sampleIndex = value();
-        break;
+        return true;
       case '--base':
       case '--diff-base':
       case '--diff_base':
         parsed.base = value();
-        break;
+        return true;
       case '--title':
         parsed.title = value();
-        break;
+        return true;
       default:
-        if (arg.startsWith('-') && arg !== '-') throw new CliError(`unknown flag ${arg}`, 2);
-        files.push(arg);
+        return false;
     }
-  }
+  });
   if (files.length !== 1) throw new CliError(files.length === 0 ? 'missing the profile FILE' : `expected one profile FILE, got ${files.length}`, 2);
   if (!out) throw new CliError('missing -o OUT.html', 2);
   return { ...parsed, file: files[0]!, out };

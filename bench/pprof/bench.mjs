@@ -30,10 +30,11 @@ if (!existsSync(profile) || args.includes('--regen')) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+// pprof-entry.js times the pipeline; pprof-digest.js (digest.ts) prints digests of its output.
 const entry = join(outDir, 'pprof-entry.js');
 await esbuild.build({
-  entryPoints: [join(here, 'entry.ts')],
-  outfile: entry,
+  entryPoints: { 'pprof-entry': join(here, 'entry.ts'), 'pprof-digest': join(here, 'digest.ts') },
+  outdir: outDir,
   bundle: true,
   platform: 'node',
   format: 'cjs',

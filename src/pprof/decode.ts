@@ -79,9 +79,18 @@ export interface PprofFunction {
 export interface PprofProfile {
   sampleTypes: SampleTypeInfo[];
   sampleCount: number;
-  /** Locations of sample i: sampleLocations[sampleLocStart[i] .. sampleLocStart[i+1]), leaf first, indices into locations. */
-  sampleLocStart: Uint32Array;
-  sampleLocations: Uint32Array;
+  /**
+   * The location stack of sample i: samples with the same location ids share one entry of the
+   * stack table below (heap profiles repeat a stack once per allocation size).
+   */
+  sampleStack: Int32Array;
+  /**
+   * Distinct location stacks, numbered in order of first appearance: the locations of stack k
+   * are stackLocations[stackLocStart[k] .. stackLocStart[k+1]), leaf first, indices into
+   * locations. See sampleLocations() for one sample's.
+   */
+  stackLocStart: Uint32Array;
+  stackLocations: Uint32Array;
   /** Value of sample type t for sample i: sampleValues[i * sampleTypes.length + t]. */
   sampleValues: Float64Array;
   /** Labels of sample i: label columns labelStart[i] .. labelStart[i+1]. */
@@ -106,6 +115,12 @@ export interface PprofProfile {
   /** "" when not set (then the last sample type is the default). */
   defaultSampleType: string;
   docUrl: string;
+}
+
+/** The locations of one sample, leaf first (indices into p.locations; a view, not a copy). */
+export function sampleLocations(p: PprofProfile, sample: number): Uint32Array {
+  const k = p.sampleStack[sample]!;
+  return p.stackLocations.subarray(p.stackLocStart[k]!, p.stackLocStart[k + 1]!);
 }
 
 /** The labels of one sample as objects (for display; the columns are the storage). */
@@ -246,69 +261,95 @@ interface RawProfile {
   doc_url?: Int64;
 }
 
-function decodeRaw(bytes: Uint8Array): PprofProfile {
-  const { profile: profileType } = profileSchema();
+/** Value of the last topVarint() (a double: exact up to 2^53). */
+let topValue = 0;
 
-  // Pass 1: find the samples (field 2); every other field goes to protobufjs. A plain walk
-  // over tags and lengths (Reader.skipType for the rare fixed-size and group fields).
-  const reader = protobuf.Reader.create(bytes);
+/** Reads the varint of a top-level field at pos into topValue; returns the position after it. */
+function topVarint(bytes: Uint8Array, pos: number): number {
+  let value = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= bytes.length) throw new ProfileError('truncated profile: a field runs past the end of the data');
+    const b = bytes[pos++]!;
+    value += (b & 0x7f) * mul;
+    if (b < 0x80) {
+      topValue = value;
+      return pos;
+    }
+    mul *= 128;
+  }
+  throw new ProfileError(`not a valid pprof profile: malformed varint at offset ${pos}`);
+}
+
+/**
+ * Pass 1 over the Profile message: where the samples (field 2) are, and every other field
+ * copied together (for protobufjs). A plain walk over tags and lengths, with a fast path for
+ * the sample tag and a short length (Reader.skipType for the rare fixed-size and group fields).
+ */
+function findSamples(bytes: Uint8Array): { sampleStart: Int32Array; sampleEnd: Int32Array; headerBytes: Uint8Array } {
   const len = bytes.length;
-  let sampleStart = new Int32Array(1024);
-  let sampleEnd = new Int32Array(1024);
+  let sampleStart: Int32Array = new Int32Array(4096);
+  let sampleEnd: Int32Array = new Int32Array(4096);
   let nSamples = 0;
   const rest: Array<[number, number]> = [];
+  let reader: protobuf.Reader | undefined;
   let pos = 0;
-  const varint = (): number => {
-    let value = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (pos >= len) throw new ProfileError('truncated profile: a field runs past the end of the data');
-      const b = bytes[pos++]!;
-      value += (b & 0x7f) * mul;
-      if (b < 0x80) return value;
-      mul *= 128;
-    }
-    throw new ProfileError(`not a valid pprof profile: malformed varint at offset ${pos}`);
-  };
   while (pos < len) {
     const fieldStart = pos;
-    const tag = varint();
-    const field = Math.floor(tag / 8);
-    const wire = tag % 8;
-    if (field === 0) throw new ProfileError(`not a valid pprof profile: field number 0 at offset ${fieldStart}`);
-    if (field === 2) {
-      if (wire !== 2) throw new ProfileError(`not a valid pprof profile: sample field with wire type ${wire}`);
-      const size = varint();
-      if (pos + size > len) throw new ProfileError('truncated profile: a sample runs past the end of the data');
-      if (nSamples === sampleStart.length) {
-        const a = new Int32Array(nSamples * 2);
-        a.set(sampleStart);
-        sampleStart = a;
-        const b = new Int32Array(nSamples * 2);
-        b.set(sampleEnd);
-        sampleEnd = b;
+    let size = -1;
+    if (bytes[pos] === 0x12 && pos + 3 <= len) {
+      // A sample with a length of one or two bytes.
+      const b1 = bytes[pos + 1]!;
+      if (b1 < 0x80) {
+        size = b1;
+        pos += 2;
+      } else {
+        const b2 = bytes[pos + 2]!;
+        if (b2 < 0x80) {
+          size = (b1 & 0x7f) | (b2 << 7);
+          pos += 3;
+        }
       }
-      sampleStart[nSamples] = pos;
-      sampleEnd[nSamples++] = pos + size;
-      pos += size;
-      continue;
     }
-    if (wire === 0) varint();
-    else if (wire === 2) {
-      const size = varint();
-      if (pos + size > len) throw new ProfileError('truncated profile: a field runs past the end of the data');
-      pos += size;
-    } else {
-      reader.pos = pos;
-      reader.skipType(wire, 0, field);
-      pos = reader.pos;
+    if (size < 0) {
+      pos = topVarint(bytes, pos);
+      const tag = topValue;
+      const field = Math.floor(tag / 8);
+      const wire = tag % 8;
+      if (field === 0) throw new ProfileError(`not a valid pprof profile: field number 0 at offset ${fieldStart}`);
+      if (field === 2) {
+        if (wire !== 2) throw new ProfileError(`not a valid pprof profile: sample field with wire type ${wire}`);
+        pos = topVarint(bytes, pos);
+        size = topValue;
+      } else {
+        if (wire === 0) pos = topVarint(bytes, pos);
+        else if (wire === 2) {
+          pos = topVarint(bytes, pos);
+          if (pos + topValue > len) throw new ProfileError('truncated profile: a field runs past the end of the data');
+          pos += topValue;
+        } else {
+          reader ??= protobuf.Reader.create(bytes);
+          reader.pos = pos;
+          reader.skipType(wire, 0, field);
+          pos = reader.pos;
+        }
+        const last = rest[rest.length - 1];
+        if (last && last[1] === fieldStart) last[1] = pos;
+        else rest.push([fieldStart, pos]);
+        continue;
+      }
     }
-    const last = rest[rest.length - 1];
-    if (last && last[1] === fieldStart) last[1] = pos;
-    else rest.push([fieldStart, pos]);
+    if (pos + size > len) throw new ProfileError('truncated profile: a sample runs past the end of the data');
+    if (nSamples === sampleStart.length) {
+      sampleStart = growInt32(sampleStart, nSamples + 1, nSamples);
+      sampleEnd = growInt32(sampleEnd, nSamples + 1, nSamples);
+    }
+    sampleStart[nSamples] = pos;
+    pos += size;
+    sampleEnd[nSamples++] = pos;
   }
   let headerBytes: Uint8Array;
-  if (rest.length === 1 && rest[0]![0] === 0 && rest[0]![1] === bytes.length) headerBytes = bytes;
+  if (rest.length === 1 && rest[0]![0] === 0 && rest[0]![1] === len) headerBytes = bytes;
   else {
     let size = 0;
     for (const [a, b] of rest) size += b - a;
@@ -319,6 +360,13 @@ function decodeRaw(bytes: Uint8Array): PprofProfile {
       o += b - a;
     }
   }
+  return { sampleStart: sampleStart.subarray(0, nSamples), sampleEnd: sampleEnd.subarray(0, nSamples), headerBytes };
+}
+
+function decodeRaw(bytes: Uint8Array): PprofProfile {
+  const { profile: profileType } = profileSchema();
+
+  const { sampleStart, sampleEnd, headerBytes } = findSamples(bytes);
   const raw = profileType.decode(headerBytes) as unknown as RawProfile;
 
   // Strings.
@@ -419,8 +467,9 @@ function decodeRaw(bytes: Uint8Array): PprofProfile {
   const profile: PprofProfile = {
     sampleTypes,
     sampleCount: 0,
-    sampleLocStart: new Uint32Array(1),
-    sampleLocations: new Uint32Array(0),
+    sampleStack: new Int32Array(0),
+    stackLocStart: new Uint32Array(1),
+    stackLocations: new Uint32Array(0),
     sampleValues: new Float64Array(0),
     labelStart: new Uint32Array(1),
     labelKey: new Int32Array(0),
@@ -442,7 +491,7 @@ function decodeRaw(bytes: Uint8Array): PprofProfile {
   };
   if (raw.period_type) profile.periodType = valueType(raw.period_type, 'period_type');
 
-  decodeSamples(bytes, sampleStart.subarray(0, nSamples), sampleEnd.subarray(0, nSamples), profile, denseLocations, locationIndex);
+  decodeSamples(bytes, sampleStart, sampleEnd, profile, denseLocations, locationIndex);
   return profile;
 }
 
@@ -512,57 +561,129 @@ function skipField(buf: Uint8Array, pos: number, limit: number, wire: number): n
   return pos;
 }
 
-/** Growable typed-array columns for samples' locations and labels. */
-class SampleColumns {
-  locs: Uint32Array;
-  labelKey: Int32Array;
-  labelStr: Int32Array;
-  labelNum: Float64Array;
-  labelUnit: Int32Array;
-  nLabels = 0;
-  /**
-   * n samples occupying sampleBytes bytes in all. Their location ids take at least a byte
-   * each, so sampleBytes bounds the number of locations: small profiles get that at once,
-   * large ones a small start that growLocs extrapolates from (no 2x overshoot, few copies).
-   */
-  constructor(
-    n: number,
-    private readonly sampleBytes: number,
-  ) {
-    this.locs = new Uint32Array(Math.max(16, sampleBytes <= 1 << 22 ? sampleBytes : 1 << 16));
-    const l = Math.max(16, n);
-    this.labelKey = new Int32Array(l);
-    this.labelStr = new Int32Array(l);
-    this.labelNum = new Float64Array(l);
-    this.labelUnit = new Int32Array(l);
+/** Growable typed-array columns for samples' labels. */
+class LabelColumns {
+  key: Int32Array = new Int32Array(1024);
+  str: Int32Array = new Int32Array(1024);
+  num: Float64Array = new Float64Array(1024);
+  unit: Int32Array = new Int32Array(1024);
+  n = 0;
+  push(key: number, str: number, num: number, unit: number): void {
+    if (this.n === this.key.length) this.grow();
+    const j = this.n++;
+    this.key[j] = key;
+    // A label with a string value is a string label; otherwise numeric (pprof's rule).
+    this.str[j] = str !== 0 ? str : -1;
+    this.num[j] = num;
+    this.unit[j] = unit;
   }
-  /**
-   * Room for at least `need` locations, nLocs of them used after `doneBytes` bytes of
-   * samples: the locations per byte so far times all the bytes, plus a little slack (and at
-   * least 1.5x, for profiles whose first samples are unrepresentative).
-   */
-  growLocs(need: number, nLocs: number, doneBytes: number): Uint32Array {
-    const old = this.locs;
-    const projected = doneBytes > 0 ? Math.ceil((nLocs / doneBytes) * this.sampleBytes * 1.02) + 4096 : 0;
-    const size = Math.min(Math.max(need, projected, Math.ceil(old.length * 1.5)), Math.max(need, this.sampleBytes));
-    const bigger = new Uint32Array(size);
-    bigger.set(old.subarray(0, nLocs));
+  private grow(): void {
+    const size = this.key.length * 2;
+    this.key = growInt32(this.key, size, this.n);
+    this.str = growInt32(this.str, size, this.n);
+    this.unit = growInt32(this.unit, size, this.n);
+    const num = new Float64Array(size);
+    num.set(this.num);
+    this.num = num;
+  }
+}
+
+/**
+ * The distinct location stacks, interned while the samples are read: a sample's location
+ * indices are written after the last stack (locs[nLocs ..], scratch until intern()) and kept
+ * only when they make a new stack. A million samples of a heap profile have a fraction as
+ * many stacks, so this stores (and later walks) a fraction of the locations.
+ */
+class StackTable {
+  locs: Uint32Array = new Uint32Array(1 << 16);
+  /** Locations of the stacks so far; the scratch of the sample being read starts here. */
+  nLocs = 0;
+  /** Stack k: locs[start[k] .. start[k+1]). */
+  start = new Uint32Array(1024);
+  private hash = new Int32Array(1024);
+  n = 0;
+  /** Open addressing, at most half full: stack id + 1 per slot, 0 when empty. */
+  private table = new Int32Array(4096);
+  private prev = -1;
+
+  /** Room for locations up to index need (exclusive), the first `used` kept. */
+  reserve(need: number, used: number): Uint32Array {
+    const bigger = new Uint32Array(Math.max(need, this.locs.length * 2));
+    bigger.set(this.locs.subarray(0, used));
     this.locs = bigger;
     return bigger;
   }
-  growLabels(): void {
-    const size = this.labelKey.length * 2;
-    const g32 = (a: Int32Array) => {
-      const b = new Int32Array(size);
-      b.set(a);
-      return b;
-    };
-    this.labelKey = g32(this.labelKey);
-    this.labelStr = g32(this.labelStr);
-    this.labelUnit = g32(this.labelUnit);
-    const num = new Float64Array(size);
-    num.set(this.labelNum);
-    this.labelNum = num;
+
+  /** The id of the stack locs[nLocs .. end): an existing one, or a new one made of them. */
+  intern(end: number): number {
+    const locs = this.locs;
+    const lo = this.nLocs;
+    const len = end - lo;
+    const start = this.start;
+    // Go writes one sample per (stack, allocation size), side by side: try the last stack first.
+    const prev = this.prev;
+    if (prev >= 0) {
+      const a = start[prev]!;
+      if (start[prev + 1]! - a === len) {
+        let i = 0;
+        while (i < len && locs[a + i] === locs[lo + i]) i++;
+        if (i === len) return prev;
+      }
+    }
+    let h = 0x811c9dc5 | 0;
+    for (let i = lo; i < end; i++) h = Math.imul(h ^ locs[i]!, 0x01000193);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h ^= h >>> 13;
+    const table = this.table;
+    const hashes = this.hash;
+    const mask = table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const e = table[slot]!;
+      if (e === 0) break;
+      const k = e - 1;
+      if (hashes[k] === h) {
+        const a = start[k]!;
+        if (start[k + 1]! - a === len) {
+          let i = 0;
+          while (i < len && locs[a + i] === locs[lo + i]) i++;
+          if (i === len) {
+            this.prev = k;
+            return k;
+          }
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    const k = this.n++;
+    if (k + 2 > start.length) {
+      const size = start.length * 2;
+      const s2 = new Uint32Array(size);
+      s2.set(start);
+      this.start = s2;
+      const h2 = new Int32Array(size);
+      h2.set(hashes);
+      this.hash = h2;
+    }
+    this.start[k + 1] = end;
+    this.hash[k] = h;
+    this.nLocs = end;
+    this.prev = k;
+    table[slot] = k + 1;
+    if (this.n * 2 > table.length) this.rehash(table.length * 2);
+    return k;
+  }
+
+  private rehash(size: number): void {
+    const table = new Int32Array(size);
+    const mask = size - 1;
+    const hashes = this.hash;
+    for (let k = 0; k < this.n; k++) {
+      let slot = hashes[k]! & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = k + 1;
+    }
+    this.table = table;
   }
 }
 
@@ -581,8 +702,8 @@ function lookupLocation(dense: Int32Array | null, locationIndex: Map<number | bi
   return idx;
 }
 
-/** Reads one Label message in [pos, end) into the columns. */
-function decodeLabel(buf: Uint8Array, pos: number, end: number, c: SampleColumns, nStrings: number): void {
+/** Reads one Label message in [pos, end) into the columns (any encoding, with the errors). */
+function decodeLabel(buf: Uint8Array, pos: number, end: number, c: LabelColumns, nStrings: number): void {
   let key = 0;
   let str = 0;
   let num = 0;
@@ -610,21 +731,17 @@ function decodeLabel(buf: Uint8Array, pos: number, end: number, c: SampleColumns
       pos = skipField(buf, pos, end, wire);
     }
   }
-  if (c.nLabels === c.labelKey.length) c.growLabels();
-  const j = c.nLabels++;
-  c.labelKey[j] = key;
-  // A label with a string value is a string label; otherwise numeric (pprof's rule).
-  c.labelStr[j] = str !== 0 ? str : -1;
-  c.labelNum[j] = num;
-  c.labelUnit[j] = unit;
+  c.push(key, str, num, unit);
 }
 
 /**
  * Reads sample s in [pos, end) with the general reader (any field order, encoding and id,
- * with the errors): its locations from nLocs on (returns the new count), its values and labels.
+ * with the errors): its location indices into st.locs from st.nLocs on (returns where they
+ * end), its values and labels.
  */
-function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: number, values: Float64Array, nTypes: number, c: SampleColumns, nLocs: number, doneBytes: number, dense: Int32Array | null, locationIndex: Map<number | bigint, number>, nStrings: number): number {
+function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: number, values: Float64Array, nTypes: number, st: StackTable, c: LabelColumns, dense: Int32Array | null, locationIndex: Map<number | bigint, number>, nStrings: number): number {
   let nValues = 0;
+  let nLocs = st.nLocs;
   const valueBase = s * nTypes;
   const tooMany = () => new ProfileError(`a sample has more values than the ${nTypes} sample types`);
   while (pos < end) {
@@ -637,16 +754,16 @@ function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: numbe
       pos = varint(buf, pos, end);
       const packedEnd = pos + VARINT[0]!;
       if (VARINT[1] !== 0 || packedEnd > end) throw new ProfileError(`truncated sample at offset ${pos}`);
-      if (nLocs + (packedEnd - pos) > c.locs.length) c.growLocs(nLocs + (packedEnd - pos), nLocs, doneBytes);
-      const locs = c.locs;
+      if (nLocs + (packedEnd - pos) > st.locs.length) st.reserve(nLocs + (packedEnd - pos), nLocs);
+      const locs = st.locs;
       while (pos < packedEnd) {
         pos = varint(buf, pos, packedEnd);
         locs[nLocs++] = lookupLocation(dense, locationIndex);
       }
     } else if (field === 1 && wire === 0) {
       pos = varint(buf, pos, end);
-      if (nLocs === c.locs.length) c.growLocs(nLocs + 1, nLocs, doneBytes);
-      c.locs[nLocs++] = lookupLocation(dense, locationIndex);
+      if (nLocs === st.locs.length) st.reserve(nLocs + 1, nLocs);
+      st.locs[nLocs++] = lookupLocation(dense, locationIndex);
     } else if (field === 2 && wire === 2) {
       pos = varint(buf, pos, end);
       const packedEnd = pos + VARINT[0]!;
@@ -677,27 +794,25 @@ function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: numbe
 }
 
 /**
- * Reads every Sample message (location ids, values, labels) into the profile's columns.
+ * Reads every Sample message (location ids, values, labels) into the profile's columns, the
+ * location stacks interned (StackTable).
  *
  * The loop below is the fast path for what Go writes: fields as single-byte tags, packed
- * location ids found in the dense table with one or two bytes, packed values below 2^35 and
- * labels. Anything else in a sample (or anything malformed) sends that sample through
- * decodeSampleGeneral, which reads it again from its start and reports the errors. Kept
- * small and free of closures, so that V8 optimizes it once and for all.
+ * location ids found in the dense table with one to three bytes, packed values below 2^35,
+ * labels of small varints. Anything else in a sample (or anything malformed) sends that
+ * sample through decodeSampleGeneral, which reads it again from its start and reports the
+ * errors. Kept free of closures, so that V8 optimizes it once and for all.
  */
 function decodeSamples(buf: Uint8Array, starts: Int32Array, ends: Int32Array, p: PprofProfile, dense: Int32Array | null, locationIndex: Map<number | bigint, number>): void {
   const n = starts.length;
   const nTypes = p.sampleTypes.length;
   const nStrings = p.strings.length;
-  const locStart = new Uint32Array(n + 1);
+  const sampleStack = new Int32Array(n);
   const labelStart = new Uint32Array(n + 1);
   const values = new Float64Array(n * nTypes);
-  let sampleBytes = 0;
-  for (let s = 0; s < n; s++) sampleBytes += ends[s]! - starts[s]!;
-  const c = new SampleColumns(n, sampleBytes);
-  let locs = c.locs;
-  let nLocs = 0;
-  let doneBytes = 0;
+  const c = new LabelColumns();
+  const st = new StackTable();
+  let locs: Uint32Array = st.locs;
   const table = dense ?? new Int32Array(0);
   const tableLen = table.length;
 
@@ -705,10 +820,12 @@ function decodeSamples(buf: Uint8Array, starts: Int32Array, ends: Int32Array, p:
     const start = starts[s]!;
     const end = ends[s]!;
     const vbase = s * nTypes;
+    const labels0 = c.n;
+    let nLocs = st.nLocs;
     let pos = start;
     let nValues = 0;
     let ok = true;
-    while (ok && pos < end) {
+    while (pos < end) {
       const tag = buf[pos]!;
       if (tag !== 0x0a && tag !== 0x12 && tag !== 0x1a) {
         ok = false;
@@ -737,23 +854,32 @@ function decodeSamples(buf: Uint8Array, starts: Int32Array, ends: Int32Array, p:
       }
       if (tag === 0x0a) {
         // Each id takes at least one byte: one capacity check per field, not per id.
-        if (nLocs + len > locs.length) locs = c.growLocs(nLocs + len, nLocs, doneBytes);
+        if (nLocs + len > locs.length) locs = st.reserve(nLocs + len, nLocs);
         while (pos < fieldEnd) {
-          const b = buf[pos]!;
-          let id = b;
-          let size = 1;
-          if (b >= 0x80) {
-            const b1 = pos + 1 < fieldEnd ? buf[pos + 1]! : 0x80;
-            if (b1 >= 0x80) break;
-            id = (b & 0x7f) | (b1 << 7);
-            size = 2;
+          let id = buf[pos++]!;
+          if (id >= 0x80) {
+            let b = buf[pos++]!;
+            id = (id & 0x7f) | ((b & 0x7f) << 7);
+            if (b >= 0x80) {
+              b = buf[pos++]!;
+              if (b >= 0x80) {
+                ok = false;
+                break;
+              }
+              id |= b << 14;
+            }
           }
           const idx = id < tableLen ? table[id]! : -1;
-          if (idx < 0) break;
+          if (idx < 0) {
+            ok = false;
+            break;
+          }
           locs[nLocs++] = idx;
-          pos += size;
         }
-        if (pos !== fieldEnd) ok = false;
+        if (!ok || pos !== fieldEnd) {
+          ok = false;
+          break;
+        }
       } else if (tag === 0x12) {
         while (pos < fieldEnd) {
           let b = buf[pos++]!;
@@ -769,7 +895,10 @@ function decodeSamples(buf: Uint8Array, starts: Int32Array, ends: Int32Array, p:
                 v |= (b & 0x7f) << 21;
                 if (b >= 0x80) {
                   b = buf[pos++]!;
-                  if (b >= 0x80) break;
+                  if (b >= 0x80) {
+                    ok = false;
+                    break;
+                  }
                   v += b * 268435456; // below 2^35: exact
                 }
               }
@@ -781,33 +910,83 @@ function decodeSamples(buf: Uint8Array, starts: Int32Array, ends: Int32Array, p:
           }
           values[vbase + nValues++] = v;
         }
-        if (pos !== fieldEnd) ok = false;
+        if (!ok || pos !== fieldEnd) {
+          ok = false;
+          break;
+        }
       } else {
-        decodeLabel(buf, pos, fieldEnd, c, nStrings);
-        pos = fieldEnd;
+        // A label: fields 1-4 as varints below 2^35 (a negative num takes ten bytes: general reader).
+        let key = 0;
+        let str = 0;
+        let num = 0;
+        let unit = 0;
+        while (pos < fieldEnd) {
+          const t = buf[pos++]!;
+          let b = buf[pos++]!;
+          let v = b & 0x7f;
+          if (b >= 0x80) {
+            b = buf[pos++]!;
+            v |= (b & 0x7f) << 7;
+            if (b >= 0x80) {
+              b = buf[pos++]!;
+              v |= (b & 0x7f) << 14;
+              if (b >= 0x80) {
+                b = buf[pos++]!;
+                v |= (b & 0x7f) << 21;
+                if (b >= 0x80) {
+                  b = buf[pos++]!;
+                  if (b >= 0x80) {
+                    ok = false;
+                    break;
+                  }
+                  v += b * 268435456;
+                }
+              }
+            }
+          }
+          if (t === 0x08) key = v;
+          else if (t === 0x10) str = v;
+          else if (t === 0x18) num = v;
+          else if (t === 0x20) unit = v;
+          else {
+            ok = false;
+            break;
+          }
+        }
+        if (!ok || pos !== fieldEnd || key >= nStrings || str >= nStrings || unit >= nStrings) {
+          ok = false;
+          break;
+        }
+        c.push(key, str, num, unit);
       }
     }
     if (!ok || nValues !== nTypes) {
-      nLocs = locStart[s]!;
-      c.nLabels = labelStart[s]!;
-      nLocs = decodeSampleGeneral(buf, start, end, s, values, nTypes, c, nLocs, doneBytes, dense, locationIndex, nStrings);
-      locs = c.locs;
+      c.n = labels0;
+      nLocs = decodeSampleGeneral(buf, start, end, s, values, nTypes, st, c, dense, locationIndex, nStrings);
+      locs = st.locs;
     }
-    locStart[s + 1] = nLocs;
-    labelStart[s + 1] = c.nLabels;
-    doneBytes += end - start;
+    sampleStack[s] = st.intern(nLocs);
+    labelStart[s + 1] = c.n;
   }
-  // Past a quarter of waste, a tight copy (a subarray keeps the whole buffer alive).
-  if (locs.length - nLocs > (nLocs >> 2) + 4096) locs = locs.slice(0, nLocs);
   p.sampleCount = n;
-  p.sampleLocStart = locStart;
-  p.sampleLocations = locs.subarray(0, nLocs);
+  p.sampleStack = sampleStack;
+  p.stackLocStart = st.start.slice(0, st.n + 1);
+  p.stackLocations = trimmed(st.locs, st.nLocs);
   p.sampleValues = values;
   p.labelStart = labelStart;
-  p.labelKey = c.labelKey.subarray(0, c.nLabels);
-  p.labelStr = c.labelStr.subarray(0, c.nLabels);
-  p.labelNum = c.labelNum.subarray(0, c.nLabels);
-  p.labelNumUnit = c.labelUnit.subarray(0, c.nLabels);
+  p.labelKey = trimmed(c.key, c.n);
+  p.labelStr = trimmed(c.str, c.n);
+  p.labelNum = trimmed(c.num, c.n);
+  p.labelNumUnit = trimmed(c.unit, c.n);
+}
+
+/**
+ * The first n entries of a: a view when little is wasted, else a tight copy (a view keeps the
+ * whole buffer alive, and postMessage would copy all of it).
+ */
+function trimmed<T extends Int32Array | Uint32Array | Float64Array>(a: T, n: number): T {
+  if (a.length === n) return a;
+  return (a.length - n > (n >> 3) + 1024 ? a.slice(0, n) : a.subarray(0, n)) as T;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -931,96 +1110,108 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
     }
     locFrameStart[li + 1] = locFrames.length;
   });
-
-  // Merge samples whose frame sequences are equal (open addressing on a hash of the frames;
-  // different addresses on the same line give equal frames). Everything in typed arrays,
-  // grown geometrically; plain arrays only for the result.
-  const { sampleCount, sampleLocStart, sampleLocations, sampleValues } = p;
   const lf = Int32Array.from(locFrames);
-  // The table grows with the distinct stacks (fresh memory is slow to touch), at most half full.
-  let cap = 1024;
-  while (cap < sampleCount * 2 && cap < 1 << 16) cap *= 2;
-  let table: Int32Array = new Int32Array(cap);
-  let mask = cap - 1;
-  let stackStart: Int32Array = new Int32Array(1024);
+
+  // The decoder has merged samples with equal locations into location stacks; merge the
+  // location stacks whose frame sequences are equal (different addresses on the same line
+  // give equal frames; so may pruning). Open addressing on a hash of the frames, the table
+  // sized for the worst case (every location stack distinct), at most half full.
+  const { sampleCount, sampleStack, stackLocStart, stackLocations, sampleValues } = p;
+  const nLocStacks = stackLocStart.length - 1;
+  const stackOf = new Int32Array(nLocStacks);
+  let cap = 16;
+  while (cap < nLocStacks * 2) cap *= 2;
+  const table = new Int32Array(cap);
+  const mask = cap - 1;
+  const hashes = new Int32Array(nLocStacks);
+  const stackStart = new Int32Array(nLocStacks + 1);
   let nStacks = 0;
-  let stackFrames: Int32Array = new Int32Array(1 << 16);
+  let stackFrames: Int32Array = new Int32Array(Math.max(1024, stackLocations.length + (stackLocations.length >> 2)));
   let nFrames = 0;
-  let merged = new Float64Array(1024 * nTypes); // values, row-major per stack
-  let prevLo = -1;
-  let prevHi = -1;
-  let prevId = -1;
-  for (let s = 0; s < sampleCount; s++) {
-    let lo = sampleLocStart[s]!;
-    const hi = sampleLocStart[s + 1]!;
-    if (rules) lo = prunedStart(rules, sampleLocations, lo, hi);
-    // The Go runtime writes one record per (stack, allocation size), usually side by side:
-    // the same locations as the previous sample need no hashing.
+  for (let k = 0; k < nLocStacks; k++) {
+    let lo = stackLocStart[k]!;
+    const hi = stackLocStart[k + 1]!;
+    if (rules) lo = prunedStart(rules, stackLocations, lo, hi);
+    // Copy the frames after the last stack (kept if they make a new one), hashing them.
+    let h = 0x811c9dc5 | 0;
+    let j = nFrames;
+    for (let i = lo; i < hi; i++) {
+      const loc = stackLocations[i]!;
+      const fs = locFrameStart[loc]!;
+      const fe = locFrameStart[loc + 1]!;
+      if (j + (fe - fs) > stackFrames.length) stackFrames = growInt32(stackFrames, j + (fe - fs), j);
+      for (let f = fs; f < fe; f++) {
+        const fr = lf[f]!;
+        stackFrames[j++] = fr;
+        h = Math.imul(h ^ fr, 0x01000193);
+      }
+    }
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h ^= h >>> 13;
+    const len = j - nFrames;
+    let slot = h & mask;
     let id = -1;
-    if (prevId >= 0 && hi - lo === prevHi - prevLo) {
-      let i = 0;
-      while (i < hi - lo && sampleLocations[lo + i] === sampleLocations[prevLo + i]) i++;
-      if (i === hi - lo) id = prevId;
+    for (;;) {
+      const e = table[slot]!;
+      if (e === 0) break;
+      const c = e - 1;
+      if (hashes[c] === h) {
+        const a = stackStart[c]!;
+        if (stackStart[c + 1]! - a === len) {
+          let i = 0;
+          while (i < len && stackFrames[a + i] === stackFrames[nFrames + i]) i++;
+          if (i === len) {
+            id = c;
+            break;
+          }
+        }
+      }
+      slot = (slot + 1) & mask;
     }
     if (id < 0) {
-      let h = 0x811c9dc5 | 0;
-      let len = 0;
-      for (let i = lo; i < hi; i++) {
-        const loc = sampleLocations[i]!;
-        const fe = locFrameStart[loc + 1]!;
-        for (let f = locFrameStart[loc]!; f < fe; f++) {
-          h = Math.imul(h ^ lf[f]!, 0x01000193);
-          len++;
-        }
-      }
-      h ^= h >>> 16;
-      let slot = h & mask;
-      for (;;) {
-        const e = table[slot]!;
-        if (e === 0) break;
-        const c = e - 1;
-        const j = stackStart[c]!;
-        if (stackStart[c + 1]! - j === len && sameFrames(sampleLocations, lo, hi, locFrameStart, lf, stackFrames, j)) {
-          id = c;
-          break;
-        }
-        slot = (slot + 1) & mask;
-      }
-      if (id < 0) {
-        id = nStacks++;
-        table[slot] = id + 1;
-        if (nStacks * 2 > cap) {
-          cap *= 2;
-          mask = cap - 1;
-          table = rehashStacks(stackStart, stackFrames, nStacks - 1, cap, h);
-        }
-        if (nFrames + len > stackFrames.length) stackFrames = growInt32(stackFrames, nFrames + len, nFrames);
-        for (let i = lo; i < hi; i++) {
-          const loc = sampleLocations[i]!;
-          const fe = locFrameStart[loc + 1]!;
-          for (let f = locFrameStart[loc]!; f < fe; f++) stackFrames[nFrames++] = lf[f]!;
-        }
-        if (nStacks + 1 >= stackStart.length) stackStart = growInt32(stackStart, nStacks + 2, nStacks + 1);
-        stackStart[nStacks] = nFrames;
-        if (nStacks * nTypes > merged.length) {
-          const bigger = new Float64Array(merged.length * 2);
-          bigger.set(merged);
-          merged = bigger;
-        }
-      }
-      prevLo = lo;
-      prevHi = hi;
-      prevId = id;
+      id = nStacks++;
+      table[slot] = id + 1;
+      hashes[id] = h;
+      nFrames = j;
+      stackStart[nStacks] = nFrames;
     }
-    const base = id * nTypes;
-    const vbase = s * nTypes;
-    for (let t = 0; t < nTypes; t++) merged[base + t]! += sampleValues[vbase + t]!;
+    stackOf[k] = id;
   }
-  const values: number[][] = [];
-  for (let t = 0; t < nTypes; t++) {
-    const col = new Array<number>(nStacks);
-    for (let k = 0; k < nStacks; k++) col[k] = merged[k * nTypes + t]!;
-    values.push(col);
+
+  // Values per stack, summed in sample order.
+  const values: Float64Array[] = [];
+  for (let t = 0; t < nTypes; t++) values.push(new Float64Array(nStacks));
+  if (nTypes === 1) {
+    const v0 = values[0]!;
+    for (let s = 0; s < sampleCount; s++) v0[stackOf[sampleStack[s]!]!]! += sampleValues[s]!;
+  } else if (nTypes === 2 || nTypes === 4) {
+    // Go's heap (4 types) and CPU (2 types) profiles.
+    const v0 = values[0]!;
+    const v1 = values[1]!;
+    const v2 = nTypes === 4 ? values[2]! : v0;
+    const v3 = nTypes === 4 ? values[3]! : v1;
+    if (nTypes === 2) {
+      for (let s = 0; s < sampleCount; s++) {
+        const id = stackOf[sampleStack[s]!]!;
+        v0[id]! += sampleValues[2 * s]!;
+        v1[id]! += sampleValues[2 * s + 1]!;
+      }
+    } else {
+      for (let s = 0; s < sampleCount; s++) {
+        const id = stackOf[sampleStack[s]!]!;
+        const b = 4 * s;
+        v0[id]! += sampleValues[b]!;
+        v1[id]! += sampleValues[b + 1]!;
+        v2[id]! += sampleValues[b + 2]!;
+        v3[id]! += sampleValues[b + 3]!;
+      }
+    }
+  } else {
+    for (let s = 0; s < sampleCount; s++) {
+      const id = stackOf[sampleStack[s]!]!;
+      const b = s * nTypes;
+      for (let t = 0; t < nTypes; t++) values[t]![id]! += sampleValues[b + t]!;
+    }
   }
 
   const data: ProfileData = {
@@ -1029,11 +1220,11 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
     defaultSampleIndex: defaultSampleIndex(p),
     funcName,
     funcFile,
-    funcStartLine,
-    frameFunc,
-    frameLine,
-    stackStart: toArray(stackStart, nStacks + 1),
-    stackFrames: toArray(stackFrames, nFrames),
+    funcStartLine: Int32Array.from(funcStartLine),
+    frameFunc: Int32Array.from(frameFunc),
+    frameLine: Int32Array.from(frameLine),
+    stackStart: trimmed(stackStart, nStacks + 1),
+    stackFrames: trimmed(stackFrames, nFrames),
     values,
   };
   if (p.durationNanos) data.durationNanos = p.durationNanos;
@@ -1044,50 +1235,11 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
   return data;
 }
 
-/** Whether the frames of locations [lo, hi) equal frames[j ..] (the lengths are equal). */
-function sameFrames(locs: Uint32Array, lo: number, hi: number, locFrameStart: Uint32Array, lf: Int32Array, frames: Int32Array, j: number): boolean {
-  for (let i = lo; i < hi; i++) {
-    const loc = locs[i]!;
-    const fe = locFrameStart[loc + 1]!;
-    for (let f = locFrameStart[loc]!; f < fe; f++) if (frames[j++] !== lf[f]) return false;
-  }
-  return true;
-}
-
-/**
- * A stack table of the given capacity holding stacks 0..n-1 (their frames in place) and
- * stack n, whose frames are not stored yet, under hash hn.
- */
-function rehashStacks(stackStart: Int32Array, stackFrames: Int32Array, n: number, cap: number, hn: number): Int32Array {
-  const table = new Int32Array(cap);
-  const mask = cap - 1;
-  const put = (id: number, h: number) => {
-    let slot = h & mask;
-    while (table[slot] !== 0) slot = (slot + 1) & mask;
-    table[slot] = id + 1;
-  };
-  for (let c = 0; c < n; c++) {
-    let h = 0x811c9dc5 | 0;
-    const e = stackStart[c + 1]!;
-    for (let j = stackStart[c]!; j < e; j++) h = Math.imul(h ^ stackFrames[j]!, 0x01000193);
-    put(c, h ^ (h >>> 16));
-  }
-  put(n, hn);
-  return table;
-}
-
 /** A copy of a with room for at least `need` entries, the first `used` kept. */
 function growInt32(a: Int32Array, need: number, used: number): Int32Array {
   const b = new Int32Array(Math.max(need, a.length * 2));
   b.set(a.subarray(0, used));
   return b;
-}
-
-/** The first n entries of a as a plain array (preallocated: faster than push or Array.from). */
-function toArray(a: Int32Array, n: number): number[] {
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = a[i]!;
-  return out;
 }
 
 /**

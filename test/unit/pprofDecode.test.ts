@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import * as protobuf from 'protobufjs';
-import { decodeProfile, profileSchema, ProfileError, sampleLabels, toProfileData, type PprofProfile } from '../../src/pprof/decode';
+import { decodeProfile, profileSchema, ProfileError, sampleLabels, sampleLocations, toProfileData, type PprofProfile } from '../../src/pprof/decode';
 import { goProfiles, runGo } from './pprofFixtures';
 
 /** `go tool pprof -raw` parsed: the reference for the decoded model. */
@@ -64,7 +64,7 @@ function compareWithRaw(p: PprofProfile, raw: RawDump): void {
   for (let s = 0; s < p.sampleCount; s++) {
     const want = raw.samples[s]!;
     assert.deepEqual(Array.from(p.sampleValues.subarray(s * n, (s + 1) * n)), want.values, `sample ${s} values`);
-    const locs = Array.from(p.sampleLocations.subarray(p.sampleLocStart[s]!, p.sampleLocStart[s + 1]!)).map((i) => String(p.locations[i]!.id));
+    const locs = Array.from(sampleLocations(p, s)).map((i) => String(p.locations[i]!.id));
     assert.deepEqual(locs, want.locs, `sample ${s} locations`);
     const labels = sampleLabels(p, s).map((l) => (l.str !== undefined ? `${l.key}:[${l.str}]` : `${l.key}:[${l.num}${l.numUnit ? ' ' + l.numUnit : ''}]`));
     assert.deepEqual(labels, want.labels, `sample ${s} labels`);
@@ -149,7 +149,7 @@ describe('pprof decoder', function () {
     }
     let frames = 0;
     for (let s = 0; s < p.sampleCount; s++) {
-      for (let i = p.sampleLocStart[s]!; i < p.sampleLocStart[s + 1]!; i++) frames += p.locations[p.sampleLocations[i]!]!.lines.length;
+      for (const i of sampleLocations(p, s)) frames += p.locations[i]!.lines.length;
     }
     assert.ok(d.stackFrames.length <= frames && d.stackFrames.length > d.stackStart.length - 1);
   });
@@ -204,7 +204,7 @@ describe('pprof decoder', function () {
     const d = toProfileData(decodeProfile(bytes), 'big');
     assert.ok(performance.now() - t0 < 2000);
     assert.equal(d.stackFrames.length, depth);
-    assert.deepEqual(d.values, [[-3]]);
+    assert.deepEqual(d.values.map((v) => Array.from(v)), [[-3]]);
   });
 
   it('never throws anything but ProfileError on random bytes, gzip of random bytes, or corrupted real profiles', async () => {
@@ -310,7 +310,7 @@ describe('pprof decoder', function () {
         );
         assert.equal(p.sampleCount, m.samples.length);
         m.samples.forEach((s, i) => {
-          const locs = Array.from(p.sampleLocations.subarray(p.sampleLocStart[i]!, p.sampleLocStart[i + 1]!)).map((x) => p.locations[x]!.id);
+          const locs = Array.from(sampleLocations(p, i)).map((x) => p.locations[x]!.id);
           assert.deepEqual(locs, s.locs);
           const n = m.types.length;
           assert.deepEqual(Array.from(p.sampleValues.subarray(i * n, (i + 1) * n)), s.values.map(Number));

@@ -58,7 +58,7 @@ export function createClient(context: vscode.ExtensionContext, log: vscode.LogOu
     outputChannel: log,
     traceOutputChannel: traceChannel,
     errorHandler,
-    synchronize: { configurationSection: ['goMemoryInsight', 'go'], fileEvents: vscode.workspace.createFileSystemWatcher('**/{go.mod,go.work,*.go}') },
+    synchronize: { configurationSection: ['goMemoryInsight', 'go'], fileEvents: vscode.workspace.createFileSystemWatcher('**/{go.mod,go.sum,go.work,*.go}') },
   };
   return new LanguageClient('goMemoryInsight', `${PRODUCT_NAME} Language Server`, serverOptions, clientOptions);
 }

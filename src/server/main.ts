@@ -82,7 +82,8 @@ connection.onDidChangeConfiguration((change) => {
   void escape.configurationChanged();
 });
 connection.onDidChangeWatchedFiles((change) => {
-  void escape.filesChanged(change.changes.map((c) => c.uri).filter((u) => u.endsWith('.go') && !documents.get(u)));
+  const uris = change.changes.map((c) => c.uri).filter((u) => u.startsWith('file:') && /(?:\.go|\/go\.(?:mod|sum|work))$/.test(u));
+  void escape.filesChanged(uris, uris.filter((u) => u.endsWith('.go') && !documents.get(u)));
 });
 connection.onHover((params) => escape.hover(params.textDocument.uri, params.position.line, params.position.character));
 connection.onCodeLens((params) => escape.codeLenses(params.textDocument.uri));

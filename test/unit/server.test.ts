@@ -33,6 +33,8 @@ describe('language server over --stdio', function () {
   let conn: MessageConnection;
   const published = new Map<string, Published>();
   const statuses: { state: string; message?: string; escapes?: number }[] = [];
+  const logs: string[] = [];
+  let publishCount = 0;
 
   before(async function () {
     if (!fs.existsSync(serverJs)) throw new Error(`build first: ${serverJs} is missing`);
@@ -42,11 +44,15 @@ describe('language server over --stdio', function () {
     conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     conn.onNotification('textDocument/publishDiagnostics', (p: Published) => {
       published.set(p.uri, p);
+      publishCount++;
     });
     conn.onNotification('goMemory/analysisStatus', (s: { state: string }) => {
       statuses.push(s);
     });
-    conn.onNotification('window/logMessage', (m: { message: string }) => { if (process.env.GMI_DEBUG) console.log('[server]', m.message); });
+    conn.onNotification('window/logMessage', (m: { message: string }) => {
+      logs.push(m.message);
+      if (process.env.GMI_DEBUG) console.log('[server]', m.message);
+    });
     conn.onRequest('workspace/codeLens/refresh', () => null);
     conn.listen();
     await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {}, initializationOptions: {} });
@@ -106,6 +112,33 @@ describe('language server over --stdio', function () {
     assert.equal(titles.get(12), '1 heap escape · 1 leaking param · inlinable (cost 10)');
     assert.equal(titles.get(18), '2 heap escapes · cannot inline: function too complex (cost 85 > 80)');
     assert.equal(titles.get(24), 'no heap escapes · inlinable (cost 16)');
+  });
+
+  it('re-publishes on a save that changes nothing, and runs go again once anything changed', async () => {
+    const uri = uriOf('user.go');
+    const before = published.get(uri)!.diagnostics;
+    logs.length = 0;
+    const count = publishCount;
+    await conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
+    await waitFor(() => (logs.some((l) => /is current \(nothing changed since it ran\)/.test(l)) ? true : undefined), 'the analysis to be reused');
+    await waitFor(() => (publishCount > count ? true : undefined), 'diagnostics re-published');
+    assert.deepEqual(published.get(uri)!.diagnostics, before);
+    assert.ok(!logs.some((l) => /^Analysed /.test(l)), `go ran although nothing changed: ${logs.join(' | ')}`);
+
+    // Another package of the module appears on disk (the editor's file watcher reports it):
+    // the package may depend on it, so the next save runs the compiler again.
+    fs.mkdirSync(path.join(dir, 'other'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'other', 'other.go'), 'package other\n\nfunc F() *int { x := 1; return &x }\n');
+    await conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf('other/other.go'), type: 1 }] });
+    logs.length = 0;
+    await conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
+    await waitFor(() => (logs.some((l) => /^Analysed /.test(l)) ? true : undefined), 'a new go run');
+    assert.ok(!logs.some((l) => /is current/.test(l)), logs.join(' | '));
+
+    // Unchanged again since that run: reused.
+    logs.length = 0;
+    await conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
+    await waitFor(() => (logs.some((l) => /is current/.test(l)) ? true : undefined), 'the new analysis to be reused');
   });
 
   it('hides findings on edited lines at once, and reports build errors on save', async () => {

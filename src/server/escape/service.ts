@@ -2,6 +2,13 @@
 // a newer run cancelling the older one) and answers diagnostics, hovers and code lenses.
 // Findings are shown only on lines whose text still equals the text that was compiled, so
 // edits never leave stale findings on screen; saving re-analyses.
+//
+// Saving a package whose files are byte for byte what was analysed, when no other Go file,
+// go.mod, go.sum or go.work changed since that run began and the settings are the same,
+// re-publishes the result it already has instead of running the go command again: the
+// compiler would print the same thing. Every change the server sees (saves, files changed on
+// disk, the files a run reads) is recorded by content digest in a workspace generation.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +19,7 @@ import { LineIndex } from '../../escape/positions';
 import { EscapeRunError, runEscapeAnalysis } from '../../escape/run';
 import type { CompilerError, FindingKind } from '../../escape/types';
 import { AnalysisStatusNotification, type AnalysisStatus } from '../../shared/protocol';
-import { codeLensesForFile, diagnosticsForFile, errorDiagnostics, fileUri, findingsAtPosition, HEAP_KINDS, hoverFor, severityFromSetting, type PresentOptions } from './present';
+import { codeLensesForFile, diagnosticsForFile, errorDiagnostics, fileUri, findingsAtPosition, HEAP_KINDS, hoverFor, severityFromSetting, type PresentOptions, type TextSource } from './present';
 import { KeyedScheduler } from './scheduler';
 
 export interface EscapeSettings {
@@ -46,6 +53,17 @@ interface PackageResult {
   /** URIs that received diagnostics, to clear them later. */
   published: Set<string>;
   status: AnalysisStatus;
+  /** The workspace generation after the run read its files, and its settings and go binary: what makes the result reusable. */
+  memo?: { generation: number; key: string };
+}
+
+/** What a memoised result depends on besides files: the settings and the go binary. */
+function memoKey(settings: EscapeSettings, go: string): string {
+  return JSON.stringify([go, settings.kinds, settings.boundsChecks, settings.buildTags]);
+}
+
+function digest(text: string | Buffer | undefined): string {
+  return text === undefined ? '' : createHash('sha1').update(text).digest('base64');
 }
 
 function splitTags(value: unknown): string[] {
@@ -65,6 +83,10 @@ export class EscapeService {
   private readonly results = new Map<string, PackageResult>();
   private readonly scheduler: KeyedScheduler<PackageResult>;
   private settings: EscapeSettings = DEFAULT_SETTINGS;
+  /** Bumped whenever a Go file, go.mod, go.sum or go.work is seen with content not seen before. */
+  private generation = 0;
+  /** Content digest of every such file as last seen ('' for missing). */
+  private readonly seen = new Map<string, string>();
 
   constructor(
     private readonly connection: Connection,
@@ -91,8 +113,14 @@ export class EscapeService {
   }
 
   async saved(doc: TextDocument): Promise<void> {
+    const file = this.fileOf(doc.uri);
+    if (file) this.observeDisk(file);
     const dir = this.packageDirOf(doc.uri);
-    if (dir) await this.request(dir);
+    if (!dir) return;
+    this.settings = await this.loadSettings();
+    if (this.reuse(dir)) return;
+    // The first save starts at once; saves while a run is pending or running are debounced.
+    await this.request(dir, !this.scheduler.isBusy(dir));
   }
 
   changed(doc: TextDocument): void {
@@ -115,9 +143,16 @@ export class EscapeService {
     for (const dir of dirs) await this.request(dir);
   }
 
-  /** Go files changed on disk (e.g. by git): re-analyse the affected open packages. */
-  async filesChanged(uris: string[]): Promise<void> {
-    const dirs = new Set(uris.map((u) => this.packageDirOf(u)).filter((d): d is string => !!d && this.results.has(d)));
+  /**
+   * Go files, go.mod, go.sum or go.work changed on disk. `reanalyse` lists the URIs of files
+   * not open in the editor (git, generators): their open packages are analysed again.
+   */
+  async filesChanged(uris: string[], reanalyse: string[] = uris): Promise<void> {
+    for (const uri of uris) {
+      const file = this.fileOf(uri);
+      if (file) this.observeDisk(file);
+    }
+    const dirs = new Set(reanalyse.map((u) => this.packageDirOf(u)).filter((d): d is string => !!d && this.results.has(d)));
     for (const dir of dirs) await this.request(dir);
   }
 
@@ -132,7 +167,7 @@ export class EscapeService {
     const result = file ? this.results.get(path.dirname(file)) : undefined;
     if (!file || !result?.model || !this.settings.enabled) return undefined;
     if (!this.isCurrentLine(result, file, line + 1)) return undefined;
-    const hits = findingsAtPosition(result.model, file, { line, character }, this.texts);
+    const hits = findingsAtPosition(result.model, file, { line, character }, this.textCache());
     return hoverFor(hits, result.model.functionAt(file, line + 1));
   }
 
@@ -140,7 +175,7 @@ export class EscapeService {
     const file = this.fileOf(uri);
     const result = file ? this.results.get(path.dirname(file)) : undefined;
     if (!file || !result?.model || !this.settings.enabled || !this.settings.codeLens) return [];
-    return codeLensesForFile(result.model, file, this.texts, (l) => this.isCurrentLine(result, file, l));
+    return codeLensesForFile(result.model, file, this.textCache(), (l) => this.isCurrentLine(result, file, l));
   }
 
   // ---- internals ----------------------------------------------------------------------
@@ -173,7 +208,57 @@ export class EscapeService {
     return current === compiled.lineText(line);
   }
 
-  private async request(dir: string): Promise<void> {
+  /** Records a file's content as seen now; anything new bumps the workspace generation. */
+  private observe(file: string, contentDigest: string): void {
+    if (this.seen.get(file) === contentDigest) return;
+    this.seen.set(file, contentDigest);
+    this.generation++;
+  }
+
+  private observeDisk(file: string): void {
+    let content: Buffer | undefined;
+    try {
+      content = fs.readFileSync(file);
+    } catch {
+      content = undefined;
+    }
+    this.observe(file, digest(content));
+  }
+
+  /**
+   * Re-publishes the package's last result when nothing it depends on changed since its run:
+   * same settings and go binary, the package's Go files as they were (read again now), and no
+   * other change seen in the workspace. Returns false when the go command must run.
+   */
+  private reuse(dir: string): boolean {
+    const result = this.results.get(dir);
+    const go = this.goBinary();
+    if (!result?.memo || !go || !this.settings.enabled || this.scheduler.isBusy(dir)) return false;
+    if (result.memo.key !== memoKey(this.settings, go)) return false;
+    const names = this.goFilesOf(dir);
+    if (names === undefined || names.length !== result.compiled.size) return false;
+    for (const name of names) {
+      const file = path.join(dir, name);
+      const text = readText(file);
+      if (!text) return false;
+      this.observe(file, digest(text.text));
+      if (result.compiled.get(file)?.text !== text.text) return false;
+    }
+    if (result.memo.generation !== this.generation) return false;
+    this.connection.console.info(`Analysis of ${dir} is current (nothing changed since it ran): re-published`);
+    this.install(result, true);
+    return true;
+  }
+
+  private goFilesOf(dir: string): string[] | undefined {
+    try {
+      return fs.readdirSync(dir).filter((n) => n.endsWith('.go'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async request(dir: string, immediate = false): Promise<void> {
     this.settings = await this.loadSettings();
     const go = this.goBinary();
     if (!this.settings.enabled) {
@@ -199,18 +284,21 @@ export class EscapeService {
         this.results.set(dir, { dir, errors: [], compiled: new Map(), published: previous?.published ?? new Set(), status });
         this.report(status);
       },
-    });
+    }, immediate);
   }
 
   private async analyse(dir: string, go: string, signal: AbortSignal): Promise<PackageResult> {
     this.report({ state: 'analysing', packageDir: dir, packageName: path.basename(dir) });
     // The text of every Go file of the package as it is on disk now: what the compiler reads.
     const compiled = new Map<string, LineIndex>();
-    for (const name of fs.readdirSync(dir)) {
-      if (!name.endsWith('.go')) continue;
-      const text = readText(path.join(dir, name));
-      if (text) compiled.set(path.join(dir, name), text);
+    for (const name of this.goFilesOf(dir) ?? []) {
+      const file = path.join(dir, name);
+      const text = readText(file);
+      if (!text) continue;
+      compiled.set(file, text);
+      this.observe(file, digest(text.text));
     }
+    const memo = { generation: this.generation, key: memoKey(this.settings, go) };
     const started = Date.now();
     try {
       const res = await runEscapeAnalysis({
@@ -228,40 +316,63 @@ export class EscapeService {
       if (ownErrors.length > 0 || (res.model.size === 0 && res.messages.length > 0)) {
         const first = ownErrors[0];
         const message = first ? `${path.basename(first.file)}:${first.line}: ${first.message}` : res.messages[0];
-        return { dir, errors: ownErrors, compiled, published: new Set(), status: { state: 'build-failed', packageDir: dir, packageName: path.basename(dir), message, durationMs } };
+        return { dir, errors: ownErrors, compiled, published: new Set(), memo, status: { state: 'build-failed', packageDir: dir, packageName: path.basename(dir), message, durationMs } };
       }
       let escapes = 0;
       for (const f of res.model.all()) if (HEAP_KINDS.has(f.kind) && f.file.startsWith(dir + path.sep) && path.dirname(f.file) === dir) escapes++;
       this.connection.console.info(`Analysed ${dir} in ${durationMs} ms: ${res.model.size} findings, ${escapes} heap escapes`);
-      return { dir, model: res.model, errors: [], compiled, published: new Set(), status: { state: 'ok', packageDir: dir, packageName: res.packages[0]?.importPath ?? path.basename(dir), escapes, durationMs } };
+      return { dir, model: res.model, errors: [], compiled, published: new Set(), memo, status: { state: 'ok', packageDir: dir, packageName: res.packages[0]?.importPath ?? path.basename(dir), escapes, durationMs } };
     } catch (err) {
       if (err instanceof EscapeRunError && err.code === 'cancelled') throw err;
       throw err instanceof Error ? err : new Error(String(err));
     }
   }
 
-  private install(result: PackageResult): void {
+  /** Publishes a result. `reused`: it is the one on screen already, so only open files are sent again. */
+  private install(result: PackageResult, reused = false): void {
     const previous = this.results.get(result.dir);
     this.results.set(result.dir, result);
     const files = new Set<string>();
     for (const f of result.compiled.keys()) files.add(f);
     for (const e of result.errors) files.add(e.file);
-    for (const f of files) this.publishFile(result, f);
-    // Clear files that had diagnostics before but are not part of this result.
-    for (const uri of previous?.published ?? []) {
-      if (!result.published.has(uri)) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    // Files open in the editor first; the others (for the Problems view) on the next turn of
+    // the event loop, so that a big package does not hold up what the user is looking at.
+    const texts = this.textCache();
+    const rest: string[] = [];
+    for (const f of files) {
+      if (this.documents.get(fileUri(f))) this.publishFile(result, f, texts);
+      else rest.push(f);
     }
     this.report(result.status);
     void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    if (reused) return;
+    setImmediate(() => {
+      if (this.results.get(result.dir) !== result) return; // superseded or forgotten meanwhile
+      for (const f of rest) this.publishFile(result, f, texts);
+      // Clear files that had diagnostics before but are not part of this result.
+      for (const uri of previous?.published ?? []) {
+        if (!result.published.has(uri)) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+      }
+    });
   }
 
-  private publishFile(result: PackageResult, file: string): void {
+  /** A text source that reads each file (or open document) once: one per request or publish. */
+  private textCache(): TextSource {
+    const cache = new Map<string, LineIndex | undefined>();
+    return (file) => {
+      let t = cache.get(file);
+      if (t === undefined && !cache.has(file)) cache.set(file, (t = this.texts(file)));
+      return t;
+    };
+  }
+
+  private publishFile(result: PackageResult, file: string, texts: TextSource = this.textCache()): void {
     const uri = fileUri(file);
     const opts: PresentOptions = { kinds: new Set(this.settings.kinds), severity: severityFromSetting(this.settings.severity), maxPerFile: this.settings.maxPerFile };
     const diagnostics = [];
-    const errors = errorDiagnostics(result.errors.filter((e) => e.file === file), this.texts).get(file) ?? [];
+    const errors = errorDiagnostics(result.errors.filter((e) => e.file === file), texts).get(file) ?? [];
     diagnostics.push(...errors);
-    if (result.model) diagnostics.push(...diagnosticsForFile(result.model, file, this.texts, opts, (f: Finding) => this.isCurrentLine(result, file, f.line)));
+    if (result.model) diagnostics.push(...diagnosticsForFile(result.model, file, texts, opts, (f: Finding) => this.isCurrentLine(result, file, f.line)));
     if (diagnostics.length > 0 || result.published.has(uri)) {
       result.published.add(uri);
       void this.connection.sendDiagnostics({ uri, diagnostics });

@@ -167,9 +167,14 @@ export class EscapeModel {
 
   constructor(private readonly options: ModelOptions) {}
 
+  /** Resolved paths by package and path as printed: a package's output names few files many times. */
+  private readonly paths = new Map<string, { file: string; synthetic: boolean }>();
+
   /** Resolves a compiler position of a package (`pkg` is its `# pkg` header). */
   resolve(raw: RawLocation, pkg?: string): Location & { synthetic: boolean } {
-    const r = resolveCompilerPath(raw.file, pkg, this.options);
+    const key = `${pkg ?? ''}\u0000${raw.file}`;
+    let r = this.paths.get(key);
+    if (!r) this.paths.set(key, (r = resolveCompilerPath(raw.file, pkg, this.options)));
     return { file: r.file, line: raw.line, column: raw.column, synthetic: r.synthetic };
   }
 
@@ -213,6 +218,7 @@ export class EscapeModel {
     if (this.finished) return this;
     this.finished = true;
     this.keys.clear();
+    this.paths.clear();
     for (const [file, entry] of this.files) {
       entry.findings.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
       for (const f of entry.findings) {

@@ -114,6 +114,31 @@ export class Workbench {
     return hover;
   }
 
+  /**
+   * Waits until a webview on the page (the flame graph panel) has drawn on its canvas: some
+   * pixel differs from the first one. Returns false when nothing was drawn within the time.
+   */
+  async flameGraphDrawn(timeoutMs = 60_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const frame of this.page.frames()) {
+        const drawn = await frame
+          .evaluate(() => {
+            const c = document.querySelector('canvas');
+            if (!c || c.width === 0 || c.height === 0) return false;
+            const d = c.getContext('2d')?.getImageData(0, 0, c.width, Math.min(c.height, 200)).data;
+            if (!d) return false;
+            for (let i = 0; i < d.length; i += 4) if (d[i + 3] !== 0 && (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2])) return true;
+            return false;
+          })
+          .catch(() => false);
+        if (drawn) return true;
+      }
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
   /** Saves a screenshot to test-output/screenshots/<name>.png and returns its path. */
   async screenshot(name) {
     fs.mkdirSync(screenshotDir, { recursive: true });

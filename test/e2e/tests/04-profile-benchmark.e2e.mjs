@@ -47,22 +47,7 @@ export default async function (wb) {
   // Both are visible at once: the panel (webview) and the annotated editor.
   assert.ok(await wb.page.locator('iframe.webview').first().isVisible(), 'the flame graph panel is not visible next to the code');
   // The graph has been drawn: the panel's inner page has a canvas with non-blank pixels.
-  const drawDeadline = Date.now() + 60_000;
-  let drawn = false;
-  while (!drawn && Date.now() < drawDeadline) {
-    for (const frame of wb.page.frames()) {
-      drawn = await frame.evaluate(() => {
-        const c = document.querySelector('canvas');
-        if (!c || c.width === 0 || c.height === 0) return false;
-        const d = c.getContext('2d')?.getImageData(0, 0, c.width, Math.min(c.height, 200)).data;
-        if (!d) return false;
-        for (let i = 0; i < d.length; i += 4) if (d[i + 3] !== 0 && (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2])) return true;
-        return false;
-      }).catch(() => false);
-      if (drawn) break;
-    }
-    if (!drawn) await new Promise((r) => setTimeout(r, 250));
-  }
+  const drawn = await wb.flameGraphDrawn();
   assert.ok(drawn, 'the flame graph canvas stayed blank');
   await wb.screenshot('e2e-profile-side-by-side');
 }

@@ -2,13 +2,17 @@
 // converts that model into the compact ProfileData the flame graph and the CLI use.
 //
 // How: src/pprof/profile.proto is bundled as text and parsed once with protobufjs. A first
-// pass walks the top-level fields of the Profile message with protobufjs' Reader and
-// records where the samples are; every other field (string table, functions, locations,
-// mappings, metadata) is decoded by protobufjs from the schema. The samples — up to millions,
-// each a list of location ids, values and labels — are read by a small reader of the Sample
-// wire format (see profile.proto) straight into typed arrays: decoding them with protobufjs
-// creates several objects per sample (and a Long per 64-bit number), which was the
-// bottleneck on large profiles (see bench/pprof).
+// pass walks the top-level fields of the Profile message and records where the samples are;
+// every other field (string table, functions, locations, mappings, metadata) is decoded by
+// protobufjs from the schema. The samples — up to millions, each a list of location ids,
+// values and labels — are read by a small reader of the Sample wire format (see
+// profile.proto) straight into typed arrays: decoding them with protobufjs creates several
+// objects per sample (and a Long per 64-bit number), which was the bottleneck on large
+// profiles (see bench/pprof). Samples with equal locations share one location stack, and
+// samples with equal labels one label set, both interned as they are read: a heap profile
+// repeats each stack once per allocation size and has few distinct labels, so the model
+// stores (and toProfileData walks) a fraction of what the samples spell out. Fresh memory is
+// slow to fill, and so is a big table to look up in: see bench/pprof/bench.mjs for figures.
 //
 // 64-bit numbers: protobufjs returns Long objects (long.js is bundled with it) or numbers.
 // Ids and addresses are kept exactly (bigint); sample values, periods and durations become
@@ -91,10 +95,15 @@ export interface PprofProfile {
    */
   stackLocStart: Uint32Array;
   stackLocations: Uint32Array;
-  /** Value of sample type t for sample i: sampleValues[i * sampleTypes.length + t]. */
-  sampleValues: Float64Array;
-  /** Labels of sample i: label columns labelStart[i] .. labelStart[i+1]. */
-  labelStart: Uint32Array;
+  /**
+   * Value of sample type t for sample i: sampleValues[i * sampleTypes.length + t]. An
+   * Int32Array when every value fits in 32 bits (half the memory to fill), else doubles.
+   */
+  sampleValues: Int32Array | Float64Array;
+  /** The labels of sample i: label set sampleLabelSet[i] (samples with equal labels share one). */
+  sampleLabelSet: Int32Array;
+  /** Distinct label sets: set k is label columns labelSetStart[k] .. labelSetStart[k+1]. See sampleLabels(). */
+  labelSetStart: Uint32Array;
   /** String-table indices resolved through `strings`; labelStr -1 for numeric labels. */
   labelKey: Int32Array;
   labelStr: Int32Array;
@@ -126,7 +135,8 @@ export function sampleLocations(p: PprofProfile, sample: number): Uint32Array {
 /** The labels of one sample as objects (for display; the columns are the storage). */
 export function sampleLabels(p: PprofProfile, sample: number): PprofLabel[] {
   const out: PprofLabel[] = [];
-  for (let j = p.labelStart[sample]!; j < p.labelStart[sample + 1]!; j++) {
+  const k = p.sampleLabelSet[sample]!;
+  for (let j = p.labelSetStart[k]!; j < p.labelSetStart[k + 1]!; j++) {
     const key = p.strings[p.labelKey[j]!]!;
     if (p.labelStr[j]! >= 0) out.push({ key, str: p.strings[p.labelStr[j]!]! });
     else out.push({ key, num: p.labelNum[j]!, numUnit: p.strings[p.labelNumUnit[j]!]! });
@@ -189,8 +199,15 @@ const MAX_INFLATED = 1 << 30;
 
 function inflate(bytes: Uint8Array): Uint8Array {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    // The last four bytes of gzip data are the inflated size (mod 2^32). Output chunks that
+    // big let zlib inflate into one buffer, with no copy joining chunks at the end. Only a
+    // hint: it is believed up to deflate's maximum ratio (1032:1); a wrong or truncated
+    // trailer costs some chunks, not correctness.
+    const n = bytes.length;
+    const isize = (bytes[n - 4]! | (bytes[n - 3]! << 8) | (bytes[n - 2]! << 16) | (bytes[n - 1]! << 24)) >>> 0;
+    const chunkSize = n >= 18 && isize > 1 << 16 && isize < MAX_INFLATED && isize <= n * 1032 ? isize + 1 : 1 << 16;
     try {
-      return gunzipSync(bytes, { maxOutputLength: MAX_INFLATED });
+      return gunzipSync(bytes, { maxOutputLength: MAX_INFLATED, chunkSize });
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'ERR_BUFFER_TOO_LARGE') throw new ProfileError('the profile inflates to more than 1 GiB');
@@ -281,15 +298,21 @@ function topVarint(bytes: Uint8Array, pos: number): number {
   throw new ProfileError(`not a valid pprof profile: malformed varint at offset ${pos}`);
 }
 
+/** Where the samples are: runs of consecutive sample fields (tags included). */
+interface SampleRuns {
+  /** Run r: bytes runs[2r] .. runs[2r+1]. Go writes all the samples in one run. */
+  runs: number[];
+  count: number;
+}
+
 /**
  * Pass 1 over the Profile message: where the samples (field 2) are, and every other field
  * copied together (for protobufjs). A plain walk over tags and lengths, with a fast path for
  * the sample tag and a short length (Reader.skipType for the rare fixed-size and group fields).
  */
-function findSamples(bytes: Uint8Array): { sampleStart: Int32Array; sampleEnd: Int32Array; headerBytes: Uint8Array } {
+function findSamples(bytes: Uint8Array): { samples: SampleRuns; headerBytes: Uint8Array } {
   const len = bytes.length;
-  let sampleStart: Int32Array = new Int32Array(4096);
-  let sampleEnd: Int32Array = new Int32Array(4096);
+  const runs: number[] = [];
   let nSamples = 0;
   const rest: Array<[number, number]> = [];
   let reader: protobuf.Reader | undefined;
@@ -340,13 +363,10 @@ function findSamples(bytes: Uint8Array): { sampleStart: Int32Array; sampleEnd: I
       }
     }
     if (pos + size > len) throw new ProfileError('truncated profile: a sample runs past the end of the data');
-    if (nSamples === sampleStart.length) {
-      sampleStart = growInt32(sampleStart, nSamples + 1, nSamples);
-      sampleEnd = growInt32(sampleEnd, nSamples + 1, nSamples);
-    }
-    sampleStart[nSamples] = pos;
     pos += size;
-    sampleEnd[nSamples++] = pos;
+    nSamples++;
+    if (runs.length > 0 && runs[runs.length - 1] === fieldStart) runs[runs.length - 1] = pos;
+    else runs.push(fieldStart, pos);
   }
   let headerBytes: Uint8Array;
   if (rest.length === 1 && rest[0]![0] === 0 && rest[0]![1] === len) headerBytes = bytes;
@@ -360,13 +380,13 @@ function findSamples(bytes: Uint8Array): { sampleStart: Int32Array; sampleEnd: I
       o += b - a;
     }
   }
-  return { sampleStart: sampleStart.subarray(0, nSamples), sampleEnd: sampleEnd.subarray(0, nSamples), headerBytes };
+  return { samples: { runs, count: nSamples }, headerBytes };
 }
 
 function decodeRaw(bytes: Uint8Array): PprofProfile {
   const { profile: profileType } = profileSchema();
 
-  const { sampleStart, sampleEnd, headerBytes } = findSamples(bytes);
+  const { samples, headerBytes } = findSamples(bytes);
   const raw = profileType.decode(headerBytes) as unknown as RawProfile;
 
   // Strings.
@@ -470,8 +490,9 @@ function decodeRaw(bytes: Uint8Array): PprofProfile {
     sampleStack: new Int32Array(0),
     stackLocStart: new Uint32Array(1),
     stackLocations: new Uint32Array(0),
-    sampleValues: new Float64Array(0),
-    labelStart: new Uint32Array(1),
+    sampleValues: new Int32Array(0),
+    sampleLabelSet: new Int32Array(0),
+    labelSetStart: new Uint32Array(1),
     labelKey: new Int32Array(0),
     labelStr: new Int32Array(0),
     labelNum: new Float64Array(0),
@@ -491,7 +512,7 @@ function decodeRaw(bytes: Uint8Array): PprofProfile {
   };
   if (raw.period_type) profile.periodType = valueType(raw.period_type, 'period_type');
 
-  decodeSamples(bytes, sampleStart, sampleEnd, profile, denseLocations, locationIndex);
+  decodeSamples(bytes, samples, profile, denseLocations, locationIndex);
   return profile;
 }
 
@@ -561,13 +582,38 @@ function skipField(buf: Uint8Array, pos: number, limit: number, wire: number): n
   return pos;
 }
 
-/** Growable typed-array columns for samples' labels. */
-class LabelColumns {
-  key: Int32Array = new Int32Array(1024);
-  str: Int32Array = new Int32Array(1024);
-  num: Float64Array = new Float64Array(1024);
-  unit: Int32Array = new Int32Array(1024);
+/**
+ * The capacity to grow a column to: room for `need` entries, and for all the samples at the
+ * rate seen so far (`used` entries for `done` of `total` samples) plus a little, so that the
+ * column is copied a few times at most and ends up nearly full; at least 1.5 times the old
+ * capacity, at most `bound` (unless need is more).
+ */
+function projectedSize(old: number, need: number, used: number, done: number, total: number, bound: number): number {
+  const projected = done > 0 ? Math.ceil((used / done) * total * 1.03) + 1024 : 0;
+  return Math.max(need, Math.min(Math.max(projected, Math.ceil(old * 1.5)), bound));
+}
+
+/**
+ * The distinct label sets, interned as the samples are read (the Go runtime gives each heap
+ * sample a "bytes" label: a million samples, a few distinct sets). A sample's labels are
+ * pushed after the last set (scratch from `committed` on) and kept only when new.
+ */
+class LabelSets {
+  key: Int32Array = new Int32Array(256);
+  str: Int32Array = new Int32Array(256);
+  num: Float64Array = new Float64Array(256);
+  unit: Int32Array = new Int32Array(256);
+  /** Labels pushed: those of the sets, then the scratch. */
   n = 0;
+  /** Labels of the sets so far. */
+  committed = 0;
+  /** Set k: labels start[k] .. start[k+1]. */
+  start: Uint32Array = new Uint32Array(64);
+  private hash: Int32Array = new Int32Array(64);
+  nSets = 0;
+  /** Open addressing, at most half full: set id + 1 per slot, 0 when empty. */
+  private table = new Int32Array(256);
+
   push(key: number, str: number, num: number, unit: number): void {
     if (this.n === this.key.length) this.grow();
     const j = this.n++;
@@ -577,38 +623,108 @@ class LabelColumns {
     this.num[j] = num;
     this.unit[j] = unit;
   }
+
   private grow(): void {
     const size = this.key.length * 2;
     this.key = growInt32(this.key, size, this.n);
     this.str = growInt32(this.str, size, this.n);
     this.unit = growInt32(this.unit, size, this.n);
     const num = new Float64Array(size);
-    num.set(this.num);
+    num.set(this.num.subarray(0, this.n));
     this.num = num;
+  }
+
+  /** The id of the set of the scratch labels: an existing one, or a new one made of them. */
+  intern(): number {
+    const lo = this.committed;
+    const end = this.n;
+    const len = end - lo;
+    const { key, str, num, unit, start } = this;
+    let h = 0x811c9dc5 | 0;
+    for (let j = lo; j < end; j++) {
+      const v = num[j]!;
+      h = Math.imul(h ^ key[j]!, 0x01000193);
+      h = Math.imul(h ^ str[j]!, 0x01000193);
+      h = Math.imul(h ^ (v | 0), 0x01000193);
+      h = Math.imul(h ^ ((v / TWO32) | 0), 0x01000193);
+      h = Math.imul(h ^ unit[j]!, 0x01000193);
+    }
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h ^= h >>> 13;
+    const table = this.table;
+    const mask = table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const e = table[slot]!;
+      if (e === 0) break;
+      const k = e - 1;
+      const a = start[k]!;
+      if (this.hash[k] === h && start[k + 1]! - a === len) {
+        let i = 0;
+        while (i < len && key[a + i] === key[lo + i] && str[a + i] === str[lo + i] && num[a + i] === num[lo + i] && unit[a + i] === unit[lo + i]) i++;
+        if (i === len) {
+          this.n = lo;
+          return k;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    const k = this.nSets++;
+    if (k + 2 > start.length) {
+      this.start = new Uint32Array(start.length * 2);
+      this.start.set(start);
+      const h2 = new Int32Array(start.length * 2);
+      h2.set(this.hash);
+      this.hash = h2;
+    }
+    this.start[k + 1] = end;
+    this.hash[k] = h;
+    this.committed = end;
+    table[slot] = k + 1;
+    if (this.nSets * 2 > table.length) {
+      const size = table.length * 2;
+      const t2 = new Int32Array(size);
+      for (let i = 0; i < this.nSets; i++) {
+        let sl = this.hash[i]! & (size - 1);
+        while (t2[sl] !== 0) sl = (sl + 1) & (size - 1);
+        t2[sl] = i + 1;
+      }
+      this.table = t2;
+    }
+    return k;
   }
 }
 
 /**
- * The distinct location stacks, interned while the samples are read: a sample's location
+ * The distinct location stacks, interned as the samples are read: a sample's location
  * indices are written after the last stack (locs[nLocs ..], scratch until intern()) and kept
  * only when they make a new stack. A million samples of a heap profile have a fraction as
  * many stacks, so this stores (and later walks) a fraction of the locations.
  */
 class StackTable {
-  locs: Uint32Array = new Uint32Array(1 << 16);
+  locs: Uint32Array;
   /** Locations of the stacks so far; the scratch of the sample being read starts here. */
   nLocs = 0;
   /** Stack k: locs[start[k] .. start[k+1]). */
-  start = new Uint32Array(1024);
-  private hash = new Int32Array(1024);
+  start: Uint32Array = new Uint32Array(1024);
+  private hash: Int32Array = new Int32Array(1024);
   n = 0;
-  /** Open addressing, at most half full: stack id + 1 per slot, 0 when empty. */
+  /** Open addressing, at most 2/3 full (small tables miss the cache less): stack id + 1 per slot, 0 when empty. */
   private table = new Int32Array(4096);
-  private prev = -1;
+  /** Samples read so far (for growth). */
+  done = 0;
+
+  /** For `total` samples taking `sampleBytes` bytes: each location id takes a byte at least. */
+  constructor(
+    private readonly total: number,
+    private readonly sampleBytes: number,
+  ) {
+    this.locs = new Uint32Array(Math.min(sampleBytes, 1 << 16));
+  }
 
   /** Room for locations up to index need (exclusive), the first `used` kept. */
   reserve(need: number, used: number): Uint32Array {
-    const bigger = new Uint32Array(Math.max(need, this.locs.length * 2));
+    const bigger = new Uint32Array(projectedSize(this.locs.length, need, this.nLocs, this.done, this.total, this.sampleBytes));
     bigger.set(this.locs.subarray(0, used));
     this.locs = bigger;
     return bigger;
@@ -620,16 +736,6 @@ class StackTable {
     const lo = this.nLocs;
     const len = end - lo;
     const start = this.start;
-    // Go writes one sample per (stack, allocation size), side by side: try the last stack first.
-    const prev = this.prev;
-    if (prev >= 0) {
-      const a = start[prev]!;
-      if (start[prev + 1]! - a === len) {
-        let i = 0;
-        while (i < len && locs[a + i] === locs[lo + i]) i++;
-        if (i === len) return prev;
-      }
-    }
     let h = 0x811c9dc5 | 0;
     for (let i = lo; i < end; i++) h = Math.imul(h ^ locs[i]!, 0x01000193);
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -647,10 +753,7 @@ class StackTable {
         if (start[k + 1]! - a === len) {
           let i = 0;
           while (i < len && locs[a + i] === locs[lo + i]) i++;
-          if (i === len) {
-            this.prev = k;
-            return k;
-          }
+          if (i === len) return k;
         }
       }
       slot = (slot + 1) & mask;
@@ -668,9 +771,14 @@ class StackTable {
     this.start[k + 1] = end;
     this.hash[k] = h;
     this.nLocs = end;
-    this.prev = k;
     table[slot] = k + 1;
-    if (this.n * 2 > table.length) this.rehash(table.length * 2);
+    if (this.n * 3 > table.length * 2) {
+      // Straight to the size the stacks seen so far project (rehashing is a walk of them all).
+      const projected = Math.min((this.n / Math.max(1, this.done)) * this.total, this.total) * 1.5;
+      let size = table.length * 2;
+      while (size < projected) size *= 2;
+      this.rehash(size);
+    }
     return k;
   }
 
@@ -703,7 +811,7 @@ function lookupLocation(dense: Int32Array | null, locationIndex: Map<number | bi
 }
 
 /** Reads one Label message in [pos, end) into the columns (any encoding, with the errors). */
-function decodeLabel(buf: Uint8Array, pos: number, end: number, c: LabelColumns, nStrings: number): void {
+function decodeLabel(buf: Uint8Array, pos: number, end: number, c: LabelSets, nStrings: number): void {
   let key = 0;
   let str = 0;
   let num = 0;
@@ -737,12 +845,11 @@ function decodeLabel(buf: Uint8Array, pos: number, end: number, c: LabelColumns,
 /**
  * Reads sample s in [pos, end) with the general reader (any field order, encoding and id,
  * with the errors): its location indices into st.locs from st.nLocs on (returns where they
- * end), its values and labels.
+ * end), its values into `values` (nTypes of them) and its labels.
  */
-function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: number, values: Float64Array, nTypes: number, st: StackTable, c: LabelColumns, dense: Int32Array | null, locationIndex: Map<number | bigint, number>, nStrings: number): number {
+function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: number, values: Float64Array, nTypes: number, st: StackTable, c: LabelSets, dense: Int32Array | null, locationIndex: Map<number | bigint, number>, nStrings: number): number {
   let nValues = 0;
   let nLocs = st.nLocs;
-  const valueBase = s * nTypes;
   const tooMany = () => new ProfileError(`a sample has more values than the ${nTypes} sample types`);
   while (pos < end) {
     pos = varint(buf, pos, end);
@@ -771,12 +878,12 @@ function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: numbe
       while (pos < packedEnd) {
         pos = varint(buf, pos, packedEnd);
         if (nValues >= nTypes) throw tooMany();
-        values[valueBase + nValues++] = varintSigned();
+        values[nValues++] = varintSigned();
       }
     } else if (field === 2 && wire === 0) {
       pos = varint(buf, pos, end);
       if (nValues >= nTypes) throw tooMany();
-      values[valueBase + nValues++] = varintSigned();
+      values[nValues++] = varintSigned();
     } else if (field === 1 || field === 2) {
       throw new ProfileError(`sample field ${field} has wire type ${wire}`);
     } else if (field === 3 && wire === 2) {
@@ -797,187 +904,259 @@ function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: numbe
  * Reads every Sample message (location ids, values, labels) into the profile's columns, the
  * location stacks interned (StackTable).
  *
- * The loop below is the fast path for what Go writes: fields as single-byte tags, packed
- * location ids found in the dense table with one to three bytes, packed values below 2^35,
- * labels of small varints. Anything else in a sample (or anything malformed) sends that
+ * The loop below is the fast path for what Go writes: fields as single-byte tags, one packed
+ * field of location ids found in the dense table with one to three bytes, packed values below
+ * 2^35, labels of small varints. Anything else in a sample (or anything malformed) sends that
  * sample through decodeSampleGeneral, which reads it again from its start and reports the
- * errors. Kept free of closures, so that V8 optimizes it once and for all.
+ * errors. Location ids byte for byte those of the previous sample (Go writes a stack's
+ * samples side by side, one per allocation size) are not read again: same stack. Kept free
+ * of closures, so that V8 optimizes it once and for all.
  */
-function decodeSamples(buf: Uint8Array, starts: Int32Array, ends: Int32Array, p: PprofProfile, dense: Int32Array | null, locationIndex: Map<number | bigint, number>): void {
-  const n = starts.length;
+function decodeSamples(buf: Uint8Array, samples: SampleRuns, p: PprofProfile, dense: Int32Array | null, locationIndex: Map<number | bigint, number>): void {
+  const n = samples.count;
+  const runs = samples.runs;
   const nTypes = p.sampleTypes.length;
   const nStrings = p.strings.length;
+  let sampleBytes = 0;
+  for (let r = 0; r < runs.length; r += 2) sampleBytes += runs[r + 1]! - runs[r]!;
   const sampleStack = new Int32Array(n);
-  const labelStart = new Uint32Array(n + 1);
-  const values = new Float64Array(n * nTypes);
-  const c = new LabelColumns();
-  const st = new StackTable();
-  let locs: Uint32Array = st.locs;
+  const sampleLabelSet = new Int32Array(n);
+  // Values as int32 until one does not fit (then all as doubles).
+  let v32: Int32Array | null = new Int32Array(n * nTypes);
+  let v64: Float64Array | null = null;
+  const scratch = new Float64Array(nTypes);
+  const c = new LabelSets();
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const st = new StackTable(n, sampleBytes);
+  let locs = st.locs;
   const table = dense ?? new Int32Array(0);
   const tableLen = table.length;
+  // The previous sample's location ids (when read here, from one field): start and length.
+  let prevLoc = -1;
+  let prevLocLen = -1;
 
-  for (let s = 0; s < n; s++) {
-    const start = starts[s]!;
-    const end = ends[s]!;
-    const vbase = s * nTypes;
-    const labels0 = c.n;
-    let nLocs = st.nLocs;
-    let pos = start;
-    let nValues = 0;
-    let ok = true;
-    while (pos < end) {
-      const tag = buf[pos]!;
-      if (tag !== 0x0a && tag !== 0x12 && tag !== 0x1a) {
-        ok = false;
-        break;
-      }
-      // Length: one or two bytes.
-      if (pos + 2 > end) {
-        ok = false;
-        break;
-      }
-      let len = buf[pos + 1]!;
-      pos += 2;
-      if (len >= 0x80) {
-        const b = pos < end ? buf[pos]! : 0x80;
-        if (b >= 0x80) {
-          ok = false;
-          break;
-        }
-        len = (len & 0x7f) | (b << 7);
-        pos++;
-      }
-      const fieldEnd = pos + len;
-      if (fieldEnd > end) {
-        ok = false;
-        break;
-      }
-      if (tag === 0x0a) {
-        // Each id takes at least one byte: one capacity check per field, not per id.
-        if (nLocs + len > locs.length) locs = st.reserve(nLocs + len, nLocs);
-        while (pos < fieldEnd) {
-          let id = buf[pos++]!;
-          if (id >= 0x80) {
-            let b = buf[pos++]!;
-            id = (id & 0x7f) | ((b & 0x7f) << 7);
-            if (b >= 0x80) {
-              b = buf[pos++]!;
-              if (b >= 0x80) {
-                ok = false;
-                break;
-              }
-              id |= b << 14;
-            }
-          }
-          const idx = id < tableLen ? table[id]! : -1;
-          if (idx < 0) {
-            ok = false;
-            break;
-          }
-          locs[nLocs++] = idx;
-        }
-        if (!ok || pos !== fieldEnd) {
-          ok = false;
-          break;
-        }
-      } else if (tag === 0x12) {
-        while (pos < fieldEnd) {
-          let b = buf[pos++]!;
-          let v = b & 0x7f;
-          if (b >= 0x80) {
-            b = buf[pos++]!;
-            v |= (b & 0x7f) << 7;
-            if (b >= 0x80) {
-              b = buf[pos++]!;
-              v |= (b & 0x7f) << 14;
-              if (b >= 0x80) {
-                b = buf[pos++]!;
-                v |= (b & 0x7f) << 21;
-                if (b >= 0x80) {
-                  b = buf[pos++]!;
-                  if (b >= 0x80) {
-                    ok = false;
-                    break;
-                  }
-                  v += b * 268435456; // below 2^35: exact
-                }
-              }
-            }
-          }
-          if (nValues === nTypes) {
-            ok = false;
-            break;
-          }
-          values[vbase + nValues++] = v;
-        }
-        if (!ok || pos !== fieldEnd) {
-          ok = false;
-          break;
-        }
+  let s = 0;
+  for (let r = 0; r < runs.length; r += 2) {
+    let next = runs[r]!;
+    const runEnd = runs[r + 1]!;
+    while (next < runEnd) {
+      // The sample's tag and length (findSamples checked them).
+      let start: number;
+      let end: number;
+      const b1 = buf[next + 1]!;
+      if (buf[next] === 0x12 && b1 < 0x80) {
+        start = next + 2;
+        end = start + b1;
       } else {
-        // A label: fields 1-4 as varints below 2^35 (a negative num takes ten bytes: general reader).
-        let key = 0;
-        let str = 0;
-        let num = 0;
-        let unit = 0;
-        while (pos < fieldEnd) {
-          const t = buf[pos++]!;
-          let b = buf[pos++]!;
-          let v = b & 0x7f;
-          if (b >= 0x80) {
-            b = buf[pos++]!;
-            v |= (b & 0x7f) << 7;
-            if (b >= 0x80) {
-              b = buf[pos++]!;
-              v |= (b & 0x7f) << 14;
-              if (b >= 0x80) {
-                b = buf[pos++]!;
-                v |= (b & 0x7f) << 21;
-                if (b >= 0x80) {
-                  b = buf[pos++]!;
-                  if (b >= 0x80) {
-                    ok = false;
-                    break;
-                  }
-                  v += b * 268435456;
-                }
-              }
-            }
-          }
-          if (t === 0x08) key = v;
-          else if (t === 0x10) str = v;
-          else if (t === 0x18) num = v;
-          else if (t === 0x20) unit = v;
-          else {
-            ok = false;
-            break;
-          }
-        }
-        if (!ok || pos !== fieldEnd || key >= nStrings || str >= nStrings || unit >= nStrings) {
+        start = topVarint(buf, topVarint(buf, next));
+        end = start + topValue;
+      }
+      next = end;
+
+      const vbase = s * nTypes;
+      st.done = s;
+      let nLocs = st.nLocs;
+      let pos = start;
+      let nValues = 0;
+      let locPos = -1;
+      let locLen = -1;
+      let same = false;
+      let ok = true;
+      while (pos < end) {
+        const tag = buf[pos]!;
+        if (tag !== 0x0a && tag !== 0x12 && tag !== 0x1a) {
           ok = false;
           break;
         }
-        c.push(key, str, num, unit);
+        // Length: one or two bytes.
+        if (pos + 2 > end) {
+          ok = false;
+          break;
+        }
+        let len = buf[pos + 1]!;
+        pos += 2;
+        if (len >= 0x80) {
+          const b = pos < end ? buf[pos]! : 0x80;
+          if (b >= 0x80) {
+            ok = false;
+            break;
+          }
+          len = (len & 0x7f) | (b << 7);
+          pos++;
+        }
+        const fieldEnd = pos + len;
+        if (fieldEnd > end) {
+          ok = false;
+          break;
+        }
+        if (tag === 0x0a) {
+          if (locPos >= 0) {
+            ok = false;
+            break;
+          }
+          locPos = pos;
+          locLen = len;
+          if (len === prevLocLen) {
+            let i = 0;
+            while (i + 4 <= len && view.getInt32(pos + i) === view.getInt32(prevLoc + i)) i += 4;
+            if (i + 4 > len) while (i < len && buf[pos + i] === buf[prevLoc + i]) i++;
+            if (i === len) {
+              same = true;
+              pos = fieldEnd;
+              continue;
+            }
+          }
+          // Each id takes at least one byte: one capacity check per field, not per id.
+          if (nLocs + len > locs.length) locs = st.reserve(nLocs + len, nLocs);
+          while (pos < fieldEnd) {
+            let id = buf[pos++]!;
+            if (id >= 0x80) {
+              let b = buf[pos++]!;
+              id = (id & 0x7f) | ((b & 0x7f) << 7);
+              if (b >= 0x80) {
+                b = buf[pos++]!;
+                if (b >= 0x80) {
+                  ok = false;
+                  break;
+                }
+                id |= b << 14;
+              }
+            }
+            const idx = id < tableLen ? table[id]! : -1;
+            if (idx < 0) {
+              ok = false;
+              break;
+            }
+            locs[nLocs++] = idx;
+          }
+          if (!ok || pos !== fieldEnd) {
+            ok = false;
+            break;
+          }
+        } else if (tag === 0x12) {
+          while (pos < fieldEnd) {
+            let b = buf[pos++]!;
+            let v = b & 0x7f;
+            if (b >= 0x80) {
+              b = buf[pos++]!;
+              v |= (b & 0x7f) << 7;
+              if (b >= 0x80) {
+                b = buf[pos++]!;
+                v |= (b & 0x7f) << 14;
+                if (b >= 0x80) {
+                  b = buf[pos++]!;
+                  v |= (b & 0x7f) << 21;
+                  if (b >= 0x80) {
+                    b = buf[pos++]!;
+                    if (b >= 0x80) {
+                      ok = false;
+                      break;
+                    }
+                    v += b * 268435456; // below 2^35: exact
+                  }
+                }
+              }
+            }
+            if (nValues === nTypes) {
+              ok = false;
+              break;
+            }
+            const i = vbase + nValues++;
+            if (v32 !== null && v <= 0x7fffffff) v32[i] = v;
+            else {
+              if (v64 === null) {
+                v64 = new Float64Array(v32!);
+                v32 = null;
+              }
+              v64[i] = v;
+            }
+          }
+          if (!ok || pos !== fieldEnd) {
+            ok = false;
+            break;
+          }
+        } else {
+          // A label: fields 1-4 as varints below 2^35 (a negative num takes ten bytes: general reader).
+          let key = 0;
+          let str = 0;
+          let num = 0;
+          let unit = 0;
+          while (pos < fieldEnd) {
+            const t = buf[pos++]!;
+            let b = buf[pos++]!;
+            let v = b & 0x7f;
+            if (b >= 0x80) {
+              b = buf[pos++]!;
+              v |= (b & 0x7f) << 7;
+              if (b >= 0x80) {
+                b = buf[pos++]!;
+                v |= (b & 0x7f) << 14;
+                if (b >= 0x80) {
+                  b = buf[pos++]!;
+                  v |= (b & 0x7f) << 21;
+                  if (b >= 0x80) {
+                    b = buf[pos++]!;
+                    if (b >= 0x80) {
+                      ok = false;
+                      break;
+                    }
+                    v += b * 268435456;
+                  }
+                }
+              }
+            }
+            if (t === 0x08) key = v;
+            else if (t === 0x10) str = v;
+            else if (t === 0x18) num = v;
+            else if (t === 0x20) unit = v;
+            else {
+              ok = false;
+              break;
+            }
+          }
+          if (!ok || pos !== fieldEnd || key >= nStrings || str >= nStrings || unit >= nStrings) {
+            ok = false;
+            break;
+          }
+          c.push(key, str, num, unit);
+        }
       }
+      if (ok && nValues === nTypes) {
+        sampleStack[s] = same ? sampleStack[s - 1]! : st.intern(nLocs);
+        prevLoc = locPos;
+        prevLocLen = locLen;
+      } else {
+        c.n = c.committed;
+        nLocs = decodeSampleGeneral(buf, start, end, s, scratch, nTypes, st, c, dense, locationIndex, nStrings);
+        locs = st.locs;
+        sampleStack[s] = st.intern(nLocs);
+        prevLocLen = -1;
+        for (let t = 0; t < nTypes; t++) {
+          const v = scratch[t]!;
+          if (v32 !== null && v <= 0x7fffffff && v >= -0x80000000) v32[vbase + t] = v;
+          else {
+            if (v64 === null) {
+              v64 = new Float64Array(v32!);
+              v32 = null;
+            }
+            v64[vbase + t] = v;
+          }
+        }
+      }
+      sampleLabelSet[s++] = c.intern();
     }
-    if (!ok || nValues !== nTypes) {
-      c.n = labels0;
-      nLocs = decodeSampleGeneral(buf, start, end, s, values, nTypes, st, c, dense, locationIndex, nStrings);
-      locs = st.locs;
-    }
-    sampleStack[s] = st.intern(nLocs);
-    labelStart[s + 1] = c.n;
   }
   p.sampleCount = n;
   p.sampleStack = sampleStack;
   p.stackLocStart = st.start.slice(0, st.n + 1);
   p.stackLocations = trimmed(st.locs, st.nLocs);
-  p.sampleValues = values;
-  p.labelStart = labelStart;
-  p.labelKey = trimmed(c.key, c.n);
-  p.labelStr = trimmed(c.str, c.n);
-  p.labelNum = trimmed(c.num, c.n);
-  p.labelNumUnit = trimmed(c.unit, c.n);
+  p.sampleValues = v64 ?? v32!;
+  p.sampleLabelSet = sampleLabelSet;
+  p.labelSetStart = c.start.slice(0, c.nSets + 1);
+  p.labelKey = c.key.slice(0, c.n);
+  p.labelStr = c.str.slice(0, c.n);
+  p.labelNum = c.num.slice(0, c.n);
+  p.labelNumUnit = c.unit.slice(0, c.n);
 }
 
 /**
@@ -1111,22 +1290,40 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
     locFrameStart[li + 1] = locFrames.length;
   });
   const lf = Int32Array.from(locFrames);
+  // The frame of each location that has exactly one (most have), else -1.
+  const single = new Int32Array(p.locations.length);
+  let maxFrames = 0;
+  for (let li = 0; li < p.locations.length; li++) {
+    const k = locFrameStart[li + 1]! - locFrameStart[li]!;
+    single[li] = k === 1 ? lf[locFrameStart[li]!]! : -1;
+    if (k > maxFrames) maxFrames = k;
+  }
 
   // The decoder has merged samples with equal locations into location stacks; merge the
   // location stacks whose frame sequences are equal (different addresses on the same line
   // give equal frames; so may pruning). Open addressing on a hash of the frames, the table
-  // sized for the worst case (every location stack distinct), at most half full.
+  // sized for the worst case (every location stack distinct), at most two thirds full (a
+  // smaller table is a faster one: its lookups miss the cache less).
   const { sampleCount, sampleStack, stackLocStart, stackLocations, sampleValues } = p;
   const nLocStacks = stackLocStart.length - 1;
   const stackOf = new Int32Array(nLocStacks);
   let cap = 16;
-  while (cap < nLocStacks * 2) cap *= 2;
+  while (cap * 2 < nLocStacks * 3) cap *= 2;
   const table = new Int32Array(cap);
   const mask = cap - 1;
   const hashes = new Int32Array(nLocStacks);
   const stackStart = new Int32Array(nLocStacks + 1);
   let nStacks = 0;
-  let stackFrames: Int32Array = new Int32Array(Math.max(1024, stackLocations.length + (stackLocations.length >> 2)));
+  // Room for the frames of every location stack: the exact size unless stacks merge.
+  let frameBound = stackLocations.length;
+  if (maxFrames > 1) {
+    frameBound = 0;
+    for (let i = 0; i < stackLocations.length; i++) {
+      const loc = stackLocations[i]!;
+      frameBound += locFrameStart[loc + 1]! - locFrameStart[loc]!;
+    }
+  }
+  const stackFrames = new Int32Array(frameBound);
   let nFrames = 0;
   for (let k = 0; k < nLocStacks; k++) {
     let lo = stackLocStart[k]!;
@@ -1137,10 +1334,14 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
     let j = nFrames;
     for (let i = lo; i < hi; i++) {
       const loc = stackLocations[i]!;
-      const fs = locFrameStart[loc]!;
+      const fr = single[loc]!;
+      if (fr >= 0) {
+        stackFrames[j++] = fr;
+        h = Math.imul(h ^ fr, 0x01000193);
+        continue;
+      }
       const fe = locFrameStart[loc + 1]!;
-      if (j + (fe - fs) > stackFrames.length) stackFrames = growInt32(stackFrames, j + (fe - fs), j);
-      for (let f = fs; f < fe; f++) {
+      for (let f = locFrameStart[loc]!; f < fe; f++) {
         const fr = lf[f]!;
         stackFrames[j++] = fr;
         h = Math.imul(h ^ fr, 0x01000193);

@@ -183,6 +183,91 @@ describe('pprof decoder', function () {
     expectProfileError(encode({ ...ok, default_sample_type: 1000 }), /default_sample_type/);
   });
 
+  it('reads samples in any valid encoding: repeated and unpacked fields, ids out of the dense range, wide values', () => {
+    const { profile } = profileSchema();
+    const Long = protobuf.util.Long as unknown as { fromString(s: string, unsigned?: boolean): unknown };
+    const header = {
+      sample_type: [{ type: 1, unit: 2 }, { type: 3, unit: 2 }],
+      string_table: ['', 'space', 'bytes', 'objects', 'f', 'g', 'k', 'v'],
+      function: [{ id: 1, name: 4 }, { id: 2, name: 5 }],
+      location: [
+        { id: 1, line: [{ function_id: 1, line: 3 }] },
+        { id: 2, line: [{ function_id: 2, line: 4 }] },
+        { id: Long.fromString('18446744073709551615', true), line: [{ function_id: 2, line: 9 }] },
+      ],
+    };
+    // A Sample's body: the concatenation of two encoded Samples is one Sample with both lists.
+    const Sample = profile.root.lookupType('gomemoryinsight.pprof.Sample');
+    const body = (...parts: object[]) => Buffer.concat(parts.map((o) => Sample.encode(Sample.fromObject(o)).finish()));
+    const field = (b: Uint8Array) => {
+      const len: number[] = [];
+      let n = b.length;
+      while (n >= 0x80) {
+        len.push((n & 0x7f) | 0x80);
+        n >>>= 7;
+      }
+      len.push(n);
+      return Buffer.concat([Buffer.from([0x12, ...len]), b]);
+    };
+    const unpacked = Buffer.from([0x08, 0x02, 0x08, 0x01, 0x10, 0x07, 0x10, 0x08]); // location_id 2, 1; value 7, 8
+    const samples = [
+      body({ location_id: [1, 2], value: [5] }, { location_id: [2, 1], value: [6], label: [{ key: 6, str: 7 }] }),
+      body({ location_id: [1, 2], value: [5] }, { location_id: [2, 1], value: [6], label: [{ key: 6, str: 7 }] }),
+      unpacked,
+      unpacked,
+      body({ location_id: [Long.fromString('18446744073709551615', true), 1], value: [Long.fromString('9007199254740993', false), -3] }),
+      body({ location_id: [1, 2, 1, 2], value: [3000000000, 1] }),
+      body({ location_id: [1, 2, 1, 2], value: [1, 2], label: [{ key: 6, num: -5, num_unit: 2 }] }),
+    ];
+    const bytes = Buffer.concat([profile.encode(profile.fromObject(header)).finish(), ...samples.map(field)]);
+    const p = decodeProfile(bytes);
+    const ids = (s: number) => Array.from(sampleLocations(p, s)).map((i) => String(p.locations[i]!.id));
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map(ids), [
+      ['1', '2', '2', '1'],
+      ['1', '2', '2', '1'],
+      ['2', '1'],
+      ['2', '1'],
+      ['18446744073709551615', '1'],
+      ['1', '2', '1', '2'],
+      ['1', '2', '1', '2'],
+    ]);
+    assert.equal(p.stackLocStart.length - 1, 4, 'equal location lists share a stack');
+    // 2^53 + 1 is not a double: it rounds; 3e9 does not fit in 32 bits.
+    assert.ok(p.sampleValues instanceof Float64Array);
+    assert.deepEqual(Array.from(p.sampleValues), [5, 6, 5, 6, 7, 8, 7, 8, 9007199254740992, -3, 3000000000, 1, 1, 2]);
+    assert.deepEqual(sampleLabels(p, 0), [{ key: 'k', str: 'v' }]);
+    assert.deepEqual(sampleLabels(p, 1), [{ key: 'k', str: 'v' }]);
+    assert.deepEqual(sampleLabels(p, 2), []);
+    assert.deepEqual(sampleLabels(p, 6), [{ key: 'k', num: -5, numUnit: 'bytes' }]);
+    assert.equal(p.labelSetStart.length - 1, 3, 'equal label lists share a set');
+    const d = toProfileData(p, 'x');
+    assert.deepEqual(d.values.map((v) => Array.from(v)), [
+      [10, 14, 9007199254740992, 3000000001],
+      [12, 16, -3, 3],
+    ]);
+    assert.ok(d.stackFrames instanceof Int32Array && d.values[0] instanceof Float64Array);
+    // Small values stay 32-bit.
+    const small = decodeProfile(Buffer.concat([profile.encode(profile.fromObject(header)).finish(), field(body({ location_id: [1], value: [2147483647, -2147483648] }))]));
+    assert.ok(small.sampleValues instanceof Int32Array);
+    assert.deepEqual(Array.from(small.sampleValues), [2147483647, -2147483648]);
+  });
+
+  it('inflates gzip whatever its size trailer says: several members, a wrong size, a size beyond the limit', async () => {
+    const g = await goProfiles();
+    const raw = gunzipSync(g.memBytes);
+    const want = toProfileData(decodeProfile(raw), 'x');
+    // Two members: the trailer of the last one gives only its own size.
+    const half = raw.length >> 1;
+    const twoMembers = Buffer.concat([gzipSync(raw.subarray(0, half)), gzipSync(raw.subarray(half))]);
+    assert.deepEqual(toProfileData(decodeProfile(twoMembers), 'x'), want);
+    // A trailer claiming another size: zlib checks it and rejects the data.
+    for (const size of [0, 70000, 0xffffffff]) {
+      const wrong = Buffer.from(g.memBytes);
+      wrong.writeUInt32LE(size, wrong.length - 4);
+      expectProfileError(wrong, /gzip/);
+    }
+  });
+
   it('handles a huge string table and deep recursive stacks quickly', () => {
     const { profile } = profileSchema();
     const strings = [''];

@@ -83,18 +83,19 @@ function syntheticProfile(nodes) {
     values[2].push(Math.floor(objects / 3));
     values[3].push(Math.floor(size / 3));
   }
+  // Numeric columns in typed arrays, as the extension posts them (src/shared/profileData.ts).
   const data = {
     name: `synthetic-${nodes}.pprof`,
     sampleTypes: types.map((type) => ({ type, unit: type.endsWith('space') ? 'bytes' : 'count' })),
     defaultSampleIndex: 3,
     funcName,
     funcFile,
-    funcStartLine,
-    frameFunc: funcName.map((_, i) => i),
-    frameLine: funcName.map(() => 0),
-    stackStart,
-    stackFrames,
-    values,
+    funcStartLine: Int32Array.from(funcStartLine),
+    frameFunc: Int32Array.from(funcName, (_, i) => i),
+    frameLine: new Int32Array(funcName.length),
+    stackStart: Int32Array.from(stackStart),
+    stackFrames: Int32Array.from(stackFrames),
+    values: values.map((v) => Float64Array.from(v)),
     mainModule: 'example.com/bench',
   };
   // A node with a big subtree a few levels down, to zoom into.

@@ -1,7 +1,8 @@
 // `go-memory-insight pprof flame FILE -o out.html`: writes one self-contained HTML file with
 // the same flame graph as the VS Code panel. The webview bundle and stylesheet are inlined;
 // the profile is embedded as JSON in a <script type="application/json"> element (read with
-// JSON.parse, never run), with '<', '>' and '&' escaped so no name can close the element.
+// JSON.parse, never run), with '<', '>' and '&' escaped so no name can close the element. Its
+// numeric columns are plain arrays there (src/shared/profileJson.ts), typed again in the page.
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +12,7 @@ import { CliError, scanArgs } from './command';
 import { loadProfileArg, type PprofSubcommand } from './pprof';
 import { resolveSampleIndex, ProfileError } from '../pprof/decode';
 import type { ShowProfileMessage } from '../shared/webviewProtocol';
+import { encodeProfileMessage } from '../shared/profileJson';
 
 /** JSON that is safe inside a <script> element: no '<' (so no "</script>" or "<!--"), '>' or '&'. */
 export function scriptSafeJson(value: unknown): string {
@@ -50,7 +52,7 @@ ${inlineSafe(p.css, 'style')}
 </head>
 <body>
 <div id="app"></div>
-<script type="application/json" id="gmi-profile">${scriptSafeJson(p.message)}</script>
+<script type="application/json" id="gmi-profile">${scriptSafeJson(encodeProfileMessage(p.message))}</script>
 <script nonce="${nonce}">
 ${inlineSafe(p.script, 'script')}
 </script>

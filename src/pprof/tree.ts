@@ -2,9 +2,12 @@
 // per-function table (like `go tool pprof -top`) and the callers/callees "sandwich".
 // Pure and browser-safe: it runs in the webview bundle as well as in Node.
 //
-// Trees are first built in typed arrays (a trie keyed by (parent node, frame key) in an
-// open-addressing hash table, no per-sample objects), and only then materialized as
-// FlameNode objects, trimmed and sorted.
+// A tree is built in typed arrays, one depth at a time: every stack is a path of keys from the
+// root, the keys laid out depth by depth, and at each depth the paths going through a node are
+// split by their next key. So each node is made once, the children of a node get consecutive
+// indexes, and no hash table or per-node object is needed. FlameNode objects come later and
+// only on demand: the first read of a node's `children` sorts them, trims tiny ones into an
+// "other" node and makes their objects, so a flame graph pays for the nodes it draws.
 import type { ProfileData } from '../shared/profileData';
 import type { FlameNode, FlameTree, TreeOptions } from '../shared/flameTree';
 
@@ -38,7 +41,7 @@ export interface Sandwich {
   callees: FlameTree;
 }
 
-function checkSampleIndex(data: ProfileData, sampleIndex: number): number[] {
+function checkSampleIndex(data: ProfileData, sampleIndex: number): Float64Array {
   const values = data.values[sampleIndex];
   if (!Number.isInteger(sampleIndex) || values === undefined) {
     throw new RangeError(`sample index ${sampleIndex} is out of range: the profile has ${data.sampleTypes.length} sample types`);
@@ -64,103 +67,16 @@ function matchFunctions(re: RegExp | undefined, names: readonly string[]): Uint8
   return out;
 }
 
-/** A trie of frame keys in typed arrays, with one or two value slots (new and base). */
-class Trie {
-  parent: Int32Array;
-  key: Int32Array;
-  self: Float64Array;
-  baseSelf: Float64Array | null;
-  count = 1; // node 0 is the root
-  private table: Int32Array;
-  private mask: number;
-
-  constructor(withBase: boolean, sizeHint: number) {
-    let cap = 1024;
-    while (cap < sizeHint) cap *= 2;
-    this.parent = new Int32Array(cap);
-    this.key = new Int32Array(cap);
-    this.self = new Float64Array(cap);
-    this.baseSelf = withBase ? new Float64Array(cap) : null;
-    this.parent[0] = -1;
-    this.key[0] = -1;
-    this.table = new Int32Array(cap * 2 * 3);
-    this.mask = cap * 2 - 1;
-  }
-
-  private static hash(p: number, k: number): number {
-    let h = Math.imul(p, 0x9e3779b1) ^ Math.imul(k + 0x7f4a7c15, 0x85ebca77);
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x2c1b3c6d);
-    return h ^ (h >>> 12);
-  }
-
-  /**
-   * The child of node p with key k, created when missing. A table entry holds node + 1 (0:
-   * empty), parent and key side by side: one cache miss per probe on large trees.
-   */
-  child(p: number, k: number): number {
-    const table = this.table;
-    const mask = this.mask;
-    let i = Trie.hash(p, k) & mask;
-    for (;;) {
-      const e = i * 3;
-      const slot = table[e]!;
-      if (slot === 0) break;
-      if (table[e + 1] === p && table[e + 2] === k) return slot - 1;
-      i = (i + 1) & mask;
-    }
-    const n = this.count++;
-    if (n >= this.parent.length) {
-      this.grow();
-      return this.child(p, k); // the table was rebuilt: find the slot again (node n not stored yet)
-    }
-    this.parent[n] = p;
-    this.key[n] = k;
-    table[i * 3] = n + 1;
-    table[i * 3 + 1] = p;
-    table[i * 3 + 2] = k;
-    return n;
-  }
-
-  private grow(): void {
-    this.count--; // the node being created is re-created by the caller
-    const cap = this.parent.length * 2;
-    const grow32 = (a: Int32Array) => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    const grow64 = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.parent = grow32(this.parent);
-    this.key = grow32(this.key);
-    this.self = grow64(this.self);
-    if (this.baseSelf) this.baseSelf = grow64(this.baseSelf);
-    this.table = new Int32Array(cap * 2 * 3);
-    this.mask = cap * 2 - 1;
-    for (let n = 1; n < this.count; n++) {
-      const p = this.parent[n]!;
-      const k = this.key[n]!;
-      let i = Trie.hash(p, k) & this.mask;
-      while (this.table[i * 3] !== 0) i = (i + 1) & this.mask;
-      this.table[i * 3] = n + 1;
-      this.table[i * 3 + 1] = p;
-      this.table[i * 3 + 2] = k;
-    }
-  }
-}
-
-/** Maps each frame of a profile to a trie key (-1: hidden), and keys back to (func, line). */
+/** Maps (function, line) to a key of the tree (the function itself when not by line), and back. */
 class KeySpace {
-  readonly keyFunc: number[] = [];
-  readonly keyLine: number[] = [];
+  private readonly keyFunc: number[] = [];
+  private readonly keyLine: number[] = [];
   private readonly ids = new Map<number, number>();
-  constructor(private readonly byLine: boolean) {}
+  constructor(
+    private readonly byLine: boolean,
+    private readonly funcCount: number,
+  ) {}
 
-  /** Key of a (function, line): the function itself when not by line. */
   keyOf(func: number, line: number): number {
     if (!this.byLine) return func;
     const packed = func * 4294967296 + (line >>> 0);
@@ -173,11 +89,26 @@ class KeySpace {
     }
     return id;
   }
-  func(key: number): number {
-    return this.byLine ? this.keyFunc[key]! : key;
+
+  /** Keys are below this. */
+  get size(): number {
+    return this.byLine ? this.keyFunc.length : this.funcCount;
   }
-  line(key: number): number {
-    return this.byLine ? this.keyLine[key]! : 0;
+
+  /** Function and line of each node of a trie (the root's func is given, lines 0 when not by line). */
+  nodeColumns(key: Int32Array, n: number, rootFunc: number): { func: Int32Array; line: Int32Array } {
+    const func = new Int32Array(n);
+    const line = new Int32Array(n);
+    if (this.byLine) {
+      for (let i = 1; i < n; i++) {
+        func[i] = this.keyFunc[key[i]!]!;
+        line[i] = this.keyLine[key[i]!]!;
+      }
+    } else {
+      func.set(key.subarray(0, n));
+    }
+    func[0] = rootFunc;
+    return { func, line };
   }
 }
 
@@ -196,21 +127,474 @@ function filtersFor(data: ProfileData, opts: { focus?: RegExp; ignore?: RegExp; 
 }
 
 /**
- * Adds every sample of one profile to the trie. funcMap maps the profile's function indices
- * to the tree's (identity for a single profile, the joint table for a diff).
+ * Paths of keys from the root, one value each. A path is a run of a profile's stackFrames
+ * walked from `first` in one direction, skipping hidden frames (key -1), `len` keys long.
  */
-function addProfile(trie: Trie, keys: KeySpace, data: ProfileData, values: number[], funcMap: Int32Array | null, f: Filters, base: boolean): void {
-  const { frameFunc, frameLine, stackStart, stackFrames } = data;
-  const frameKey = new Int32Array(frameFunc.length);
+class Paths {
+  count = 0;
+  maxLen = 0;
+  totalLen = 0;
+  readonly first: Int32Array;
+  readonly len: Int32Array;
+  readonly value: Float64Array;
+  /** Per path: 1 when it comes from the base profile of a diff. Null outside diffs. */
+  readonly base: Uint8Array | null;
+
+  constructor(capacity: number, withBase: boolean) {
+    this.first = new Int32Array(capacity);
+    this.len = new Int32Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.base = withBase ? new Uint8Array(capacity) : null;
+  }
+
+  add(first: number, len: number, value: number, base: boolean): void {
+    const p = this.count++;
+    this.first[p] = first;
+    this.len[p] = len;
+    this.value[p] = value;
+    if (base) this.base![p] = 1;
+    if (len > this.maxLen) this.maxLen = len;
+    this.totalLen += len;
+  }
+}
+
+/**
+ * The keys of all paths laid out by depth, each with a link to the same path's next key. The
+ * entries of depth d (0: the root's children) are start[d] .. start[d + 1], one per path longer
+ * than d, in path order; a path's rank at depth d is its entry's offset from start[d]. Entry e
+ * is kl[2e] (the key) and kl[2e + 1] (the path's rank at depth d + 1, or -1 - path when the
+ * path ends there): what the trie builder reads of a path at one depth sits in one place.
+ */
+class Levels {
+  readonly kl: Int32Array;
+  readonly start: Int32Array;
+  private readonly cursor: Int32Array;
+
+  constructor(paths: Paths) {
+    const longer = new Int32Array(paths.maxLen + 1);
+    for (let p = 0; p < paths.count; p++) longer[paths.len[p]!]!++;
+    // Now longer[d] is the number of paths of at least d keys, so longer[d + 1] of paths longer than d.
+    for (let d = paths.maxLen - 1; d >= 0; d--) longer[d]! += longer[d + 1]!;
+    this.start = new Int32Array(paths.maxLen + 1);
+    for (let d = 0; d < paths.maxLen; d++) this.start[d + 1] = this.start[d]! + longer[d + 1]!;
+    this.kl = new Int32Array(2 * paths.totalLen);
+    this.cursor = this.start.slice();
+  }
+
+  /** Writes paths [from, to), which walk `frames` by `step` (-1 for leaf-first stacks walked from the outermost frame). */
+  fill(paths: Paths, from: number, to: number, frames: Int32Array, frameKey: Int32Array, step: 1 | -1): void {
+    const { kl, cursor, start } = this;
+    const { first, len } = paths;
+    for (let p = from; p < to; p++) {
+      const n = len[p]!;
+      if (n === 0) continue;
+      let i = first[p]!;
+      let e = cursor[0]!++;
+      for (let d = 0; ; i += step) {
+        const k = frameKey[frames[i]!]!;
+        if (k < 0) continue;
+        kl[2 * e] = k;
+        if (++d === n) {
+          kl[2 * e + 1] = -1 - p;
+          break;
+        }
+        const next = cursor[d]!++;
+        kl[2 * e + 1] = next - start[d]!;
+        e = next;
+      }
+    }
+  }
+}
+
+/** A trie in typed arrays. Nodes are numbered by depth, the children of a node are consecutive. */
+interface Trie {
+  n: number;
+  parent: Int32Array;
+  key: Int32Array;
+  self: Float64Array;
+  baseSelf: Float64Array | null;
+  /** Children of node i: childStart[i] .. childStart[i + 1]. */
+  childStart: Int32Array;
+  /** Nodes at depth d: depthStart[d] .. depthStart[d + 1]. */
+  depthStart: number[];
+}
+
+/**
+ * Builds the trie of the paths, one depth at a time. `order` holds the ranks of the paths at
+ * the current depth, the paths through each node of that depth contiguous. A node's paths
+ * usually all go on to one child (a chain of calls): they are copied over as they are read.
+ * Otherwise a counting pass makes the node's children (a stamp per key says which child the
+ * key has in this node) and a second pass groups the paths by child for the next depth.
+ * Each loop is a small method of its own: the engine optimizes small functions soon, which
+ * matters as a tree is often built once, in a fresh webview.
+ */
+class TrieBuilder {
+  private n = 1;
+  private cap = 1024;
+  private parent: Int32Array;
+  private key: Int32Array;
+  private self: Float64Array;
+  private baseSelf: Float64Array | null;
+  private childStart: Int32Array;
+  private readonly depthStart = [0, 1];
+  private order: Int32Array;
+  private next: Int32Array;
+  /** Where the paths of each node of the current depth are in `order`, and of the next depth's in `next`. */
+  private seg: Int32Array;
+  private nextSeg: Int32Array;
+  private readonly count: Int32Array;
+  private readonly stamp: Int32Array;
+  private readonly slot: Int32Array;
+  private stampId = 0;
+  /** Paths placed in `next` so far at this depth. */
+  private out = 0;
+
+  constructor(
+    private readonly paths: Paths,
+    private readonly levels: Levels,
+    keyCount: number,
+  ) {
+    while (this.cap < paths.count + 1) this.cap *= 2;
+    this.parent = new Int32Array(this.cap);
+    this.key = new Int32Array(this.cap);
+    this.self = new Float64Array(this.cap);
+    this.baseSelf = paths.base ? new Float64Array(this.cap) : null;
+    this.childStart = new Int32Array(this.cap + 1);
+    this.parent[0] = -1;
+    this.key[0] = -1;
+    this.childStart[0] = 1;
+    const rooted = levels.start.length > 1 ? levels.start[1]! : 0; // paths with at least one key
+    this.order = new Int32Array(rooted);
+    for (let r = 0; r < rooted; r++) this.order[r] = r;
+    this.next = new Int32Array(rooted);
+    this.seg = new Int32Array(rooted + 2);
+    this.nextSeg = new Int32Array(rooted + 2);
+    this.seg[1] = rooted;
+    this.count = new Int32Array(rooted + 1);
+    this.stamp = new Int32Array(keyCount);
+    this.slot = new Int32Array(keyCount);
+  }
+
+  build(): Trie {
+    // Paths without keys end at the root.
+    const { len, value, base } = this.paths;
+    for (let p = 0; p < this.paths.count; p++) if (len[p] === 0) this.end(0, p, value, base);
+    let g0 = 0;
+    let g1 = 1;
+    for (let d = 0, size = this.order.length; size > 0; d++) {
+      this.reserve(size); // each path makes at most one node at this depth
+      const first = this.n;
+      this.out = 0;
+      this.nextSeg[0] = 0;
+      for (let g = g0; g < g1; g++) {
+        this.childStart[g] = this.n;
+        const a = this.seg[g - g0]!;
+        const b = this.seg[g - g0 + 1]!;
+        if (a === b) continue;
+        const at = 2 * this.levels.start[d]!;
+        const split = this.chain(g, a, b, at, first);
+        if (split < b) this.branch(g, split, b, at, first);
+      }
+      size = this.out;
+      [this.order, this.next] = [this.next, this.order];
+      [this.seg, this.nextSeg] = [this.nextSeg, this.seg];
+      g0 = first;
+      g1 = this.n;
+      if (g1 > g0) this.depthStart.push(g1);
+    }
+    // The nodes of the last depth have no children.
+    this.childStart.fill(this.n, g0, this.n + 1);
+    const { n, parent, key, self, baseSelf, childStart, depthStart } = this;
+    return { n, parent, key, self, baseSelf, childStart, depthStart };
+  }
+
+  private end(node: number, p: number, value: Float64Array, base: Uint8Array | null): void {
+    if (base && base[p]) this.baseSelf![node]! += value[p]!;
+    else this.self[node]! += value[p]!;
+  }
+
+  private newNode(parent: number, key: number): number {
+    const c = this.n++;
+    this.parent[c] = parent;
+    this.key[c] = key;
+    return c;
+  }
+
+  /**
+   * Makes the child of node g for the key of its first path and moves the paths with that key
+   * to `next`, up to the first path with another key, whose index it returns.
+   */
+  private chain(g: number, a: number, b: number, at: number, first: number): number {
+    const { order, next } = this;
+    const kl = this.levels.kl;
+    const { value, base } = this.paths;
+    const k0 = kl[at + 2 * order[a]!]!;
+    const c0 = this.newNode(g, k0);
+    let out = this.out;
+    let i = a;
+    for (; i < b; i++) {
+      const e = at + 2 * order[i]!;
+      if (kl[e] !== k0) break;
+      const link = kl[e + 1]!;
+      if (link >= 0) next[out++] = link;
+      else this.end(c0, -1 - link, value, base);
+    }
+    this.out = out;
+    this.nextSeg[c0 - first + 1] = out;
+    return i;
+  }
+
+  /** The rest of node g's paths, from `split` on, when they go to several children. */
+  private branch(g: number, split: number, b: number, at: number, first: number): void {
+    const { order, next, count, stamp, slot, nextSeg } = this;
+    const kl = this.levels.kl;
+    const { value, base } = this.paths;
+    const c0 = this.n - 1; // made by chain() for the paths before split
+    const start = nextSeg[c0 - first]!;
+    const placed = this.out - start;
+    const stampId = ++this.stampId;
+    stamp[this.key[c0]!] = stampId;
+    slot[this.key[c0]!] = c0;
+    count[c0 - first] = placed;
+    // Count the paths that go on below each child.
+    let lastKey = this.key[c0]!;
+    let lastChild = c0;
+    for (let i = split; i < b; i++) {
+      const e = at + 2 * order[i]!;
+      const k = kl[e]!;
+      if (k !== lastKey) {
+        lastKey = k;
+        if (stamp[k] !== stampId) {
+          stamp[k] = stampId;
+          lastChild = this.newNode(g, k);
+          slot[k] = lastChild;
+          count[lastChild - first] = 0;
+        } else lastChild = slot[k]!;
+      }
+      const link = kl[e + 1]!;
+      if (link >= 0) count[lastChild - first]!++;
+      else this.end(lastChild, -1 - link, value, base);
+    }
+    // Child by child in `next`; the paths before split are in place at the start of c0's part.
+    let out = start;
+    for (let c = c0; c < this.n; c++) {
+      const size = count[c - first]!;
+      count[c - first] = out;
+      out += size;
+      nextSeg[c - first + 1] = out;
+    }
+    this.out = out;
+    count[c0 - first] = start + placed;
+    for (let i = split; i < b; i++) {
+      const e = at + 2 * order[i]!;
+      const link = kl[e + 1]!;
+      if (link >= 0) next[count[slot[kl[e]!]! - first]!++] = link;
+    }
+  }
+
+  private reserve(more: number): void {
+    if (this.n + more <= this.cap) return;
+    while (this.n + more > this.cap) this.cap *= 2;
+    const cap = this.cap;
+    const grow32 = (a: Int32Array, size: number) => {
+      const b = new Int32Array(size);
+      b.set(a);
+      return b;
+    };
+    const grow64 = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.parent = grow32(this.parent, cap);
+    this.key = grow32(this.key, cap);
+    this.childStart = grow32(this.childStart, cap + 1);
+    this.self = grow64(this.self);
+    if (this.baseSelf) this.baseSelf = grow64(this.baseSelf);
+  }
+}
+
+/** The arrays of a finished tree, shared by its FlameNodes, which it makes on demand. */
+class TreeStore {
+  readonly total: Float64Array;
+  readonly baseTotal: Float64Array | null;
+  /** Per node: 1 when it is in the trimmed tree (its ancestors and itself heavy enough). */
+  readonly kept: Uint8Array | null;
+  readonly nodeCount: number;
+  readonly maxDepth: number;
+  readonly threshold: number;
+
+  constructor(
+    readonly trie: Trie,
+    readonly func: Int32Array,
+    readonly line: Int32Array,
+    minFraction: number | undefined,
+  ) {
+    const { n, parent, self, baseSelf } = trie;
+    const total = Float64Array.from(self.subarray(0, n));
+    const baseTotal = baseSelf ? Float64Array.from(baseSelf.subarray(0, n)) : null;
+    // Children come after their parent: one backward pass sums the totals.
+    for (let i = n - 1; i > 0; i--) {
+      total[parent[i]!]! += total[i]!;
+      if (baseTotal) baseTotal[parent[i]!]! += baseTotal[i]!;
+    }
+    this.total = total;
+    this.baseTotal = baseTotal;
+    this.threshold = minFraction && minFraction > 0 ? minFraction * this.weight(0) : 0;
+    const depths = trie.depthStart.length - 2;
+    if (this.threshold <= 0) {
+      this.kept = null;
+      this.nodeCount = n;
+      this.maxDepth = depths;
+      return;
+    }
+    // Trimmed: a node is kept when its parent is and it weighs enough; each kept node with a
+    // light child gets one "other" node (one deeper, like the child).
+    const kept = new Uint8Array(n);
+    const hasOther = new Uint8Array(n);
+    kept[0] = 1;
+    let nodeCount = 1;
+    let maxDepth = 0;
+    for (let d = 1; d <= depths; d++) {
+      for (let i = trie.depthStart[d]!; i < trie.depthStart[d + 1]!; i++) {
+        const p = parent[i]!;
+        if (!kept[p]) continue;
+        maxDepth = d;
+        if (this.weight(i) >= this.threshold) {
+          kept[i] = 1;
+          nodeCount++;
+        } else if (!hasOther[p]) {
+          hasOther[p] = 1;
+          nodeCount++;
+        }
+      }
+    }
+    this.kept = kept;
+    this.nodeCount = nodeCount;
+    this.maxDepth = maxDepth;
+  }
+
+  weight(i: number): number {
+    return this.baseTotal ? Math.max(Math.abs(this.total[i]!), Math.abs(this.baseTotal[i]!)) : Math.abs(this.total[i]!);
+  }
+
+  node(i: number, parent: FlameNode | null): TreeNode {
+    const node = new TreeNode(this, i, this.func[i]!, this.line[i]!, this.trie.self[i]!, this.total[i]!, parent);
+    if (this.baseTotal) {
+      node.baseSelf = this.trie.baseSelf![i]!;
+      node.baseTotal = this.baseTotal[i]!;
+    }
+    return node;
+  }
+
+  /** The children of a node as FlameNodes: sorted heaviest first, light ones merged into "other". */
+  childrenOf(node: TreeNode): FlameNode[] {
+    const i = node.index;
+    if (i < 0) return [];
+    const a = this.trie.childStart[i]!;
+    const b = this.trie.childStart[i + 1]!;
+    if (a === b) return [];
+    const { total, baseTotal, func, line, threshold } = this;
+    const ids: number[] = [];
+    for (let c = a; c < b; c++) ids.push(c);
+    if (ids.length > 1) ids.sort((x, y) => total[y]! - total[x]! || (baseTotal ? baseTotal[y]! - baseTotal[x]! : 0) || func[x]! - func[y]! || line[x]! - line[y]!);
+    const children: FlameNode[] = [];
+    let other: TreeNode | null = null;
+    for (const c of ids) {
+      if (threshold > 0 && this.weight(c) < threshold) {
+        if (!other) {
+          other = new TreeNode(this, -1, OTHER_FUNC, 0, 0, 0, node);
+          other.merged = 0;
+          if (baseTotal) other.baseSelf = other.baseTotal = 0;
+        }
+        other.self += total[c]!;
+        other.total += total[c]!;
+        if (baseTotal) {
+          other.baseSelf! += baseTotal[c]!;
+          other.baseTotal! += baseTotal[c]!;
+        }
+        other.merged!++;
+        continue;
+      }
+      children.push(this.node(c, node));
+    }
+    if (other) {
+      children.push(other);
+      if (children.length > 1) children.sort(byWeight); // "other" goes where its total puts it
+    }
+    return children;
+  }
+
+  /** The FlameNode of a kept node, made along with its ancestors' children. */
+  nodeAt(root: FlameNode, i: number): FlameNode | undefined {
+    if (i === 0) return root;
+    if (this.kept && !this.kept[i]) return undefined;
+    const chain: number[] = [];
+    for (let j = i; j > 0; j = this.trie.parent[j]!) chain.push(j);
+    let n: FlameNode | undefined = root;
+    for (let k = chain.length - 1; k >= 0 && n; k--) {
+      const want = chain[k]!;
+      n = n.children.find((c) => c instanceof TreeNode && c.index === want);
+    }
+    return n;
+  }
+}
+
+/** A FlameNode of a built tree; its children are made on first read. */
+class TreeNode implements FlameNode {
+  declare baseSelf?: number;
+  declare baseTotal?: number;
+  declare merged?: number;
+  private kids: FlameNode[] | undefined;
+
+  constructor(
+    readonly store: TreeStore,
+    /** Index in the store's arrays; -1 for an "other" node. */
+    readonly index: number,
+    public func: number,
+    public line: number,
+    public self: number,
+    public total: number,
+    public parent: FlameNode | null,
+  ) {}
+
+  get children(): FlameNode[] {
+    return (this.kids ??= this.store.childrenOf(this));
+  }
+
+  set children(children: FlameNode[]) {
+    this.kids = children;
+  }
+}
+
+function byWeight(a: FlameNode, b: FlameNode): number {
+  return b.total - a.total || (b.baseTotal ?? 0) - (a.baseTotal ?? 0) || a.func - b.func || a.line - b.line;
+}
+
+function finish(trie: Trie, keys: KeySpace, rootFunc: number, minFraction: number | undefined, sampleIndex: number, data: ProfileData, base?: ProfileData): FlameTree {
+  const { func, line } = keys.nodeColumns(trie.key, trie.n, rootFunc);
+  const store = new TreeStore(trie, func, line, minFraction);
+  const root = store.node(0, null);
+  const tree: FlameTree = { root, total: root.total, nodeCount: store.nodeCount, maxDepth: store.maxDepth, sampleIndex, data };
+  if (base) tree.base = base;
+  return tree;
+}
+
+/** The trie key of every frame of a profile (-1: hidden). funcMap maps its functions to the tree's. */
+function frameKeys(data: ProfileData, keys: KeySpace, funcMap: Int32Array | null, hide: Uint8Array | null): Int32Array {
+  const { frameFunc, frameLine } = data;
+  const out = new Int32Array(frameFunc.length);
   for (let i = 0; i < frameFunc.length; i++) {
     const fn = frameFunc[i]!;
-    frameKey[i] = f.hide && f.hide[fn] ? -1 : keys.keyOf(funcMap ? funcMap[fn]! : fn, frameLine[i]!);
+    out[i] = hide && hide[fn] ? -1 : keys.keyOf(funcMap ? funcMap[fn]! : fn, frameLine[i]!);
   }
-  const selfArr = base ? trie.baseSelf! : null;
+  return out;
+}
+
+/** Adds the stacks of one profile (outermost frame first) as paths, with focus and ignore applied. */
+function addStacks(paths: Paths, data: ProfileData, values: Float64Array, frameKey: Int32Array, f: Filters, base: boolean): void {
+  const { frameFunc, stackStart, stackFrames } = data;
   const stackCount = stackStart.length - 1;
-  let pathKeys = new Int32Array(64);
-  let pathNodes = new Int32Array(64);
-  let pathLen = 0;
   for (let s = 0; s < stackCount; s++) {
     const v = values[s]!;
     if (v === 0) continue;
@@ -230,138 +614,10 @@ function addProfile(trie: Trie, keys: KeySpace, data: ProfileData, values: numbe
       while (hi >= lo && !f.focus[frameFunc[stackFrames[hi]!]!]) hi--;
       if (hi < lo) continue;
     }
-    // Consecutive stacks usually share their outer frames: reuse the previous stack's path
-    // as long as the keys agree, and only look up the rest in the trie.
-    let node = 0;
-    let depth = 0;
-    let same = true;
-    for (let i = hi; i >= lo; i--) {
-      const k = frameKey[stackFrames[i]!]!;
-      if (k < 0) continue;
-      if (same && depth < pathLen && pathKeys[depth] === k) {
-        node = pathNodes[depth]!;
-      } else {
-        same = false;
-        node = trie.child(node, k);
-        if (depth >= pathKeys.length) {
-          const keys2 = new Int32Array(pathKeys.length * 2);
-          keys2.set(pathKeys);
-          pathKeys = keys2;
-          const nodes2 = new Int32Array(pathNodes.length * 2);
-          nodes2.set(pathNodes);
-          pathNodes = nodes2;
-        }
-        pathKeys[depth] = k;
-        pathNodes[depth] = node;
-      }
-      depth++;
-    }
-    pathLen = depth;
-    if (selfArr) selfArr[node]! += v;
-    else trie.self[node]! += v;
+    let len = hi - lo + 1;
+    if (f.hide) for (let i = lo; i <= hi; i++) if (frameKey[stackFrames[i]!]! < 0) len--;
+    paths.add(hi, len, v, base);
   }
-}
-
-/** Turns the trie into FlameNode objects: totals, trimming into "other" nodes, sorting. */
-function materialize(trie: Trie, keys: KeySpace, rootFunc: number, minFraction: number | undefined): { root: FlameNode; nodeCount: number } {
-  const n = trie.count;
-  const parent = trie.parent;
-  const self = trie.self;
-  const total = Float64Array.from(self.subarray(0, n));
-  const baseSelf = trie.baseSelf;
-  const baseTotal = baseSelf ? Float64Array.from(baseSelf.subarray(0, n)) : null;
-  // Children are always created after their parent: one backward pass sums the totals.
-  for (let i = n - 1; i > 0; i--) {
-    total[parent[i]!]! += total[i]!;
-    if (baseTotal) baseTotal[parent[i]!]! += baseTotal[i]!;
-  }
-  // Per node: function and line (the root's are given).
-  const func = new Int32Array(n);
-  const line = new Int32Array(n);
-  func[0] = rootFunc;
-  for (let i = 1; i < n; i++) {
-    const k = trie.key[i]!;
-    func[i] = keys.func(k);
-    line[i] = keys.line(k);
-  }
-  // Children lists in CSR form, each sorted as byWeight sorts FlameNodes (in typed arrays:
-  // the objects are then made once, in order, into arrays of the exact size).
-  const childStart = new Int32Array(n + 1);
-  for (let i = 1; i < n; i++) childStart[parent[i]! + 1]!++;
-  for (let i = 0; i < n; i++) childStart[i + 1]! += childStart[i]!;
-  const fill = childStart.slice(0, n);
-  const childList = new Int32Array(Math.max(n - 1, 0));
-  for (let i = 1; i < n; i++) childList[fill[parent[i]!]!++] = i;
-  const cmp = (a: number, b: number) => total[b]! - total[a]! || (baseTotal ? baseTotal[b]! - baseTotal[a]! : 0) || func[a]! - func[b]! || line[a]! - line[b]!;
-  for (let i = 0; i < n; i++) {
-    const a = childStart[i]!;
-    const b = childStart[i + 1]!;
-    if (b - a > 1) childList.subarray(a, b).sort(cmp);
-  }
-
-  const weight = (i: number) => (baseTotal ? Math.max(Math.abs(total[i]!), Math.abs(baseTotal[i]!)) : Math.abs(total[i]!));
-  const threshold = minFraction && minFraction > 0 ? minFraction * weight(0) : 0;
-
-  const root = newNode(0, rootFunc, 0, self, total, baseSelf, baseTotal, null);
-  let nodeCount = 1;
-  const workIds: number[] = [0];
-  const workNodes: FlameNode[] = [root];
-  while (workIds.length > 0) {
-    const i = workIds.pop()!;
-    const node = workNodes.pop()!;
-    const a = childStart[i]!;
-    const b = childStart[i + 1]!;
-    if (a === b) continue;
-    let kept = b - a;
-    if (threshold > 0) {
-      kept = 0;
-      for (let c = a; c < b; c++) if (weight(childList[c]!) >= threshold) kept++;
-    }
-    const children: FlameNode[] = new Array<FlameNode>(kept);
-    let nc = 0;
-    let other: FlameNode | null = null;
-    for (let c = a; c < b; c++) {
-      const ci = childList[c]!;
-      if (threshold > 0 && weight(ci) < threshold) {
-        if (!other) {
-          other = { func: OTHER_FUNC, line: 0, self: 0, total: 0, children: [], parent: node, merged: 0 };
-          if (baseSelf) other.baseSelf = other.baseTotal = 0;
-          nodeCount++;
-        }
-        other.self += total[ci]!;
-        other.total += total[ci]!;
-        if (baseTotal) {
-          other.baseSelf! += baseTotal[ci]!;
-          other.baseTotal! += baseTotal[ci]!;
-        }
-        other.merged!++;
-        continue;
-      }
-      const child = newNode(ci, func[ci]!, line[ci]!, self, total, baseSelf, baseTotal, node);
-      children[nc++] = child;
-      nodeCount++;
-      if (childStart[ci + 1]! > childStart[ci]!) {
-        workIds.push(ci);
-        workNodes.push(child);
-      }
-    }
-    if (other) {
-      children.push(other);
-      if (children.length > 1) children.sort(byWeight); // "other" goes where its total puts it
-    }
-    node.children = children;
-  }
-  return { root, nodeCount };
-}
-
-/** One FlameNode (with the base's values for a diff); children are set by materialize. */
-function newNode(i: number, func: number, line: number, self: Float64Array, total: Float64Array, baseSelf: Float64Array | null, baseTotal: Float64Array | null, parent: FlameNode | null): FlameNode {
-  if (baseSelf) return { func, line, self: self[i]!, total: total[i]!, children: [], parent, baseSelf: baseSelf[i]!, baseTotal: baseTotal![i]! };
-  return { func, line, self: self[i]!, total: total[i]!, children: [], parent };
-}
-
-function byWeight(a: FlameNode, b: FlameNode): number {
-  return b.total - a.total || (b.baseTotal ?? 0) - (a.baseTotal ?? 0) || a.func - b.func || a.line - b.line;
 }
 
 /**
@@ -370,11 +626,14 @@ function byWeight(a: FlameNode, b: FlameNode): number {
  */
 export function buildTree(data: ProfileData, opts: TreeOptions): FlameTree {
   const values = checkSampleIndex(data, opts.sampleIndex);
-  const trie = new Trie(false, Math.min(data.stackFrames.length >> 2, 1 << 20));
-  const keys = new KeySpace(!!opts.byLine);
-  addProfile(trie, keys, data, values, null, filtersFor(data, opts), false);
-  const { root, nodeCount } = materialize(trie, keys, ROOT_FUNC, opts.minFraction);
-  return { root, total: root.total, nodeCount, sampleIndex: opts.sampleIndex, data };
+  const f = filtersFor(data, opts);
+  const keys = new KeySpace(!!opts.byLine, data.funcName.length);
+  const frameKey = frameKeys(data, keys, null, f.hide);
+  const paths = new Paths(data.stackStart.length - 1, false);
+  addStacks(paths, data, values, frameKey, f, false);
+  const levels = new Levels(paths);
+  levels.fill(paths, 0, paths.count, data.stackFrames, frameKey, -1);
+  return finish(new TrieBuilder(paths, levels, keys.size).build(), keys, ROOT_FUNC, opts.minFraction, opts.sampleIndex, data);
 }
 
 /**
@@ -392,7 +651,7 @@ export function diffTree(base: ProfileData, next: ProfileData, opts: TreeOptions
 
   const funcName = next.funcName.slice();
   const funcFile = next.funcFile.slice();
-  const funcStartLine = next.funcStartLine.slice();
+  const baseOnlyStartLine: number[] = [];
   const joint = new Map<string, number>();
   const nextMap = new Int32Array(next.funcName.length);
   for (let i = 0; i < next.funcName.length; i++) {
@@ -410,18 +669,28 @@ export function diffTree(base: ProfileData, next: ProfileData, opts: TreeOptions
       joint.set(key, j);
       funcName.push(base.funcName[i]!);
       funcFile.push(base.funcFile[i]!);
-      funcStartLine.push(base.funcStartLine[i]!);
+      baseOnlyStartLine.push(base.funcStartLine[i]!);
     }
     baseMap[i] = j;
   }
+  const funcStartLine = new Int32Array(funcName.length);
+  funcStartLine.set(next.funcStartLine);
+  funcStartLine.set(baseOnlyStartLine, next.funcName.length);
   const data: ProfileData = { ...next, funcName, funcFile, funcStartLine };
 
-  const trie = new Trie(true, Math.min((next.stackFrames.length + base.stackFrames.length) >> 2, 1 << 20));
-  const keys = new KeySpace(!!opts.byLine);
-  addProfile(trie, keys, next, nextValues, nextMap, filtersFor(next, opts), false);
-  addProfile(trie, keys, base, baseValues, baseMap, filtersFor(base, opts), true);
-  const { root, nodeCount } = materialize(trie, keys, ROOT_FUNC, opts.minFraction);
-  return { root, total: root.total, nodeCount, sampleIndex: opts.sampleIndex, data, base };
+  const keys = new KeySpace(!!opts.byLine, funcName.length);
+  const fNext = filtersFor(next, opts);
+  const fBase = filtersFor(base, opts);
+  const nextKey = frameKeys(next, keys, nextMap, fNext.hide);
+  const baseKey = frameKeys(base, keys, baseMap, fBase.hide);
+  const paths = new Paths(next.stackStart.length + base.stackStart.length - 2, true);
+  addStacks(paths, next, nextValues, nextKey, fNext, false);
+  const fromBase = paths.count;
+  addStacks(paths, base, baseValues, baseKey, fBase, true);
+  const levels = new Levels(paths);
+  levels.fill(paths, 0, fromBase, next.stackFrames, nextKey, -1);
+  levels.fill(paths, fromBase, paths.count, base.stackFrames, baseKey, -1);
+  return finish(new TrieBuilder(paths, levels, keys.size).build(), keys, ROOT_FUNC, opts.minFraction, opts.sampleIndex, data, base);
 }
 
 /**
@@ -493,9 +762,9 @@ export function callersCallees(data: ProfileData, funcIndex: number, sampleIndex
     throw new RangeError(`function index ${funcIndex} is out of range: the profile has ${data.funcName.length} functions`);
   }
   const { frameFunc, stackStart, stackFrames } = data;
-  const callers = new Trie(false, 1024);
-  const callees = new Trie(false, 1024);
   const stackCount = stackStart.length - 1;
+  const callers = new Paths(stackCount, false);
+  const callees = new Paths(stackCount, false);
   for (let s = 0; s < stackCount; s++) {
     const v = values[s]!;
     if (v === 0) continue;
@@ -510,20 +779,16 @@ export function callersCallees(data: ProfileData, funcIndex: number, sampleIndex
       }
     }
     if (inner < 0) continue;
-    let node = 0;
-    for (let i = inner + 1; i < hi; i++) node = callers.child(node, frameFunc[stackFrames[i]!]!);
-    callers.self[node]! += v;
-    node = 0;
-    for (let i = outer - 1; i >= lo; i--) node = callees.child(node, frameFunc[stackFrames[i]!]!);
-    callees.self[node]! += v;
+    callers.add(inner + 1, hi - inner - 1, v, false);
+    callees.add(outer - 1, outer - lo, v, false);
   }
-  const keys = new KeySpace(false);
-  const a = materialize(callers, keys, funcIndex, undefined);
-  const b = materialize(callees, keys, funcIndex, undefined);
-  return {
-    callers: { root: a.root, total: a.root.total, nodeCount: a.nodeCount, sampleIndex, data },
-    callees: { root: b.root, total: b.root.total, nodeCount: b.nodeCount, sampleIndex, data },
+  const keys = new KeySpace(false, data.funcName.length);
+  const tree = (paths: Paths, step: 1 | -1): FlameTree => {
+    const levels = new Levels(paths);
+    levels.fill(paths, 0, paths.count, stackFrames, frameFunc, step);
+    return finish(new TrieBuilder(paths, levels, keys.size).build(), keys, funcIndex, undefined, sampleIndex, data);
   };
+  return { callers: tree(callers, 1), callees: tree(callees, -1) };
 }
 
 /** Walks a tree depth-first, parents before children. Stops early when visit returns false. */
@@ -534,6 +799,64 @@ export function walkTree(root: FlameNode, visit: (node: FlameNode, depth: number
     if (visit(node, depth) === false) return;
     for (let i = node.children.length - 1; i >= 0; i--) stack.push([node.children[i]!, depth + 1]);
   }
+}
+
+function storeOf(tree: FlameTree): TreeStore {
+  if (!(tree.root instanceof TreeNode)) throw new TypeError('the tree was not built by src/pprof/tree.ts');
+  return tree.root.store;
+}
+
+export interface MatchTotals {
+  /** Frames (nodes) of matching functions. */
+  frames: number;
+  /** Total of the outermost matching frames: a match below another match is not counted again. */
+  total: number;
+  /** The same for the base profile of a diff (0 otherwise). */
+  baseTotal: number;
+}
+
+/** Frames of the functions with match[func] = 1 and their combined total, without making nodes. */
+export function matchTotals(tree: FlameTree, match: Uint8Array): MatchTotals {
+  const store = storeOf(tree);
+  const { n, parent } = store.trie;
+  const { func, total, baseTotal, kept } = store;
+  // under[i]: node i or one of its ancestors matches.
+  const under = new Uint8Array(n);
+  const out: MatchTotals = { frames: 0, total: 0, baseTotal: 0 };
+  for (let i = 1; i < n; i++) {
+    if (kept && !kept[i]) continue;
+    const p = parent[i]!;
+    const m = match[func[i]!] === 1;
+    if (m) {
+      out.frames++;
+      if (!under[p]) {
+        out.total += total[i]!;
+        if (baseTotal) out.baseTotal += baseTotal[i]!;
+      }
+    }
+    under[i] = m || under[p]! ? 1 : 0;
+  }
+  return out;
+}
+
+/**
+ * The heaviest frame of a function that has no frame of the same function above it (the
+ * shallowest one on ties), as a FlameNode; undefined when the tree has none.
+ */
+export function heaviestNodeOf(tree: FlameTree, funcIndex: number): FlameNode | undefined {
+  const store = storeOf(tree);
+  const { n, parent } = store.trie;
+  const { func, total, kept } = store;
+  const under = new Uint8Array(n);
+  let best = -1;
+  for (let i = 1; i < n; i++) {
+    if (kept && !kept[i]) continue;
+    const p = parent[i]!;
+    const m = func[i] === funcIndex;
+    if (m && !under[p] && (best < 0 || total[i]! > total[best]!)) best = i;
+    under[i] = m || under[p]! ? 1 : 0;
+  }
+  return best < 0 ? undefined : store.nodeAt(tree.root, best);
 }
 
 /** Display name of a node's function ("root" and "other" for the synthetic nodes). */

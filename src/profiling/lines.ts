@@ -50,7 +50,7 @@ export interface LineCallPaths {
   distinct: number;
 }
 
-function checkSampleIndex(data: ProfileData, sampleIndex: number): number[] {
+function checkSampleIndex(data: ProfileData, sampleIndex: number): Float64Array {
   const values = data.values[sampleIndex];
   if (!values) throw new RangeError(`sample index ${sampleIndex} is out of range: the profile has ${data.sampleTypes.length} sample types`);
   return values;

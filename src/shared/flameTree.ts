@@ -14,7 +14,7 @@ export interface FlameNode {
   /** Diff trees only: the base profile's values for the same node (0 when absent). */
   baseSelf?: number;
   baseTotal?: number;
-  /** Children sorted by total, heaviest first. */
+  /** Children sorted by total, heaviest first. Trees from src/pprof/tree.ts make them on first read. */
   children: FlameNode[];
   parent: FlameNode | null;
   /** Trimmed trees: how many tiny siblings were merged into this "other" node (func = -2). */
@@ -41,6 +41,8 @@ export interface FlameTree {
   /** Root total (sum over kept samples). */
   total: number;
   nodeCount: number;
+  /** Depth of the deepest node ("other" nodes included); the root is at depth 0. */
+  maxDepth: number;
   sampleIndex: number;
   data: ProfileData;
   /** Set for diff trees: the base profile. */

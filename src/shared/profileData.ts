@@ -1,7 +1,10 @@
 // The compact form of a decoded pprof profile that crosses boundaries: from the extension
 // to the flame graph webview (through postMessage, never embedded in HTML), into the
 // self-contained HTML written by `go-memory-insight pprof flame`, and into tree building.
-// Plain arrays of numbers and strings only, so it is cheap to structured-clone.
+// Strings in plain arrays, numbers in typed arrays: structured clone copies a typed array as one
+// block of memory (postMessage of a million-frame profile costs milliseconds, not hundreds of
+// them), and the webview checks its indexes with tight loops. JSON (the CLI's HTML page) goes
+// through encodeProfileData/decodeProfileData in src/shared/profileJson.ts.
 
 export interface SampleTypeInfo {
   /** e.g. "alloc_space", "inuse_objects", "cpu", "samples". */
@@ -19,22 +22,22 @@ export interface ProfileData {
   /** Function table: functions[i] = [name, systemName, file, startLine] split into columns. */
   funcName: string[];
   funcFile: string[];
-  funcStartLine: number[];
+  funcStartLine: Int32Array;
   /**
    * Frames: one per (location, inlined line). frameFunc[i] indexes the function table,
    * frameLine[i] is the source line (0 when unknown).
    */
-  frameFunc: number[];
-  frameLine: number[];
+  frameFunc: Int32Array;
+  frameLine: Int32Array;
   /**
    * Stacks, leaf first, flattened: the frames of stack s are
    * stackFrames[stackStart[s] .. stackStart[s+1]). stackStart has stackCount + 1 entries.
    * Inlined frames are expanded in place (innermost first, as in a Location's lines).
    */
-  stackStart: number[];
-  stackFrames: number[];
+  stackStart: Int32Array;
+  stackFrames: Int32Array;
   /** values[t][s]: the value of sample type t for stack s (samples with equal stacks merged). */
-  values: number[][];
+  values: Float64Array[];
   /** Optional metadata. */
   durationNanos?: number;
   timeNanos?: number;

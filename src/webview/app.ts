@@ -5,7 +5,7 @@ import type { ProfileData } from '../shared/profileData';
 import type { FlameNode, FlameTree } from '../shared/flameTree';
 import type { FlameSource, FlameUiState, HostMessage, ShowProfileMessage } from '../shared/webviewProtocol';
 import { parseHostMessage } from '../shared/webviewProtocol';
-import { buildTree, callersCallees, diffTree, flatTable, type FlatRow, nodeName, OTHER_FUNC, ROOT_FUNC } from '../pprof/tree';
+import { buildTree, callersCallees, diffTree, flatTable, type FlatRow, heaviestNodeOf, matchTotals, nodeName, OTHER_FUNC, ROOT_FUNC } from '../pprof/tree';
 import { classifyPackage, formatDelta, formatPercent, formatValue, type PackageClass } from '../pprof/units';
 import { type Palette, type Rgb, hashString, mix, readPalette } from './colors';
 import { button, el, placeNear, show } from './dom';
@@ -70,6 +70,7 @@ export class FlameApp {
   private sandwichData: { callers: FlameTree; callees: FlameTree; func: number } | undefined;
   private receivedAt = 0;
   private deferTimer = 0;
+  private deferFrame = 0;
   private firstPaintReported = false;
 
   constructor(
@@ -218,13 +219,21 @@ export class FlameApp {
       const node = this.followPath(zoomPath);
       if (node) this.graph.zoomTo(node, false);
     }
-    if (this.ui.selectedPath) this.graph.cursor = this.followPath(this.ui.selectedPath);
+    // setTree drew the graph; the cursor and the caller/callee view (which takes room) need another draw.
+    let redraw = false;
+    if (this.ui.selectedPath) {
+      this.graph.cursor = this.followPath(this.ui.selectedPath);
+      redraw = !!this.graph.cursor;
+    }
     if (this.ui.search) this.setSearch(this.ui.search);
     if (this.ui.sandwichFunc) {
       const f = this.loaded!.tree.data.funcName.indexOf(this.ui.sandwichFunc);
-      if (f >= 0) this.setSandwich(f);
+      if (f >= 0) {
+        this.setSandwich(f);
+        redraw = true;
+      }
     }
-    this.graph.drawNow();
+    if (redraw) this.graph.drawNow();
     this.reportFirstPaint();
     this.saveState();
   }
@@ -239,23 +248,27 @@ export class FlameApp {
     this.loaded = { msg, data, tree, classes, flat: undefined, sampleIndex, ...(msg.base ? { base: msg.base } : {}) };
     this.ui.sampleIndex = sampleIndex;
     this.sampleSelect.value = String(sampleIndex);
+    // Legend and status first: they take their height before the graph measures its own.
+    this.renderLegend();
+    const st = data.sampleTypes[sampleIndex]!;
+    this.setStatus(`${msg.base ? 'Diff: ' : ''}${st.type} total ${this.fmt(tree.total)}` + (msg.base ? ` (before ${this.fmt(tree.root.baseTotal ?? 0)})` : '') + ` · ${tree.nodeCount} frames`);
     this.graph.setTree(tree);
     if (prevZoom.length > 0) {
       const node = this.followPath(prevZoom);
       if (node) this.graph.zoomTo(node, false);
     }
-    this.renderLegend();
     this.updateBreadcrumb();
-    const st = data.sampleTypes[sampleIndex]!;
-    this.setStatus(`${msg.base ? 'Diff: ' : ''}${st.type} total ${this.fmt(tree.total)}` + (msg.base ? ` (before ${this.fmt(tree.root.baseTotal ?? 0)})` : '') + ` · ${tree.nodeCount} frames`);
-    // The function table waits until the graph is on screen.
+    // The function table waits until the graph is on screen: after the next frame.
+    cancelAnimationFrame(this.deferFrame);
     clearTimeout(this.deferTimer);
     this.table.replaceChildren();
-    this.deferTimer = window.setTimeout(() => {
-      if (this.loaded?.tree !== tree) return;
-      this.renderTable();
-      this.root.dataset.ready = 'true';
-    }, 0);
+    this.deferFrame = requestAnimationFrame(() => {
+      this.deferTimer = window.setTimeout(() => {
+        if (this.loaded?.tree !== tree) return;
+        this.renderTable();
+        this.root.dataset.ready = 'true';
+      }, 0);
+    });
   }
 
   private flatRows(l: Loaded): FlatRow[] {
@@ -628,20 +641,7 @@ export class FlameApp {
       }
     }
     // Combined total: a matched frame counts with its subtree; matches below it are not counted again.
-    let total = 0;
-    let before = 0;
-    let frames = 0;
-    const stack: Array<[FlameNode, boolean]> = [[l.tree.root, false]];
-    while (stack.length > 0) {
-      const [n, under] = stack.pop()!;
-      const m = n.func >= 0 && match[n.func] === 1;
-      if (m) frames++;
-      if (m && !under) {
-        total += n.total;
-        before += n.baseTotal ?? 0;
-      }
-      for (const c of n.children) stack.push([c, under || m]);
-    }
+    const { total, baseTotal: before, frames } = matchTotals(l.tree, match);
     this.graph.match = match;
     this.searchInfo.textContent =
       funcs === 0
@@ -737,21 +737,9 @@ export class FlameApp {
     this.saveState();
   }
 
-  /** The heaviest frame of a function (breadth-first, so the shallowest heavy one). */
+  /** The heaviest frame of a function among its outermost ones. */
   private firstNodeOf(func: number): FlameNode | undefined {
-    const l = this.loaded;
-    if (!l) return undefined;
-    let best: FlameNode | undefined;
-    const stack: FlameNode[] = [l.tree.root];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (n.func === func) {
-        if (!best || n.total > best.total) best = n;
-        continue;
-      }
-      for (const c of n.children) stack.push(c);
-    }
-    return best;
+    return this.loaded ? heaviestNodeOf(this.loaded.tree, func) : undefined;
   }
 
   // ---- caller / callee view ----

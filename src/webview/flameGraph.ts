@@ -67,6 +67,8 @@ export class FlameGraph {
   private charWidth = 7;
   private readonly rowH: number;
   private cssWidth = 1;
+  /** Size of the scroll container at the last draw: a resize to the same size needs no new one. */
+  private drawnSize = [0, 0];
   /** Duration of the last draw in ms, and what it drew. */
   lastDrawMs = 0;
   lastDrawStats = { visited: 0, frames: 0, labels: 0 };
@@ -91,7 +93,9 @@ export class FlameGraph {
     if (!ctx) throw new Error('This webview cannot draw on a canvas (no 2D context).');
     this.ctx = ctx;
     this.element.addEventListener('scroll', () => this.requestDraw(), { passive: true });
-    new ResizeObserver(() => this.requestDraw()).observe(this.element);
+    new ResizeObserver(() => {
+      if (this.element.clientWidth !== this.drawnSize[0] || this.element.clientHeight !== this.drawnSize[1]) this.requestDraw();
+    }).observe(this.element);
     this.canvas.addEventListener('mousemove', (ev) => this.onHover(this.hitAt(ev), ev));
     this.canvas.addEventListener('mouseleave', (ev) => this.onHover(undefined, ev));
     this.canvas.addEventListener('click', (ev) => {
@@ -111,15 +115,7 @@ export class FlameGraph {
   setTree(tree: FlameTree | undefined): void {
     this.tree = tree;
     this.cursor = undefined;
-    this.maxDepth = 0;
-    if (tree) {
-      const stack: Array<[FlameNode, number]> = [[tree.root, 0]];
-      while (stack.length > 0) {
-        const [n, d] = stack.pop()!;
-        if (d > this.maxDepth) this.maxDepth = d;
-        for (const c of n.children) stack.push([c, d + 1]);
-      }
-    }
+    this.maxDepth = tree ? tree.maxDepth : 0;
     this.zoomNode = tree?.root;
     this.viewStart = 0;
     this.viewEnd = tree ? Math.max(this.opts.weight(tree.root), 1e-9) : 1;
@@ -220,6 +216,7 @@ export class FlameGraph {
     const W = Math.max(1, el.clientWidth);
     const H = Math.max(1, el.clientHeight);
     this.cssWidth = W;
+    this.drawnSize = [el.clientWidth, el.clientHeight];
     const spacer = `${Math.max(0, (this.tree ? this.maxDepth + 1 : 0) * this.rowH - H)}px`;
     if (this.spacer.style.height !== spacer) this.spacer.style.height = spacer;
     if (this.canvas.width !== Math.round(W * dpr) || this.canvas.height !== Math.round(H * dpr)) {

@@ -1,7 +1,7 @@
 // Webview bundle (flame graph panel). Runs inside VS Code's webview, where the host posts the
 // profile, and in the CLI's standalone HTML page, where the profile is embedded as JSON in a
 // <script type="application/json"> element and read from there (never evaluated).
-import { parseHostMessage } from '../shared/webviewProtocol';
+import { decodeProfileMessage } from '../shared/profileJson';
 import { FlameApp } from './app';
 import { connectHost } from './host';
 
@@ -44,9 +44,9 @@ function start(): void {
         app.showError(`The embedded profile is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
         return;
       }
-      const msg = parseHostMessage(parsed);
-      if (msg.ok && msg.value.type === 'showProfile') app.showProfile(msg.value);
-      else app.showError(`The embedded profile is malformed: ${msg.ok ? 'not a profile message' : msg.error}`);
+      const msg = decodeProfileMessage(parsed);
+      if (msg.ok) app.showProfile(msg.value);
+      else app.showError(`The embedded profile is malformed: ${msg.error}`);
     }
   } else {
     host.post({ type: 'ready' });

@@ -1,15 +1,17 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeProfile, toProfileData } from '../../src/pprof/decode';
-import { buildTree, callersCallees, diffTree, flatTable, nodeName, OTHER_FUNC, ROOT_FUNC, sampleTotal, walkTree } from '../../src/pprof/tree';
+import { buildTree, callersCallees, diffTree, flatTable, heaviestNodeOf, matchTotals, nodeName, OTHER_FUNC, ROOT_FUNC, sampleTotal, walkTree } from '../../src/pprof/tree';
 import type { ProfileData } from '../../src/shared/profileData';
 import type { FlameNode, FlameTree } from '../../src/shared/flameTree';
 import { goProfiles, pprofTop, type PprofTop } from './pprofFixtures';
 
 function checkTree(tree: FlameTree): void {
   let count = 0;
-  walkTree(tree.root, (n) => {
+  let maxDepth = 0;
+  walkTree(tree.root, (n, depth) => {
     count++;
+    maxDepth = Math.max(maxDepth, depth);
     let sum = n.self;
     let baseSum = n.baseSelf ?? 0;
     for (let i = 0; i < n.children.length; i++) {
@@ -23,6 +25,7 @@ function checkTree(tree: FlameTree): void {
     if (n.baseTotal !== undefined) assert.equal(n.baseTotal, baseSum);
   });
   assert.equal(count, tree.nodeCount);
+  assert.equal(maxDepth, tree.maxDepth);
   assert.equal(tree.total, tree.root.total);
   assert.equal(tree.root.func, ROOT_FUNC);
   assert.equal(tree.root.parent, null);
@@ -60,6 +63,49 @@ function pathValues(tree: FlameTree): Map<string, { total: number; self: number 
   };
   visit(tree.root, 'root');
   return out;
+}
+
+/** matchTotals and heaviestNodeOf against a walk of the tree's nodes (which makes them all). */
+function checkSearch(tree: FlameTree, match: Uint8Array): void {
+  const fresh = matchTotals(tree, match);
+  let frames = 0;
+  let total = 0;
+  let baseTotal = 0;
+  // Per function: the heaviest of its frames that have no frame of it above them.
+  const best = new Map<number, number>();
+  const onPath = new Set<number>();
+  const visit = (n: FlameNode, under: boolean) => {
+    const m = n.func >= 0 && match[n.func] === 1;
+    if (m) {
+      frames++;
+      if (!under) {
+        total += n.total;
+        baseTotal += n.baseTotal ?? 0;
+      }
+      if (!onPath.has(n.func)) best.set(n.func, Math.max(best.get(n.func) ?? -Infinity, n.total));
+    }
+    const added = n.func >= 0 && !onPath.has(n.func);
+    if (added) onPath.add(n.func);
+    for (const c of n.children) visit(c, under || m);
+    if (added) onPath.delete(n.func);
+  };
+  visit(tree.root, false);
+  assert.deepEqual(fresh, { frames, total, baseTotal });
+  for (let f = 0; f < match.length; f++) {
+    if (!match[f]) continue;
+    const node = heaviestNodeOf(tree, f);
+    assert.equal(node?.total, best.get(f), `heaviest node of ${tree.data.funcName[f]}`);
+    if (!node) continue;
+    assert.equal(node.func, f);
+    // It is the tree's own node, reached from the root, with no frame of f above it.
+    let n: FlameNode = node;
+    while (n.parent) {
+      assert.ok(n.parent.children.includes(n), 'a child of its parent');
+      n = n.parent;
+      assert.notEqual(n.func, f);
+    }
+    assert.equal(n, tree.root);
+  }
 }
 
 describe('pprof call trees', function () {
@@ -205,6 +251,20 @@ describe('pprof call trees', function () {
     }
   });
 
+  it('counts search matches and finds the heaviest frame of a function like a walk of the whole tree', async () => {
+    const g = await goProfiles();
+    const mem = toProfileData(decodeProfile(g.memBytes), 'mem');
+    const memAlloc = toProfileData(decodeProfile(g.memAllocBytes), 'mem-alloc');
+    const re = /workload\.(Build|Odd|Even|newPayload)$|^runtime\./;
+    const trees = [buildTree(mem, { sampleIndex: 1 }), buildTree(mem, { sampleIndex: 1, minFraction: 0.02 }), buildTree(mem, { sampleIndex: 0, byLine: true }), diffTree(mem, memAlloc, { sampleIndex: 1, minFraction: 0.01 })];
+    for (const tree of trees) {
+      const match = Uint8Array.from(tree.data.funcName, (n) => (re.test(n) ? 1 : 0));
+      assert.ok(match.reduce((a, b) => a + b, 0) >= 4, 'several functions match');
+      checkSearch(tree, match);
+    }
+    assert.ok(matchTotals(trees[0]!, Uint8Array.from(mem.funcName, (n) => (n === 'example.com/workload.Odd' ? 1 : 0))).frames > 1, 'a recursive function has frames below its own');
+  });
+
   it('rejects an out-of-range sample index or function', async () => {
     const g = await goProfiles();
     const data = toProfileData(decodeProfile(g.cpuBytes), 'cpu');
@@ -233,12 +293,12 @@ describe('pprof call trees', function () {
           defaultSampleIndex: 1,
           funcName: Array.from({ length: nFuncs }, (_, i) => `pkg.f${i}`),
           funcFile: Array.from({ length: nFuncs }, () => 'f.go'),
-          funcStartLine: Array.from({ length: nFuncs }, () => 1),
-          frameFunc: frames.map(([f]) => f % nFuncs),
-          frameLine: frames.map(([, l]) => l),
-          stackStart,
-          stackFrames,
-          values: [stacks.map(([, v]) => v), stacks.map(([, , c]) => c)],
+          funcStartLine: new Int32Array(nFuncs).fill(1),
+          frameFunc: Int32Array.from(frames, ([f]) => f % nFuncs),
+          frameLine: Int32Array.from(frames, ([, l]) => l),
+          stackStart: Int32Array.from(stackStart),
+          stackFrames: Int32Array.from(stackFrames),
+          values: [Float64Array.from(stacks, ([, v]) => v), Float64Array.from(stacks, ([, , c]) => c)],
         };
       });
     fc.assert(
@@ -269,6 +329,9 @@ describe('pprof call trees', function () {
           assert.equal(trimmed.total, tree.total);
           const diff = diffTree(a, b, { sampleIndex: i, minFraction });
           checkTree(diff);
+          const half = Uint8Array.from(diff.data.funcName, (_, f) => f % 2);
+          checkSearch(diff, half);
+          checkSearch(trimmed, half.subarray(0, a.funcName.length));
           assert.equal(diff.root.total, sampleTotal(b, i));
           assert.equal(diff.root.baseTotal, sampleTotal(a, i));
         }

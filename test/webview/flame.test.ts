@@ -292,7 +292,7 @@ describe('flame graph page (headless Chromium)', function () {
     const { page } = panel;
     const evilName = '<img src=x onerror=alert(1)>';
     const evilFile = '</script><script>alert(2)</script>.go';
-    const data: ProfileData = JSON.parse(JSON.stringify(heap)) as ProfileData;
+    const data: ProfileData = structuredClone(heap);
     const f = data.funcName.indexOf(`${PKG}.Buffers`);
     data.funcName[f] = evilName;
     data.funcFile[f] = evilFile;
@@ -317,6 +317,12 @@ describe('flame graph page (headless Chromium)', function () {
     await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'webviewError'));
     const err = (await panel.posted()).find((m) => m.type === 'webviewError') as { message: string };
     assert.match(err.message, /no sample types/);
+    // Numbers come in typed arrays (structured clone keeps them); a plain array, as JSON would give, is refused.
+    await page.evaluate((d) => window.postMessage({ type: 'showProfile', data: { ...d, stackFrames: Array.from(d.stackFrames) }, title: 't', canOpenSource: true }, '*'), heap);
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'webviewError').length === 2);
+    const err2 = (await panel.posted()).filter((m) => m.type === 'webviewError')[1] as { message: string };
+    assert.match(err2.message, /stackFrames is not an Int32Array/);
+    assert.equal(await page.evaluate(() => document.getElementById('app')!.dataset.rendered), undefined, 'nothing drawn');
     await page.evaluate(() => window.postMessage({ type: 'showError', message: 'heap.pprof is not a readable pprof profile: <b>bad</b>' }, '*'));
     await page.waitForSelector('.error:not(.hidden)');
     assert.equal(await page.textContent('.error'), 'heap.pprof is not a readable pprof profile: <b>bad</b>');

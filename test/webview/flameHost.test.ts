@@ -16,6 +16,7 @@ import { buildTree } from '../../src/pprof/tree';
 import { formatValue } from '../../src/pprof/units';
 import type { ProfileData } from '../../src/shared/profileData';
 import { parseHostMessage, parsePersistedState, parseWebviewMessage, validateProfileData } from '../../src/shared/webviewProtocol';
+import { decodeProfileData, decodeProfileMessage, encodeProfileData, encodeProfileMessage } from '../../src/shared/profileJson';
 import { parseGoListModules, resolveSourcePath, sourceCandidates, escapeModulePath, type SourceEnv } from '../../src/extension/flame/sourcePaths';
 import { fetchProfile, parseProfileUrl, takesSeconds } from '../../src/extension/flame/fetchProfile';
 import { contentSecurityPolicy, webviewHtml } from '../../src/extension/flame/html';
@@ -51,13 +52,48 @@ describe('flame graph messages', () => {
       return validateProfileData(d);
     };
     assert.match(bad((d) => (d.stackFrames[3] = d.frameFunc.length)) ?? '', /stackFrames\[3\] is out of range/);
+    assert.match(bad((d) => (d.stackFrames[d.stackFrames.length - 1] = -1)) ?? '', /stackFrames\[\d+\] is out of range/);
     assert.match(bad((d) => (d.frameFunc[0] = -1)) ?? '', /frameFunc\[0\]/);
-    assert.match(bad((d) => (d.values[0]![0] = NaN)) ?? '', /values\[0\]/);
+    assert.match(bad((d) => (d.values[0]![0] = NaN)) ?? '', /values\[0\]\[0\] is not a finite number/);
+    assert.match(bad((d) => (d.values[1]![d.values[1]!.length - 1] = Infinity)) ?? '', /values\[1\]\[\d+\] is not a finite number/);
     assert.match(bad((d) => (d.funcName[1] = 5 as unknown as string)) ?? '', /funcName\[1\] is not a string/);
-    assert.match(bad((d) => d.stackStart.pop()) ?? '', /stackStart|values/);
+    assert.match(bad((d) => (d.stackStart = d.stackStart.subarray(0, -1))) ?? '', /stackStart does not cover/);
+    assert.match(bad((d) => (d.stackStart[2] = d.stackStart[1]! - 1)) ?? '', /stackStart\[2\] goes backwards/);
     assert.match(bad((d) => (d.defaultSampleIndex = 9)) ?? '', /defaultSampleIndex/);
-    assert.match(bad((d) => (d.stackFrames[0] = 0.5)) ?? '', /out of range/);
+    assert.match(bad((d) => (d.values[0] = d.values[0]!.subarray(1))) ?? '', /values\[0\] does not have one value per stack/);
+    assert.match(bad((d) => (d.frameLine = d.frameLine.subarray(1))) ?? '', /frame table columns differ/);
+    // Numbers only in typed arrays of the declared kind: plain arrays (which could hold 0.5 or "1") are refused.
+    assert.match(bad((d) => (d.stackFrames = Array.from(d.stackFrames) as unknown as Int32Array)) ?? '', /stackFrames is not an Int32Array/);
+    assert.match(bad((d) => (d.frameFunc = Float64Array.from(d.frameFunc) as unknown as Int32Array)) ?? '', /frameFunc is not an Int32Array/);
+    assert.match(bad((d) => (d.values[0] = Array.from(d.values[0]!) as unknown as Float64Array)) ?? '', /values\[0\] is not a Float64Array/);
     assert.match(validateProfileData(null) ?? '', /not an object/);
+  });
+
+  it('carries a profile through JSON for the standalone page, checking every number on the way back', () => {
+    const json = JSON.parse(JSON.stringify(encodeProfileData(heap))) as Record<string, unknown>;
+    assert.ok(Array.isArray(json.stackFrames) && Array.isArray((json.values as unknown[])[0]), 'plain arrays in JSON');
+    const back = decodeProfileData(json);
+    assert.ok(back.ok, back.ok ? '' : back.error);
+    assert.deepEqual(back.value, heap);
+    assert.ok(back.value.stackFrames instanceof Int32Array && back.value.values[0] instanceof Float64Array);
+    const bad = (mutate: (d: Record<string, number[] | number[][]>) => void): string => {
+      const d = structuredClone(json) as Record<string, number[] | number[][]>;
+      mutate(d);
+      const r = decodeProfileData(d);
+      return r.ok ? '' : r.error;
+    };
+    assert.match(bad((d) => ((d.stackFrames as number[])[2] = 0.5)), /stackFrames\[2\] is not a 32-bit integer/);
+    assert.match(bad((d) => ((d.frameFunc as unknown[])[0] = '0')), /frameFunc\[0\] is not a 32-bit integer/);
+    assert.match(bad((d) => ((d.frameLine as number[])[0] = 2 ** 31)), /frameLine\[0\] is not a 32-bit integer/);
+    assert.match(bad((d) => ((d.values as unknown[][])[1]![0] = null)), /values\[1\]\[0\] is not a finite number/);
+    assert.match(bad((d) => ((d.stackFrames as number[])[0] = heap.frameFunc.length)), /stackFrames\[0\] is out of range/, 'index ranges checked after decoding');
+    assert.match(bad((d) => delete d.stackStart), /stackStart is not an array/);
+    const msg = decodeProfileMessage(JSON.parse(JSON.stringify(encodeProfileMessage({ type: 'showProfile', data: heap, base: heap, title: 't', canOpenSource: false, sampleIndex: 1 }))));
+    assert.ok(msg.ok && msg.value.base instanceof Object && msg.value.sampleIndex === 1);
+    assert.deepEqual(msg.value.data, heap);
+    assert.deepEqual(msg.value.base, heap);
+    const badBase = decodeProfileMessage({ ...(JSON.parse(JSON.stringify(encodeProfileMessage({ type: 'showProfile', data: heap, title: 't', canOpenSource: false }))) as object), base: { name: 'b' } });
+    assert.ok(!badBase.ok && /^showProfile base: /.test(badBase.error), badBase.ok ? '' : badBase.error);
   });
 
   it('validates host and webview messages by type', () => {

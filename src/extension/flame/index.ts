@@ -48,6 +48,7 @@ export interface FlameSessionInfo {
   sampleType?: string;
   error?: string;
   rendered?: { nodeCount: number; ms: number; sampleIndex: number };
+  webviewError?: string;
   visible: boolean;
 }
 
@@ -127,6 +128,7 @@ class FlameService implements SessionHost, vscode.Disposable {
     if (st) info.sampleType = st;
     if (s.error) info.error = s.error;
     if (s.rendered) info.rendered = s.rendered;
+    if (s.webviewError) info.webviewError = s.webviewError;
     return info;
   }
 

@@ -49,6 +49,8 @@ export class FlameSession implements vscode.Disposable {
   error: string | undefined;
   /** Set when the webview reported its first paint of the current profile. */
   rendered: { nodeCount: number; ms: number; sampleIndex: number } | undefined;
+  /** The last error the webview reported since the profile was loaded (a message it refused, an exception). */
+  webviewError: string | undefined;
   private ready = false;
   private loading: Promise<OpenProfileResult> | undefined;
   private pendingSampleIndex: number | undefined;
@@ -122,6 +124,7 @@ export class FlameSession implements vscode.Disposable {
 
   private async doLoad(): Promise<OpenProfileResult> {
     this.rendered = undefined;
+    this.webviewError = undefined;
     this.post({ type: 'loading', message: `Reading ${path.posix.basename(this.uri.path)}…` });
     try {
       const [data, base, env] = await Promise.all([
@@ -227,6 +230,7 @@ export class FlameSession implements vscode.Disposable {
         void this.openSource(m.func, m.line, m.fromBase === true);
         break;
       case 'webviewError':
+        this.webviewError = m.message;
         this.host.log.warn(`Flame graph webview: ${m.message}`);
         break;
     }

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { readProfileData } from '../../../src/pprof/decode';
+import { buildTree } from '../../../src/pprof/tree';
 import { activateExtension, closeAllEditors, fixturePath, waitFor } from '../util';
 
 const VIEW_TYPE = 'goMemoryInsight.profileViewer';
@@ -17,6 +18,7 @@ interface FlameSessionInfo {
   sampleType?: string;
   error?: string;
   rendered?: { nodeCount: number; ms: number; sampleIndex: number };
+  webviewError?: string;
 }
 
 function flameState(uri?: vscode.Uri): Thenable<FlameSessionInfo | undefined> {
@@ -50,10 +52,14 @@ describe('flame graph', function () {
       return s?.rendered || s?.error ? s : undefined;
     }, { message: 'the webview to draw the profile', timeoutMs: 60_000 });
     assert.equal(state.error, undefined);
+    assert.equal(state.webviewError, undefined, 'the webview took the message');
     assert.equal(state.viewType, VIEW_TYPE);
-    assert.ok(state.rendered!.nodeCount > 10, `drawn ${state.rendered!.nodeCount} frames`);
     const data = await readProfileData(uri.fsPath);
     assert.equal(state.sampleType, data.sampleTypes[data.defaultSampleIndex]!.type, 'the profile opens on its default type');
+    // The webview accepts numbers only in typed arrays: VS Code's postMessage carried them as
+    // such, and intact: the page built the same tree as Node does from the file.
+    assert.ok(state.rendered!.nodeCount > 10, `drawn ${state.rendered!.nodeCount} frames`);
+    assert.equal(state.rendered!.nodeCount, buildTree(data, { sampleIndex: data.defaultSampleIndex }).nodeCount);
 
     const loc = await vscode.commands.executeCommand<{ path: string; line: number } | undefined>('goMemoryInsight.flame.goToSource', 'example.com/flamefixture.Buffers', uri.toString());
     assert.ok(loc, 'the source was found');

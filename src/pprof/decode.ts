@@ -197,7 +197,8 @@ function idKey(v: bigint): number | bigint {
 /** Maximum size of an inflated profile. */
 const MAX_INFLATED = 1 << 30;
 
-function inflate(bytes: Uint8Array): Uint8Array {
+/** The bytes of a profile file inflated if they are gzip data (by the magic bytes), as decodeProfile reads them. */
+export function inflate(bytes: Uint8Array): Uint8Array {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     // The last four bytes of gzip data are the inflated size (mod 2^32). Output chunks that
     // big let zlib inflate into one buffer, with no copy joining chunks at the end. Only a

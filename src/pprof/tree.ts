@@ -133,7 +133,6 @@ function filtersFor(data: ProfileData, opts: { focus?: RegExp; ignore?: RegExp; 
 class Paths {
   count = 0;
   maxLen = 0;
-  totalLen = 0;
   readonly first: Int32Array;
   readonly len: Int32Array;
   readonly value: Float64Array;
@@ -154,54 +153,82 @@ class Paths {
     this.value[p] = value;
     if (base) this.base![p] = 1;
     if (len > this.maxLen) this.maxLen = len;
-    this.totalLen += len;
   }
 }
 
 /**
- * The keys of all paths laid out by depth, each with a link to the same path's next key. The
- * entries of depth d (0: the root's children) are start[d] .. start[d + 1], one per path longer
- * than d, in path order; a path's rank at depth d is its entry's offset from start[d]. Entry e
- * is kl[2e] (the key) and kl[2e + 1] (the path's rank at depth d + 1, or -1 - path when the
- * path ends there): what the trie builder reads of a path at one depth sits in one place.
+ * The paths laid out by depth for the trie builder, with each stretch that a path shares with
+ * the path before it written only once. A path that begins like the previous one follows it
+ * (the same trie nodes) down to the first key where they differ, and has entries only from
+ * there on: consecutive stacks usually share their outer frames, so there are far fewer
+ * entries than frames.
+ *
+ * Entries of depth d (0: the root's children) are in level[d], 3 numbers each: the key, then
+ * the paths that go on below the entry's node as a range of ranks (indexes) among the entries
+ * of depth d + 1: where it starts and how many. That range holds the entry's own path (when it
+ * goes on) and the paths that follow it down to that node and leave it there: they write their
+ * first entry right after, so the range is contiguous.
  */
 class Levels {
-  readonly kl: Int32Array;
-  readonly start: Int32Array;
-  private readonly cursor: Int32Array;
+  readonly level: Int32Array[] = [];
+  /** Entries per depth. */
+  readonly size: Int32Array;
+  /** Per path: the rank, at depth len - 1, of the entry whose node the path ends at. */
+  readonly endRank: Int32Array;
+  /** The previous path's keys, and the rank of the last entry written at each depth. */
+  private readonly prevKeys: Int32Array;
+  private prevLen = 0;
+  private readonly last: Int32Array;
 
   constructor(paths: Paths) {
-    const longer = new Int32Array(paths.maxLen + 1);
-    for (let p = 0; p < paths.count; p++) longer[paths.len[p]!]!++;
-    // Now longer[d] is the number of paths of at least d keys, so longer[d + 1] of paths longer than d.
-    for (let d = paths.maxLen - 1; d >= 0; d--) longer[d]! += longer[d + 1]!;
-    this.start = new Int32Array(paths.maxLen + 1);
-    for (let d = 0; d < paths.maxLen; d++) this.start[d + 1] = this.start[d]! + longer[d + 1]!;
-    this.kl = new Int32Array(2 * paths.totalLen);
-    this.cursor = this.start.slice();
+    const depths = paths.maxLen;
+    for (let d = 0; d < depths; d++) this.level.push(new Int32Array(3 * 64));
+    this.size = new Int32Array(depths + 1);
+    this.endRank = new Int32Array(paths.count);
+    this.prevKeys = new Int32Array(depths);
+    this.last = new Int32Array(depths);
   }
 
-  /** Writes paths [from, to), which walk `frames` by `step` (-1 for leaf-first stacks walked from the outermost frame). */
+  /** Adds paths [from, to), in order, which walk `frames` by `step` (-1 for leaf-first stacks walked from the outermost frame). */
   fill(paths: Paths, from: number, to: number, frames: Int32Array, frameKey: Int32Array, step: 1 | -1): void {
-    const { kl, cursor, start } = this;
+    const { size, prevKeys, last, level } = this;
     const { first, len } = paths;
     for (let p = from; p < to; p++) {
       const n = len[p]!;
-      if (n === 0) continue;
       let i = first[p]!;
-      let e = cursor[0]!++;
-      for (let d = 0; ; i += step) {
+      // The stretch shared with the previous path.
+      let d = 0;
+      for (const shared = Math.min(n, this.prevLen); d < shared; i += step) {
         const k = frameKey[frames[i]!]!;
         if (k < 0) continue;
-        kl[2 * e] = k;
-        if (++d === n) {
-          kl[2 * e + 1] = -1 - p;
-          break;
-        }
-        const next = cursor[d]!++;
-        kl[2 * e + 1] = next - start[d]!;
-        e = next;
+        if (k !== prevKeys[d]) break;
+        d++;
       }
+      this.prevLen = n;
+      if (d === n) {
+        // Nothing of its own: it ends where the previous path's entry at depth n - 1 leads.
+        this.endRank[p] = n > 0 ? last[n - 1]! : -1;
+        continue;
+      }
+      if (d > 0) level[d - 1]![3 * last[d - 1]! + 2]!++; // one more path below that entry's node
+      for (; d < n; i += step) {
+        const k = frameKey[frames[i]!]!;
+        if (k < 0) continue;
+        prevKeys[d] = k;
+        const r = size[d]!++;
+        let buf = level[d]!;
+        if (3 * r + 3 > buf.length) {
+          const grown = new Int32Array(2 * buf.length);
+          grown.set(buf);
+          level[d] = buf = grown;
+        }
+        buf[3 * r] = k;
+        buf[3 * r + 1] = size[d + 1]!;
+        buf[3 * r + 2] = d + 1 < n ? 1 : 0;
+        last[d] = r;
+        d++;
+      }
+      this.endRank[p] = last[n - 1]!;
     }
   }
 }
@@ -220,11 +247,11 @@ interface Trie {
 }
 
 /**
- * Builds the trie of the paths, one depth at a time. `order` holds the ranks of the paths at
- * the current depth, the paths through each node of that depth contiguous. A node's paths
- * usually all go on to one child (a chain of calls): they are copied over as they are read.
- * Otherwise a counting pass makes the node's children (a stamp per key says which child the
- * key has in this node) and a second pass groups the paths by child for the next depth.
+ * Builds the trie from the entries, one depth at a time. `order` holds entry ranks of the
+ * current depth, the entries below each node of that depth contiguous. A node's entries
+ * usually all have one key (a chain of calls): their ranges of the next depth are copied over
+ * as they are read. Otherwise a counting pass makes the node's children (a stamp per key says
+ * which child the key has in this node) and a second pass groups the ranges by child.
  * Each loop is a small method of its own: the engine optimizes small functions soon, which
  * matters as a tree is often built once, in a fresh webview.
  */
@@ -239,14 +266,16 @@ class TrieBuilder {
   private readonly depthStart = [0, 1];
   private order: Int32Array;
   private next: Int32Array;
-  /** Where the paths of each node of the current depth are in `order`, and of the next depth's in `next`. */
+  /** Where the entries below each node of the current depth are in `order`, and of the next depth's in `next`. */
   private seg: Int32Array;
   private nextSeg: Int32Array;
   private readonly count: Int32Array;
+  /** Per entry of the current depth: the node it made or joined. */
+  private readonly nodeOf: Int32Array;
   private readonly stamp: Int32Array;
   private readonly slot: Int32Array;
   private stampId = 0;
-  /** Paths placed in `next` so far at this depth. */
+  /** Entries placed in `next` so far at this depth. */
   private out = 0;
 
   constructor(
@@ -263,37 +292,55 @@ class TrieBuilder {
     this.parent[0] = -1;
     this.key[0] = -1;
     this.childStart[0] = 1;
-    const rooted = levels.start.length > 1 ? levels.start[1]! : 0; // paths with at least one key
-    this.order = new Int32Array(rooted);
-    for (let r = 0; r < rooted; r++) this.order[r] = r;
-    this.next = new Int32Array(rooted);
-    this.seg = new Int32Array(rooted + 2);
-    this.nextSeg = new Int32Array(rooted + 2);
-    this.seg[1] = rooted;
-    this.count = new Int32Array(rooted + 1);
+    let most = 0;
+    for (let d = 0; d < levels.level.length; d++) most = Math.max(most, levels.size[d]!);
+    const roots = levels.size[0]!;
+    this.order = new Int32Array(most);
+    for (let r = 0; r < roots; r++) this.order[r] = r;
+    this.next = new Int32Array(most);
+    this.seg = new Int32Array(most + 2);
+    this.nextSeg = new Int32Array(most + 2);
+    this.seg[1] = roots;
+    this.count = new Int32Array(most + 1);
+    this.nodeOf = new Int32Array(most);
     this.stamp = new Int32Array(keyCount);
     this.slot = new Int32Array(keyCount);
   }
 
   build(): Trie {
+    const { len, value, base, count: pathCount } = this.paths;
+    const { endRank } = this.levels;
+    // Paths by the depth of their last entry (counting sort), to add their values there.
+    const depths = this.levels.level.length;
+    const endStart = new Int32Array(depths + 2);
+    for (let p = 0; p < pathCount; p++) endStart[len[p]! + 1]!++;
+    for (let d = 0; d <= depths; d++) endStart[d + 1]! += endStart[d]!;
+    const ends = new Int32Array(pathCount);
+    const fillAt = endStart.slice(0, depths + 1);
+    for (let p = 0; p < pathCount; p++) ends[fillAt[len[p]!]!++] = p;
     // Paths without keys end at the root.
-    const { len, value, base } = this.paths;
-    for (let p = 0; p < this.paths.count; p++) if (len[p] === 0) this.end(0, p, value, base);
+    for (let j = endStart[0]!; j < endStart[1]!; j++) this.end(0, ends[j]!, value, base);
+
     let g0 = 0;
     let g1 = 1;
-    for (let d = 0, size = this.order.length; size > 0; d++) {
-      this.reserve(size); // each path makes at most one node at this depth
+    for (let d = 0, size = this.levels.size[0]!; size > 0; d++) {
+      this.reserve(size); // each entry makes at most one node at this depth
       const first = this.n;
       this.out = 0;
       this.nextSeg[0] = 0;
+      const entries = this.levels.level[d]!;
       for (let g = g0; g < g1; g++) {
         this.childStart[g] = this.n;
         const a = this.seg[g - g0]!;
         const b = this.seg[g - g0 + 1]!;
         if (a === b) continue;
-        const at = 2 * this.levels.start[d]!;
-        const split = this.chain(g, a, b, at, first);
-        if (split < b) this.branch(g, split, b, at, first);
+        const split = this.chain(g, a, b, entries, first);
+        if (split < b) this.branch(g, split, b, entries, first);
+      }
+      // Paths whose last entry is at this depth end at that entry's node.
+      for (let j = endStart[d + 1]!; j < endStart[d + 2]!; j++) {
+        const p = ends[j]!;
+        this.end(this.nodeOf[endRank[p]!]!, p, value, base);
       }
       size = this.out;
       [this.order, this.next] = [this.next, this.order];
@@ -321,47 +368,46 @@ class TrieBuilder {
   }
 
   /**
-   * Makes the child of node g for the key of its first path and moves the paths with that key
-   * to `next`, up to the first path with another key, whose index it returns.
+   * Makes the child of node g for the key of its first entry and moves the ranges of the
+   * entries with that key to `next`, up to the first entry with another key, whose index it
+   * returns.
    */
-  private chain(g: number, a: number, b: number, at: number, first: number): number {
-    const { order, next } = this;
-    const kl = this.levels.kl;
-    const { value, base } = this.paths;
-    const k0 = kl[at + 2 * order[a]!]!;
+  private chain(g: number, a: number, b: number, entries: Int32Array, first: number): number {
+    const { order, next, nodeOf } = this;
+    const k0 = entries[3 * order[a]!]!;
     const c0 = this.newNode(g, k0);
     let out = this.out;
     let i = a;
     for (; i < b; i++) {
-      const e = at + 2 * order[i]!;
-      if (kl[e] !== k0) break;
-      const link = kl[e + 1]!;
-      if (link >= 0) next[out++] = link;
-      else this.end(c0, -1 - link, value, base);
+      const r = order[i]!;
+      const e = 3 * r;
+      if (entries[e] !== k0) break;
+      nodeOf[r] = c0;
+      const start = entries[e + 1]!;
+      const end = start + entries[e + 2]!;
+      for (let x = start; x < end; x++) next[out++] = x;
     }
     this.out = out;
     this.nextSeg[c0 - first + 1] = out;
     return i;
   }
 
-  /** The rest of node g's paths, from `split` on, when they go to several children. */
-  private branch(g: number, split: number, b: number, at: number, first: number): void {
-    const { order, next, count, stamp, slot, nextSeg } = this;
-    const kl = this.levels.kl;
-    const { value, base } = this.paths;
-    const c0 = this.n - 1; // made by chain() for the paths before split
+  /** The rest of node g's entries, from `split` on, when they go to several children. */
+  private branch(g: number, split: number, b: number, entries: Int32Array, first: number): void {
+    const { order, next, count, stamp, slot, nextSeg, nodeOf } = this;
+    const c0 = this.n - 1; // made by chain() for the entries before split
     const start = nextSeg[c0 - first]!;
     const placed = this.out - start;
     const stampId = ++this.stampId;
     stamp[this.key[c0]!] = stampId;
     slot[this.key[c0]!] = c0;
     count[c0 - first] = placed;
-    // Count the paths that go on below each child.
+    // Count the entries of the next depth below each child.
     let lastKey = this.key[c0]!;
     let lastChild = c0;
     for (let i = split; i < b; i++) {
-      const e = at + 2 * order[i]!;
-      const k = kl[e]!;
+      const r = order[i]!;
+      const k = entries[3 * r]!;
       if (k !== lastKey) {
         lastKey = k;
         if (stamp[k] !== stampId) {
@@ -371,11 +417,10 @@ class TrieBuilder {
           count[lastChild - first] = 0;
         } else lastChild = slot[k]!;
       }
-      const link = kl[e + 1]!;
-      if (link >= 0) count[lastChild - first]!++;
-      else this.end(lastChild, -1 - link, value, base);
+      nodeOf[r] = lastChild;
+      count[lastChild - first]! += entries[3 * r + 2]!;
     }
-    // Child by child in `next`; the paths before split are in place at the start of c0's part.
+    // Child by child in `next`; the ranges before split are in place at the start of c0's part.
     let out = start;
     for (let c = c0; c < this.n; c++) {
       const size = count[c - first]!;
@@ -386,9 +431,12 @@ class TrieBuilder {
     this.out = out;
     count[c0 - first] = start + placed;
     for (let i = split; i < b; i++) {
-      const e = at + 2 * order[i]!;
-      const link = kl[e + 1]!;
-      if (link >= 0) next[count[slot[kl[e]!]! - first]!++] = link;
+      const r = order[i]!;
+      const from = entries[3 * r + 1]!;
+      const to = from + entries[3 * r + 2]!;
+      let at = count[nodeOf[r]! - first]!;
+      for (let x = from; x < to; x++) next[at++] = x;
+      count[nodeOf[r]! - first] = at;
     }
   }
 

@@ -258,16 +258,19 @@ export class FlameApp {
       if (node) this.graph.zoomTo(node, false);
     }
     this.updateBreadcrumb();
-    // The function table waits until the graph is on screen: after the next frame.
+    // The function table (tens of milliseconds on big profiles) waits until the graph is on
+    // screen and one more frame has gone, so nothing holds up the frames that show the graph.
     cancelAnimationFrame(this.deferFrame);
     clearTimeout(this.deferTimer);
     this.table.replaceChildren();
     this.deferFrame = requestAnimationFrame(() => {
-      this.deferTimer = window.setTimeout(() => {
-        if (this.loaded?.tree !== tree) return;
-        this.renderTable();
-        this.root.dataset.ready = 'true';
-      }, 0);
+      this.deferFrame = requestAnimationFrame(() => {
+        this.deferTimer = window.setTimeout(() => {
+          if (this.loaded?.tree !== tree) return;
+          this.renderTable();
+          this.root.dataset.ready = 'true';
+        }, 0);
+      });
     });
   }
 

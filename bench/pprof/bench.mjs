@@ -78,6 +78,7 @@ console.log(`  decode (incl. gunzip) ${f(m.decodeMs)}`);
 console.log(`  toProfileData         ${f(m.toProfileDataMs)}`);
 console.log(`  buildTree             ${f(m.buildTreeMs)}`);
 console.log(`  decode + tree         ${f(m.totalMs)} wall, ${f(m.totalCpuMs)} CPU`);
+console.log(`  decode + tree, first run in a fresh process (JIT cold): ${f(m.coldMs)}`);
 if (m.protobufjsMs !== undefined) console.log(`  (protobufjs alone, samples included, no model: ${f(m.protobufjsMs)})`);
 console.log(`go tool pprof -top (best of ${Math.min(runs, 3)}, whole process): ${f(pprofBest)} wall, ${f(pprofCpu)} CPU`);
 console.log(`ratio: ours is ${(pprofBest / m.totalMs).toFixed(1)}x faster (wall), ${(pprofCpu / m.totalCpuMs).toFixed(1)}x (CPU time)`);

@@ -10,7 +10,18 @@
 // (`moved to heap: x`, `leaking param: p`...). A summary takes the pending blocks at its own
 // position; blocks that never get a summary (wrapper functions) become findings of their own.
 // Unknown lines never throw and are never dropped: they come out as kind `other`.
-import { StringDecoder } from 'node:string_decoder';
+//
+// Speed: a build prints tens of megabytes of this. Bytes are split at newline bytes (a newline
+// byte never occurs inside a UTF-8 sequence) and decoded a chunk at a time as Latin-1, which is
+// exact for ASCII lines; only lines holding other bytes (the `←` of every flow step) are
+// decoded as UTF-8, one by one. The frequent kinds of lines are read with indexOf, slice and
+// character codes rather than regular expressions. Substrings are compared with `===` on a
+// slice, not startsWith (slow on substrings in V8), and pending blocks are found by a number
+// made of their position's line and column, not by a Map keyed with substrings (hashing them
+// is slow too). Compiling the hot functions costs V8 about as much as parsing ten megabytes, and
+// compiling them again after meeting a new kind of line as much again: they are kept few and
+// mid-sized, and prime() shows them every kind of line before the first real input.
+import { isAscii } from 'node:buffer';
 import type { ExplanationBlock, ExplanationStep, FindingKind, ParsedFinding, RawLocation } from './types';
 
 export interface ParserSink {
@@ -31,7 +42,7 @@ export interface ParserOptions {
 
 export interface ParserStats {
   lines: number;
-  /** Characters seen (UTF-16 code units of decoded text). */
+  /** Characters seen (UTF-16 code units of decoded text; of a line over maxLineLength that came in several chunks, at least the part kept). */
   chars: number;
   findings: number;
   packages: number;
@@ -41,58 +52,148 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** A character a regular expression's `.` does not match. */
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/g;
+
+/** s[from, to) holds a character a regular expression's `.` does not match. */
+function hasLineTerminator(s: string, from: number, to: number): boolean {
+  LINE_TERMINATOR.lastIndex = from;
+  return LINE_TERMINATOR.test(s) && LINE_TERMINATOR.lastIndex <= to;
+}
+
+/**
+ * `s` has `word` at `at` (at >= 0). Not startsWith: V8 runs it slowly on substrings, and with a
+ * constant it unrolls it into code for every character, which slows its compiler down here.
+ */
+function matchAt(s: string, at: number, word: string): boolean {
+  return s.slice(at, at + word.length) === word;
+}
+
+// What scanLocation found: the file ends at locFileEnd, then locLine and locColumn (-1: none).
+let locFileEnd = 0;
+let locLine = 0;
+let locColumn = -1;
+
+/**
+ * Reads `FILE:LINE:COL` or `FILE:LINE` that fills s[from, to). False when there is no such
+ * position; otherwise sets locFileEnd, locLine and locColumn.
+ */
+function scanLocation(s: string, from: number, to: number): boolean {
+  // Numbers are summed while read backwards; past 15 digits Number() rounds them instead.
+  let j = to;
+  let last = 0;
+  for (let unit = 1; j > from; j--, unit *= 10) {
+    const c = s.charCodeAt(j - 1);
+    if (!isDigit(c)) break;
+    last += (c - 48) * unit;
+  }
+  if (j === to || j === from || s.charCodeAt(j - 1) !== 58 /* : */) return false;
+  if (to - j > 15) last = Number(s.slice(j, to));
+  const colon = j - 1;
+  let m = colon;
+  let first = 0;
+  for (let unit = 1; m > from; m--, unit *= 10) {
+    const c = s.charCodeAt(m - 1);
+    if (!isDigit(c)) break;
+    first += (c - 48) * unit;
+  }
+  // `C:\x.go:3` is FILE:LINE with a drive letter, not FILE=`C` LINE=`\x.go`: digits only here.
+  if (m < colon && m - 1 > from && s.charCodeAt(m - 1) === 58) {
+    locFileEnd = m - 1;
+    locLine = colon - m > 15 ? Number(s.slice(m, colon)) : first;
+    locColumn = last;
+    return true;
+  }
+  if (colon === from) return false;
+  locFileEnd = colon;
+  locLine = last;
+  locColumn = -1;
+  return true;
+}
+
 /**
  * Reads `FILE:LINE:COL` or `FILE:LINE` from the end of `s` (no trailing text), e.g. the
  * `at` part of a step. Returns undefined when `s` does not end with a position.
  */
 export function parseLocation(s: string): RawLocation | undefined {
-  const end = s.length;
-  let j = end;
-  while (j > 0 && isDigit(s.charCodeAt(j - 1))) j--;
-  if (j === end || j === 0 || s.charCodeAt(j - 1) !== 58 /* : */) return undefined;
-  const last = Number(s.slice(j, end));
-  const colon = j - 1;
-  let m = colon;
-  while (m > 0 && isDigit(s.charCodeAt(m - 1))) m--;
-  if (m < colon && m > 0 && s.charCodeAt(m - 1) === 58) {
-    const file = s.slice(0, m - 1);
-    // `C:\x.go:3` is FILE:LINE with a drive letter, not FILE=`C` LINE=`\x.go`: digits only here.
-    if (file.length > 0) return { file, line: Number(s.slice(m, colon)), column: last };
+  return location(s, 0, s.length);
+}
+
+/** The position that fills s[from, to). */
+function location(s: string, from: number, to: number): RawLocation | undefined {
+  if (!scanLocation(s, from, to)) return undefined;
+  const file = s.slice(from, locFileEnd);
+  return locColumn >= 0 ? { file, line: locLine, column: locColumn } : { file, line: locLine };
+}
+
+/**
+ * Where the position of `FILE:LINE:COL: MSG` / `FILE:LINE: MSG` ends (the index of its `: `),
+ * or -1. Only the first `: ` after a number is considered.
+ */
+function positionEnd(line: string): number {
+  const i = line.indexOf(': ');
+  return i > 0 && isDigit(line.charCodeAt(i - 1)) ? i : positionEndAfter(line, i);
+}
+
+/** positionEnd when the first `: ` (at i, or -1) does not follow a number. */
+function positionEndAfter(line: string, i: number): number {
+  // A drive letter (`C:\`) has no space after its colon; `go: downloading ...` and
+  // `cgo: C compiler ...` have no position: only a path-like prefix may go on to a later `: `.
+  let pathLike = line.charCodeAt(0) === 60; /* < */
+  let scanned = 0;
+  while (i >= 0 && (i === 0 || !isDigit(line.charCodeAt(i - 1)))) {
+    for (; !pathLike && scanned < i; scanned++) {
+      const c = line.charCodeAt(scanned);
+      if (c === 47 /* / */ || c === 92 /* \ */) pathLike = true;
+    }
+    if (!pathLike) return -1;
+    i = line.indexOf(': ', i + 1);
   }
-  const file = s.slice(0, colon);
-  if (file.length === 0) return undefined;
-  return { file, line: last };
+  return i;
 }
 
 /** Splits `FILE:LINE:COL: MSG` / `FILE:LINE: MSG`; only the first `: ` after a number is considered. */
 export function splitPositionedLine(line: string): { at: RawLocation; message: string; prefixLength: number } | undefined {
-  let i = line.indexOf(': ');
-  // A drive letter (`C:\`) has no space after its colon; `go: downloading ...` and
-  // `cgo: C compiler ...` have no position: only a path-like prefix may go on to a later `: `.
-  while (i >= 0 && (i === 0 || !isDigit(line.charCodeAt(i - 1)))) {
-    const prefix = line.slice(0, i);
-    if (!/^[A-Za-z]:[\\/]/.test(prefix) && !prefix.includes('/') && !prefix.includes('\\') && !prefix.startsWith('<')) return undefined;
-    i = line.indexOf(': ', i + 1);
-  }
+  const i = positionEnd(line);
   if (i < 0) return undefined;
   const at = parseLocation(line.slice(0, i));
   if (!at) return undefined;
   return { at, message: line.slice(i + 2), prefixLength: i };
 }
 
+const FLOW = 'flow: ';
+const FROM = 'from ';
+const TRUNCATED = 'warning: truncated explanation';
 
-const ESCAPES_HEADER = / escapes to heap(?: in (.+))?:$/;
-/** `parameter P leaks to SINK[ for F] with derefs=N:`; SINK may be `{storage for EXPR}` with nested braces. */
-export function parseLeakHeader(body: string): { param: string; sink: string; function?: string; derefs: number } | undefined {
-  if (!body.startsWith('parameter ') || !body.endsWith(':')) return undefined;
-  const leaksAt = body.indexOf(' leaks to ', 10);
+/** The word that starts an explanation step (FLOW, FROM, TRUNCATED) at s[i...], or ''. */
+function stepWord(s: string, i: number): string {
+  const c = s.charCodeAt(i);
+  if (c === 102 /* f */) {
+    // `flow: ` or `from `, read without making a substring: every step line goes through here.
+    const c1 = s.charCodeAt(i + 1);
+    const c3 = s.charCodeAt(i + 3);
+    if (c1 === 108 /* l */) return s.charCodeAt(i + 2) === 111 && c3 === 119 && s.charCodeAt(i + 4) === 58 && s.charCodeAt(i + 5) === 32 ? FLOW : '';
+    return c1 === 114 /* r */ && s.charCodeAt(i + 2) === 111 && c3 === 109 && s.charCodeAt(i + 4) === 32 ? FROM : '';
+  }
+  return c === 119 /* w */ && matchAt(s, i, TRUNCATED) ? TRUNCATED : '';
+}
+
+/** ` escapes to heap[ in F]:` after the expression. */
+const ESCAPES_HEADER = / escapes to heap(?: in (.+))?:$/g;
+/** What follows the sink of a leak header. */
+const LEAK_HEADER_END = /(?: for (.+))? with derefs=(-?\d+):$/y;
+
+/** `parameter P leaks to SINK[ for F] with derefs=N:` in s[from...]. */
+function leakHeader(s: string, from: number): { param: string; sink: string; function?: string; derefs: number } | undefined {
+  const end = s.length;
+  if (end - from < 11 || !matchAt(s, from, 'parameter ') || s.charCodeAt(end - 1) !== 58 /* : */) return undefined;
+  const leaksAt = s.indexOf(' leaks to ', from + 10);
   if (leaksAt < 0) return undefined;
-  const param = body.slice(10, leaksAt);
   let i = leaksAt + 10;
-  if (body.charCodeAt(i) === 123 /* { */) {
+  if (s.charCodeAt(i) === 123 /* { */) {
     let depth = 0;
-    for (; i < body.length; i++) {
-      const c = body.charCodeAt(i);
+    for (; i < end; i++) {
+      const c = s.charCodeAt(i);
       if (c === 123) depth++;
       else if (c === 125 && --depth === 0) {
         i++;
@@ -100,30 +201,77 @@ export function parseLeakHeader(body: string): { param: string; sink: string; fu
       }
     }
   } else {
-    while (i < body.length && body.charCodeAt(i) !== 32) i++;
+    while (i < end && s.charCodeAt(i) !== 32) i++;
   }
-  const sink = body.slice(leaksAt + 10, i);
-  const m = /^(?: for (.+))? with derefs=(-?\d+):$/.exec(body.slice(i));
-  if (!m || !sink || !param) return undefined;
-  return { param, sink, function: m[1], derefs: Number(m[2]) };
+  LEAK_HEADER_END.lastIndex = i;
+  const m = LEAK_HEADER_END.exec(s);
+  if (!m || i === leaksAt + 10 || leaksAt === from + 10) return undefined;
+  return { param: s.slice(from + 10, leaksAt), sink: s.slice(leaksAt + 10, i), function: m[1], derefs: Number(m[2]) };
 }
+
+/** `parameter P leaks to SINK[ for F] with derefs=N:`; SINK may be `{storage for EXPR}` with nested braces. */
+export function parseLeakHeader(body: string): { param: string; sink: string; function?: string; derefs: number } | undefined {
+  return leakHeader(body, 0);
+}
+
+/** `~r0`, `~r12`: a result, as a parameter's sink. */
+function isResultName(s: string): boolean {
+  if (s.length < 3 || s.charCodeAt(0) !== 126 /* ~ */ || s.charCodeAt(1) !== 114 /* r */) return false;
+  for (let i = 2; i < s.length; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return true;
+}
+
 const LEAK_TO_RESULT = /^leaking param: (.+) to result (\S+) level=(-?\d+)$/;
 const CAN_INLINE_COST = /^can inline (.+?) with cost (\d+)(?: as: |$)/;
-const INLINING_CALL = /^inlining call to (.+?)(?: with score -?\d+)?$/;
 const CAPTURING = /^(.+) capturing by (value|ref): (.+?)(?: \((.*)\))?$/;
+const BUDGET_COST = /cost (\d+) exceeds budget/;
+const INLINING_SCORE = / with score -?\d+$/;
+/** A character that is not ASCII, in text decoded as Latin-1. */
+const NOT_ASCII = /[\u0080-\uffff]/g;
+
+/**
+ * Where the first byte that is not ASCII is, at or after `at` in `text` (buf[from...] decoded as
+ * Latin-1), or text.length. The usual one is the first byte of `←` (E2 86 90): it is found
+ * with a quick search, and the bytes before it are checked in one go.
+ */
+function notAscii(buf: Buffer, from: number, text: string, at: number): number {
+  const n = text.length;
+  const e2 = text.indexOf('\u00e2', at);
+  const stop = e2 < 0 ? n : e2;
+  if (stop === at || isAscii(buf.subarray(from + at, from + stop))) return stop;
+  NOT_ASCII.lastIndex = at;
+  return NOT_ASCII.test(text) ? NOT_ASCII.lastIndex - 1 : n;
+}
+
+/** An explanation block waiting for its summary line, and the position it was printed at. */
+interface Pending {
+  prefix: string;
+  /** Dropped once flushed. */
+  block: ExplanationBlock | undefined;
+  taken: boolean;
+}
+
+/** A number for a position: the same printed position always gives the same number. */
+function positionKey(at: RawLocation): number {
+  return at.line * 4096 + (at.column ?? -1);
+}
 
 export class EscapeOutputParser {
+  /** The partial line of string chunks. */
   private partial = '';
   private partialCut = false;
-  private decoder: StringDecoder | undefined;
+  /** The partial line of byte chunks, rest[0, restLength); restCut: bytes past the cap were dropped. */
+  private rest: Buffer | undefined;
+  private restLength = 0;
+  private restCut = false;
+  private readonly restCap: number;
   private pkg: string | undefined;
   private current: ExplanationBlock | undefined;
   /** The open block's position exactly as printed (`./x.go:3:4`): its steps start with it. */
   private currentPrefix = '';
-  /** Blocks waiting for their summary line, by printed position, and in arrival order. */
-  private pendingByPos = new Map<string, ExplanationBlock[]>();
-  private pendingOrder: ExplanationBlock[] = [];
-  private readonly taken = new Set<ExplanationBlock>();
+  /** Blocks waiting for their summary line, by positionKey, and in arrival order. */
+  private pendingByPos = new Map<number, Pending[]>();
+  private readonly pendingOrder: Pending[] = [];
   private summarySinceBlock = false;
   private readonly maxLine: number;
   private readonly maxPending: number;
@@ -132,30 +280,44 @@ export class EscapeOutputParser {
   readonly stats: ParserStats = { lines: 0, chars: 0, findings: 0, packages: 0 };
 
   constructor(private readonly sink: ParserSink, options: ParserOptions = {}) {
+    if (!primed) prime();
     this.maxLine = options.maxLineLength ?? 64 * 1024;
     this.maxPending = options.maxPendingBlocks ?? 10_000;
     this.maxSteps = options.maxSteps ?? 1000;
+    // A UTF-16 code unit takes at most 3 bytes: this many bytes always hold the part kept.
+    this.restCap = 3 * this.maxLine + 6;
   }
 
   /** Feeds a chunk of output (text, or UTF-8 bytes split anywhere). */
   write(chunk: string | Uint8Array): void {
-    let text: string;
-    if (typeof chunk === 'string') text = chunk;
-    else {
-      this.decoder ??= new StringDecoder('utf8');
-      text = this.decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if (this.ended) return;
+    if (typeof chunk === 'string') this.writeText(chunk);
+    else this.writeBytes(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+
+  private writeText(text: string): void {
+    if (this.restLength > 0 || this.restCut) {
+      // Bytes came first: their partial line goes on as text.
+      this.partial = this.rest!.toString('utf8', 0, this.restLength);
+      this.partialCut = this.restCut;
+      this.restLength = 0;
+      this.restCut = false;
     }
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
       if (nl < 0) break;
-      let piece = text.slice(start, nl);
-      if (this.partial) {
-        piece = this.partial + piece;
+      if (this.partial.length > 0 || this.partialCut) {
+        const piece = this.partial + text.slice(start, nl);
+        const cut = this.partialCut;
         this.partial = '';
+        this.partialCut = false;
+        // A cut line's carriage return went with the cut.
+        this.take(!cut && piece.charCodeAt(piece.length - 1) === 13 ? piece.slice(0, -1) : piece);
+      } else {
+        this.take(text.slice(start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
       }
-      this.partialCut = false;
-      this.line(piece.endsWith('\r') ? piece.slice(0, -1) : piece);
+      if (this.ended) return;
       start = nl + 1;
     }
     if (start < text.length) {
@@ -168,26 +330,126 @@ export class EscapeOutputParser {
     }
   }
 
+  private writeBytes(buf: Buffer): void {
+    const n = buf.length;
+    if (n === 0) return;
+    if (this.partial.length > 0 || this.partialCut) {
+      // Text came first: its partial line goes on as bytes.
+      const p = Buffer.from(this.partial, 'utf8');
+      const cut = this.partialCut;
+      this.partial = '';
+      this.partialCut = false;
+      this.appendRest(p, 0, p.length);
+      if (cut) this.restCut = true;
+    }
+    let pos = 0;
+    if (this.restLength > 0 || this.restCut) {
+      const nl = buf.indexOf(10);
+      if (nl < 0) {
+        this.appendRest(buf, 0, n);
+        return;
+      }
+      this.appendRest(buf, 0, nl);
+      this.takeRest();
+      if (this.ended) return;
+      pos = nl + 1;
+    }
+    const last = buf.lastIndexOf(10);
+    if (last >= pos) {
+      this.takeLines(buf, pos, last);
+      pos = last + 1;
+    }
+    if (pos < n && !this.ended) this.appendRest(buf, pos, n);
+  }
+
+  /** Keeps buf[from, to) (copied: the caller may reuse its buffer) for the partial line. */
+  private appendRest(buf: Uint8Array, from: number, to: number): void {
+    if (this.restCut) return;
+    let count = to - from;
+    if (count <= 0) return;
+    const room = this.restCap - this.restLength;
+    if (count > room) {
+      count = room;
+      this.restCut = true;
+    }
+    const need = this.restLength + count;
+    let rest = this.rest;
+    if (rest === undefined || rest.length < need) {
+      const grown = Buffer.allocUnsafe(Math.min(Math.max(need, 2 * (rest?.length ?? 0), 256), this.restCap));
+      if (rest !== undefined) rest.copy(grown, 0, 0, this.restLength);
+      this.rest = rest = grown;
+    }
+    rest.set(buf.subarray(from, from + count), this.restLength);
+    this.restLength = need;
+  }
+
+  /** The partial line of bytes is complete. */
+  private takeRest(): void {
+    const rest = this.rest;
+    let n = this.restLength;
+    const cut = this.restCut;
+    this.restLength = 0;
+    this.restCut = false;
+    if (!cut && n > 0 && rest![n - 1] === 13) n--;
+    this.take(n > 0 ? rest!.toString('utf8', 0, n) : '');
+  }
+
+  /** The complete lines in buf[from, to), where buf[to] is a newline. */
+  private takeLines(buf: Buffer, from: number, to: number): void {
+    const text = buf.toString('latin1', from, to);
+    const n = text.length;
+    let other = notAscii(buf, from, text, 0);
+    let s = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', s);
+      const e = nl < 0 ? n : nl;
+      const end = e > s && text.charCodeAt(e - 1) === 13 ? e - 1 : e;
+      if (other >= e) {
+        this.take(text.slice(s, end));
+      } else {
+        this.take(buf.toString('utf8', from + s, from + end));
+        other = notAscii(buf, from, text, e);
+      }
+      if (nl < 0 || this.ended) return;
+      s = nl + 1;
+    }
+  }
+
   /** Feeds one complete line (without its newline). */
   line(raw: string): void {
     if (this.ended) return;
+    this.take(raw);
+  }
+
+  private take(raw: string): void {
     this.stats.lines++;
     this.stats.chars += raw.length + 1;
     const text = raw.length > this.maxLine ? raw.slice(0, this.maxLine) : raw;
     // Fast path: a step of the open block starts with the block's position.
     const cur = this.current;
     if (cur !== undefined) {
-      const n = this.currentPrefix.length;
-      if (text.startsWith(this.currentPrefix) && text.charCodeAt(n) === 58 && text.charCodeAt(n + 1) === 32) {
+      const prefix = this.currentPrefix;
+      const n = prefix.length;
+      if (n + 1 < text.length && text.charCodeAt(n) === 58 && text.charCodeAt(n + 1) === 32 && text.slice(0, n) === prefix) {
         let i = n + 2;
-        while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
-        if (this.step(cur, text.slice(i))) return;
+        for (let c = text.charCodeAt(i); c === 32 || c === 9; c = text.charCodeAt(++i));
+        if (this.step(cur, text, i)) return;
       }
     }
+    this.other(text);
+  }
+
+  /**
+   * A line that is not a step of the open block. (One method with the headers in it: V8 then
+   * compiles it apart from take, which keeps both quick to compile.)
+   */
+  private other(text: string): void {
+    const len = text.length;
     let first = 0;
-    while (first < text.length && (text.charCodeAt(first) === 32 || text.charCodeAt(first) === 9)) first++;
-    if (first === text.length) return;
+    for (let c = text.charCodeAt(0); c === 32 || c === 9; c = text.charCodeAt(++first));
+    if (first >= len) return;
     if (text.charCodeAt(0) === 35 /* # */ && text.charCodeAt(1) === 32) {
+      // `# pkg`
       this.closeBlock();
       this.flushPending();
       this.pkg = text.slice(2).trim();
@@ -195,55 +457,52 @@ export class EscapeOutputParser {
       this.sink.onPackage?.(this.pkg);
       return;
     }
-    const split = splitPositionedLine(text);
-    if (!split) {
-      this.closeBlock();
+    const p = positionEnd(text);
+    const at = p < 0 ? undefined : location(text, 0, p);
+    this.closeBlock();
+    if (at === undefined) {
       this.emit({ kind: 'other', message: text.trim(), explanation: [] });
       return;
     }
-    const { at, message } = split;
-    let b0 = 0;
-    while (message.charCodeAt(b0) === 32 || message.charCodeAt(b0) === 9) b0++;
-    const body = b0 > 0 ? message.slice(b0) : message;
-    this.closeBlock();
-    if (b0 > 0 || body.startsWith('flow: ') || body.startsWith('from ') || body.startsWith('warning: truncated explanation')) {
-      // A step whose block is not open (or at another position): kept, as `other`.
-      this.emit({ kind: 'other', at, message: body, explanation: [] });
-      return;
-    }
-    const prefix = text.slice(0, split.prefixLength);
-
-    // Explanation headers.
-    if (body.charCodeAt(body.length - 1) === 58 /* : */) {
-      const esc = body.includes(' escapes to heap') ? ESCAPES_HEADER.exec(body) : null;
-      if (esc) {
-        this.openBlock(prefix, { header: 'escapes', at, expr: body.slice(0, esc.index), function: esc[1], text: body.slice(0, -1), steps: [] });
-        return;
+    let b = p + 2;
+    for (let c = text.charCodeAt(b); c === 32 || c === 9; c = text.charCodeAt(++b));
+    // A step whose block is not open (or at another position) is kept, as `other`.
+    const stray = b > p + 2 || stepWord(text, b) !== '';
+    if (!stray && text.charCodeAt(len - 1) === 58 /* : */) {
+      // Explanation headers.
+      if (text.indexOf(' escapes to heap', b) >= 0) {
+        ESCAPES_HEADER.lastIndex = b;
+        const m = ESCAPES_HEADER.exec(text);
+        if (m !== null) {
+          this.openBlock(text.slice(0, p), { header: 'escapes', at, expr: text.slice(b, m.index), function: m[1], text: text.slice(b, len - 1), steps: [] });
+          return;
+        }
       }
-      const leak = parseLeakHeader(body);
-      if (leak) {
-        this.openBlock(prefix, { header: 'leaks', at, expr: leak.param, sink: leak.sink, function: leak.function, derefs: leak.derefs, text: body.slice(0, -1), steps: [] });
+      const leak = leakHeader(text, b);
+      if (leak !== undefined) {
+        this.openBlock(text.slice(0, p), { header: 'leaks', at, expr: leak.param, sink: leak.sink, function: leak.function, derefs: leak.derefs, text: text.slice(b, len - 1), steps: [] });
         return;
       }
     }
-    this.summary(prefix, at, body);
+    this.summary(text, p, at, b, stray);
   }
+
 
   /** Flushes what is left: the last partial line and explanation blocks without a summary. */
   end(): void {
     if (this.ended) return;
-    if (this.decoder) {
-      const rest = this.decoder.end();
-      if (rest) this.write(rest);
-    }
+    if (this.restLength > 0 || this.restCut) this.takeRest();
     if (this.partial) {
       const p = this.partial;
+      const cut = this.partialCut;
       this.partial = '';
-      this.line(p.endsWith('\r') ? p.slice(0, -1) : p);
+      this.partialCut = false;
+      this.take(!cut && p.charCodeAt(p.length - 1) === 13 ? p.slice(0, -1) : p);
     }
     this.closeBlock();
     this.flushPending();
     this.ended = true;
+    this.rest = undefined;
   }
 
   private emit(f: ParsedFinding): void {
@@ -266,19 +525,28 @@ export class EscapeOutputParser {
     const b = this.current;
     if (!b) return;
     this.current = undefined;
-    let list = this.pendingByPos.get(this.currentPrefix);
-    if (!list) this.pendingByPos.set(this.currentPrefix, (list = []));
-    list.push(b);
-    this.pendingOrder.push(b);
+    const pending: Pending = { prefix: this.currentPrefix, block: b, taken: false };
+    const key = positionKey(b.at);
+    const list = this.pendingByPos.get(key);
+    if (list === undefined) this.pendingByPos.set(key, [pending]);
+    else list.push(pending);
+    this.pendingOrder.push(pending);
     if (this.pendingOrder.length > this.maxPending) this.flushPending();
   }
 
   private flushPending(): void {
-    if (this.pendingOrder.length === 0) return;
-    for (const b of this.pendingOrder) if (!this.taken.has(b)) this.emitBlock(b);
-    this.pendingOrder = [];
+    const order = this.pendingOrder;
+    const n = order.length;
+    if (n === 0) return;
     this.pendingByPos.clear();
-    this.taken.clear();
+    for (let j = 0; j < n; j++) {
+      const p = order[j]!;
+      if (!p.taken) this.emitBlock(p.block!);
+      // Entries that outlived a garbage collection would otherwise keep their blocks (and
+      // every step added later) alive until the next full collection.
+      p.block = undefined;
+    }
+    order.length = 0;
   }
 
   private emitBlock(b: ExplanationBlock): void {
@@ -286,138 +554,327 @@ export class EscapeOutputParser {
     this.emit({ kind, at: b.at, message: b.text, expr: b.expr, function: b.function, explanation: [b] });
   }
 
-  /** Adds a flow/from/warning line to the open block; false when it belongs to none. */
-  private step(b: ExplanationBlock, body: string): boolean {
-    let step: ExplanationStep | undefined;
-    if (body.startsWith('flow: ')) {
-      let inner = body.slice(6);
-      if (inner.endsWith(':')) inner = inner.slice(0, -1);
-      let sep = inner.indexOf(' ← ');
-      let width = 3;
-      if (sep < 0) {
-        sep = inner.indexOf(' = ');
-        width = 3;
+  /** Adds the flow/from/warning line text[i...] to the open block; false when it belongs to none. */
+  private step(b: ExplanationBlock, text: string, i: number): boolean {
+    const word = stepWord(text, i);
+    if (word === '') return false;
+    const len = text.length;
+    const at = b.at;
+    let step: ExplanationStep;
+    if (word === FLOW) {
+      // `flow: DST ← SRC:`, or `flow: DST = SRC:` from older compilers.
+      const from = i + 6;
+      const to = text.charCodeAt(len - 1) === 58 && len > from ? len - 1 : len;
+      let sep = text.indexOf(' ← ', from);
+      if (sep < 0 || sep + 3 > to) sep = text.indexOf(' = ', from);
+      if (sep < 0 || sep + 3 > to) return false;
+      step = { kind: 'flow', dst: text.slice(from, sep), src: text.slice(sep + 3, to), at, text: text.slice(i) };
+    } else if (word === FROM) {
+      // `from EXPR (REASON) at FILE:LINE:COL`: the last ` at `, the last ` (` before it.
+      let atIdx = -1;
+      for (let k = text.indexOf(' at ', i + 1); k >= 0; k = text.indexOf(' at ', k + 1)) atIdx = k;
+      const loc = atIdx > 0 ? location(text, atIdx + 4, len) : undefined;
+      const headFrom = i + 5;
+      const headTo = atIdx > 0 ? Math.max(atIdx, headFrom) : len;
+      let open = -1;
+      if (headTo > headFrom && text.charCodeAt(headTo - 1) === 41 /* ) */) {
+        for (let k = text.indexOf(' (', headFrom); k >= 0 && k + 2 < headTo; k = text.indexOf(' (', k + 1)) open = k;
       }
-      if (sep < 0) return false;
-      step = { kind: 'flow', dst: inner.slice(0, sep), src: inner.slice(sep + width), at: b.at, text: body };
-    } else if (body.startsWith('from ')) {
-      const atIdx = body.lastIndexOf(' at ');
-      const loc = atIdx > 0 ? parseLocation(body.slice(atIdx + 4)) : undefined;
-      const head = atIdx > 0 ? body.slice(5, atIdx) : body.slice(5);
-      let expr = head;
-      let reason = '';
-      if (head.endsWith(')')) {
-        const open = head.lastIndexOf(' (');
-        if (open >= 0) {
-          expr = head.slice(0, open);
-          reason = head.slice(open + 2, -1);
-        }
-      }
-      step = { kind: 'from', expr, reason, at: loc ?? b.at, text: body };
-    } else if (body.startsWith('warning: truncated explanation')) {
-      step = { kind: 'truncated', at: b.at, text: body };
+      const expr = text.slice(headFrom, open >= 0 ? open : headTo);
+      const reason = open >= 0 ? text.slice(open + 2, headTo - 1) : '';
+      step = { kind: 'from', expr, reason, at: loc ?? at, text: text.slice(i) };
     } else {
-      return false;
+      step = { kind: 'truncated', at, text: text.slice(i) };
     }
-    if (b.steps.length < this.maxSteps) b.steps.push(step);
-    else if (b.steps.length === this.maxSteps) b.steps.push({ kind: 'truncated', at: b.at, text: 'warning: truncated explanation (too many steps)' });
+    const steps = b.steps;
+    if (steps.length < this.maxSteps) steps.push(step);
+    else if (steps.length === this.maxSteps) steps.push({ kind: 'truncated', at, text: 'warning: truncated explanation (too many steps)' });
     return true;
   }
 
-  private takeBlocks(prefix: string, header: 'escapes' | 'leaks', pick: (candidates: ExplanationBlock[]) => ExplanationBlock[]): ExplanationBlock[] {
-    const list = this.pendingByPos.get(prefix);
-    if (!list) return [];
-    const candidates = list.filter((b) => b.header === header);
-    if (candidates.length === 0) return [];
-    const chosen = pick(candidates);
-    if (chosen.length > 0) {
-      for (const b of chosen) this.taken.add(b);
-      const rest = list.filter((b) => !chosen.includes(b));
-      if (rest.length > 0) this.pendingByPos.set(prefix, rest);
-      else this.pendingByPos.delete(prefix);
+  /** The pending `escapes` block at `prefix` for `expr` (the same expression, its call, else the first), taken. */
+  private takeEscapes(prefix: string, at: RawLocation, expr: string): ExplanationBlock[] {
+    const key = positionKey(at);
+    const list = this.pendingByPos.get(key);
+    if (list === undefined) return [];
+    let first = -1;
+    let call = -1;
+    let k = -1;
+    for (let j = 0; j < list.length; j++) {
+      const p = list[j]!;
+      const b = p.block!;
+      if (b.header !== 'escapes' || p.prefix.length !== prefix.length || p.prefix !== prefix) continue;
+      if (b.expr === expr) {
+        k = j;
+        break;
+      }
+      if (first < 0) first = j;
+      if (call < 0 && b.expr.length > expr.length && b.expr.charCodeAt(expr.length) === 40 /* ( */ && b.expr.slice(0, expr.length) === expr) call = j;
     }
+    if (k < 0) k = call >= 0 ? call : first;
+    if (k < 0) return [];
+    const p = list[k]!;
+    p.taken = true;
+    if (list.length === 1) this.pendingByPos.delete(key);
+    else list.splice(k, 1);
+    return [p.block!];
+  }
+
+  /** The pending `leaks` blocks at `prefix` of parameter `expr` to `result` (or not to a result), taken. */
+  private takeLeaks(prefix: string, at: RawLocation, expr: string, result: string | undefined): ExplanationBlock[] {
+    const key = positionKey(at);
+    const list = this.pendingByPos.get(key);
+    const chosen: ExplanationBlock[] = [];
+    if (list === undefined) return chosen;
+    let kept = 0;
+    for (let j = 0; j < list.length; j++) {
+      const p = list[j]!;
+      const b = p.block!;
+      if (
+        b.header === 'leaks' &&
+        p.prefix.length === prefix.length &&
+        p.prefix === prefix &&
+        b.expr === expr &&
+        (result !== undefined ? b.sink === result : !isResultName(b.sink ?? ''))
+      ) {
+        p.taken = true;
+        chosen.push(b);
+      } else {
+        list[kept++] = p;
+      }
+    }
+    if (kept === 0) this.pendingByPos.delete(key);
+    else list.length = kept;
     return chosen;
   }
 
-  private summary(prefix: string, at: RawLocation, body: string): void {
-    const f = classify(at, body);
-    switch (f.kind) {
-      case 'escapes-to-heap':
-      case 'moved-to-heap': {
-        this.summarySinceBlock = true;
-        const expr = f.expr ?? '';
-        f.explanation = this.takeBlocks(prefix, 'escapes', (c) => {
-          const exact = c.find((b) => b.expr === expr) ?? c.find((b) => b.expr.startsWith(expr + '(')) ?? c[0]!;
-          return [exact];
-        });
-        break;
+  /** A summary line, or a stray step (kept as `other`): text[0, p) is its position, text[b...] its message. */
+  private summary(text: string, p: number, at: RawLocation, b: number, stray: boolean): void {
+    const body = text.slice(b);
+    classGroup = GROUP_NONE;
+    const f = classify(at, text, b, body, stray);
+    // What classify found, from its variables: the finding objects come in many shapes.
+    const group = classGroup;
+    if (group !== GROUP_NONE) {
+      this.summarySinceBlock = true;
+      if (group !== GROUP_NO_ESCAPE && this.pendingByPos.size > 0) {
+        const prefix = text.slice(0, p);
+        const blocks = group === GROUP_ESCAPES ? this.takeEscapes(prefix, at, classExpr) : this.takeLeaks(prefix, at, classExpr, classResult);
+        if (blocks.length > 0) {
+          f.explanation = blocks;
+          for (let j = 0; j < blocks.length; j++) {
+            const fn = blocks[j]!.function;
+            if (fn) {
+              f.function = fn;
+              break;
+            }
+          }
+        }
       }
-      case 'leaking-param':
-      case 'leaking-param-content': {
-        this.summarySinceBlock = true;
-        const result = f.result?.name;
-        f.explanation = this.takeBlocks(prefix, 'leaks', (c) =>
-          c.filter((b) => b.expr === f.expr && (result !== undefined ? b.sink === result : !/^~r\d+$/.test(b.sink ?? ''))),
-        );
-        break;
-      }
-      case 'does-not-escape':
-        this.summarySinceBlock = true;
-        break;
-      default:
-        break;
     }
-    const fn = f.explanation.find((b) => b.function)?.function;
-    if (fn && !f.function) f.function = fn;
     this.emit(f);
   }
 }
 
-/** Classifies one positioned line that is not part of an explanation block. */
-function classify(at: RawLocation, body: string): ParsedFinding {
-  const f = (kind: FindingKind, extra: Partial<ParsedFinding> = {}): ParsedFinding => ({ kind, at, message: body, explanation: [], ...extra });
-  if (body.startsWith('moved to heap: ')) return f('moved-to-heap', { expr: body.slice(15) });
-  if (body.startsWith('leaking param content: ')) return f('leaking-param-content', { expr: body.slice(23) });
-  if (body.startsWith('leaking param: ')) {
-    const m = LEAK_TO_RESULT.exec(body);
-    if (m) return f('leaking-param', { expr: m[1], result: { name: m[2]!, level: Number(m[3]) } });
-    return f('leaking-param', { expr: body.slice(15) });
+// What classify found besides the finding: whether the line takes explanation blocks, and how.
+const GROUP_NONE = 0;
+/** escapes-to-heap, moved-to-heap: takes an `escapes` block of classExpr. */
+const GROUP_ESCAPES = 1;
+/** leaking-param, leaking-param-content: takes the `leaks` blocks of classExpr to classResult. */
+const GROUP_LEAKS = 2;
+/** does-not-escape. */
+const GROUP_NO_ESCAPE = 3;
+let classGroup = GROUP_NONE;
+let classExpr = '';
+let classResult: string | undefined;
+
+const MOVED = 'moved to heap: ';
+const LEAKING = 'leaking param: ';
+const LEAKING_CONTENT = 'leaking param content: ';
+const INLINING = 'inlining call to ';
+const CAN_INLINE = 'can inline ';
+const CANNOT_INLINE = 'cannot inline ';
+const FOUND = 'Found Is';
+const ESCAPES = ' escapes to heap';
+const NO_ESCAPE = ' does not escape';
+const NO_ESCAPE_AT_ALL = ' does not escape, mutate, or call';
+
+/** The word the message text[b...] may start with (one of the constants above), or ''. */
+function leadingWord(text: string, b: number): string {
+  switch (text.charCodeAt(b)) {
+    case 109 /* m */:
+      return MOVED;
+    case 108 /* l */:
+      return text.charCodeAt(b + 13) === 58 /* : */ ? LEAKING : LEAKING_CONTENT;
+    case 105 /* i */:
+      return INLINING;
+    case 99 /* c */:
+      return text.charCodeAt(b + 3) === 32 ? CAN_INLINE : CANNOT_INLINE;
+    case 70 /* F */:
+      return FOUND;
+    default:
+      return '';
   }
-  if (body.endsWith(' escapes to heap')) return f('escapes-to-heap', { expr: body.slice(0, -16) });
-  if (body.endsWith(' does not escape')) return f('does-not-escape', { expr: body.slice(0, -16) });
-  if (body.endsWith(' does not escape, mutate, or call')) return f('does-not-escape', { expr: body.slice(0, -33) });
-  if (body.startsWith('can inline ')) {
-    const m = CAN_INLINE_COST.exec(body);
-    const name = m ? m[1]! : body.slice(11);
-    return f('can-inline', { expr: name, function: name, inline: { name, cost: m ? Number(m[2]) : undefined } });
+}
+
+/** The word the message may end with (one of the constants above), or ''. */
+function trailingWord(text: string): string {
+  switch (text.charCodeAt(text.length - 1)) {
+    case 112 /* p */:
+      return ESCAPES;
+    case 101 /* e */:
+      return NO_ESCAPE;
+    case 108 /* l */:
+      return NO_ESCAPE_AT_ALL;
+    default:
+      return '';
   }
-  if (body.startsWith('cannot inline ')) {
-    const rest = body.slice(14);
-    const colon = rest.indexOf(': ');
-    if (colon > 0) {
-      const head = rest.slice(0, colon);
-      const reason = rest.slice(colon + 2);
-      const into = head.indexOf(' into ');
-      const name = into > 0 ? head.slice(0, into) : head;
-      const cost = /cost (\d+) exceeds budget/.exec(reason);
-      return f('cannot-inline', {
-        expr: name,
-        function: into > 0 ? head.slice(into + 6) : name,
-        inline: { name, reason, into: into > 0 ? head.slice(into + 6) : undefined, cost: cost ? Number(cost[1]) : undefined },
-      });
+}
+
+/**
+ * Classifies one positioned line that is not part of an explanation block: its message, body, is
+ * text[b...]. A stray step (a step line whose block is not open) is kept as `other`.
+ *
+ * Branches that the first lines of a build seldom take are written with constants only (no
+ * arithmetic, calls or property reads of their own): V8 throws compiled code away when it meets
+ * an operation it has never seen run.
+ */
+function classify(at: RawLocation, text: string, b: number, body: string, stray: boolean): ParsedFinding {
+  const len = text.length;
+  let lead = stray ? '' : leadingWord(text, b);
+  if (lead !== '' && !matchAt(text, b, lead)) lead = '';
+  if (lead === LEAKING) return leakingParam(at, body);
+  // The kinds whose expression is a plain part of the message, from one place.
+  let kind: FindingKind | undefined;
+  let group = GROUP_NONE;
+  let skip = 0;
+  let trail = 0;
+  if (lead === MOVED) {
+    kind = 'moved-to-heap';
+    group = GROUP_ESCAPES;
+    skip = 15;
+  } else if (lead === LEAKING_CONTENT) {
+    kind = 'leaking-param-content';
+    group = GROUP_LEAKS;
+    skip = 23;
+  } else if (!stray) {
+    const word = trailingWord(text);
+    if (word !== '' && len - b >= word.length && matchAt(text, len - word.length, word)) {
+      kind = word === ESCAPES ? 'escapes-to-heap' : 'does-not-escape';
+      group = word === ESCAPES ? GROUP_ESCAPES : GROUP_NO_ESCAPE;
+      trail = word.length;
+    } else if (lead === FOUND) {
+      kind = 'bounds-check';
+      skip = 6;
     }
   }
-  if (body.startsWith('inlining call to ')) {
-    const m = INLINING_CALL.exec(body);
-    const name = m ? m[1]! : body.slice(17);
-    return f('inlined-call', { expr: name, inline: { name } });
+  if (kind !== undefined) {
+    const expr = text.slice(b + skip, len - trail);
+    classGroup = group;
+    classExpr = expr;
+    classResult = undefined;
+    return { kind, at, message: body, explanation: [], expr };
   }
-  if (body.startsWith('Found Is')) return f('bounds-check', { expr: body.slice(6) });
-  if (body.includes(' capturing by ')) {
+  if (lead === INLINING) {
+    // `inlining call to F[ with score N]`.
+    const score = body.charCodeAt(body.length - 1) <= 57 ? INLINING_SCORE.exec(body) : null;
+    const name = score !== null && score.index > 17 && !hasLineTerminator(body, 17, score.index) ? body.slice(17, score.index) : body.slice(17);
+    return { kind: 'inlined-call', at, message: body, explanation: [], expr: name, inline: { name } };
+  }
+  if (lead === CAN_INLINE) {
+    const m = CAN_INLINE_COST.exec(body);
+    const name = m ? m[1]! : body.slice(11);
+    return { kind: 'can-inline', at, message: body, explanation: [], expr: name, function: name, inline: { name, cost: m ? Number(m[2]) : undefined } };
+  }
+  if (lead === CANNOT_INLINE) {
+    const colon = body.indexOf(': ', 14);
+    if (colon > 14) {
+      const reason = body.slice(colon + 2);
+      const into = body.indexOf(' into ', 14);
+      const hasInto = into > 14 && into < colon;
+      const name = body.slice(14, hasInto ? into : colon);
+      const caller = hasInto ? body.slice(into + 6, colon) : undefined;
+      const cost = BUDGET_COST.exec(reason);
+      return {
+        kind: 'cannot-inline',
+        at,
+        message: body,
+        explanation: [],
+        expr: name,
+        function: hasInto ? caller : name,
+        inline: { name, reason, into: caller, cost: cost ? Number(cost[1]) : undefined },
+      };
+    }
+  }
+  if (!stray && body.includes(' capturing by ')) {
     const m = CAPTURING.exec(body);
-    if (m) return f('other', { expr: m[3], function: m[1], capture: { by: m[2] as 'value' | 'ref', variable: m[3]!, function: m[1]! } });
+    if (m) return { kind: 'other', at, message: body, explanation: [], expr: m[3], function: m[1], capture: { by: m[2] as 'value' | 'ref', variable: m[3]!, function: m[1]! } };
   }
-  return f('other');
+  return { kind: 'other', at, message: body, explanation: [] };
+}
+
+/** `leaking param: P[ to result R level=N]`. */
+function leakingParam(at: RawLocation, body: string): ParsedFinding {
+  const m = LEAK_TO_RESULT.exec(body);
+  classGroup = GROUP_LEAKS;
+  classExpr = m === null ? body.slice(15) : m[1]!;
+  classResult = m === null ? undefined : m[2]!;
+  if (m === null) return { kind: 'leaking-param', at, message: body, explanation: [], expr: classExpr };
+  return { kind: 'leaking-param', at, message: body, explanation: [], expr: classExpr, result: { name: classResult!, level: Number(m[3]) } };
+}
+
+// Lines of every kind, for prime(): positions with and without a column, headers with and without
+// a function, both arrows, every summary, lines that look like steps but are not, no position.
+const PRIME_SAMPLE = [
+  '# example.com/p [example.com/p.test]',
+  './a.go:1:2: can inline F with cost 3 as: func() { }',
+  './a.go:1:2: cannot inline G into H: function too complex: cost 99 exceeds budget 80',
+  './a.go:1:2: inlining call to F',
+  './a.go:2:3: x escapes to heap in F:',
+  './a.go:2:3:   flow: {heap} ← &x:',
+  './a.go:2:3:     from &x (address-of) at ./a.go:2:9',
+  './a.go:2:3:     from x at <autogenerated>:1',
+  './a.go:2:3:   warning: truncated explanation due to assignment cycle',
+  '<autogenerated>:1: parameter p leaks to {heap} with derefs=0:',
+  '<autogenerated>:1:   flow: {heap} = p:',
+  '<autogenerated>:1:     from p (call parameter) at <autogenerated>:1',
+  './a.go:4:5: parameter q leaks to ~r0 for F with derefs=-1:',
+  './a.go:6:7: "é" escapes to heap:',
+  '<autogenerated>:1: leaking param: p',
+  './a.go:4:5: leaking param: q to result ~r0 level=0',
+  './a.go:4:5: leaking param content: r',
+  './a.go:2:3: moved to heap: x',
+  '<autogenerated>:1: z escapes to heap',
+  './a.go:1:2: x does not escape',
+  './a.go:1:2: y does not escape, mutate, or call',
+  './a.go:1:2: F capturing by ref: x (addr=true assign=true width=8)',
+  './a.go:1:2: Found IsInBounds',
+  './a.go:1:2: from does not escape',
+  './a.go:1:2: index bounds check elided',
+  '<unknown line number>: x escapes to heap in F:',
+  'go: downloading example.com/x v1.0.0',
+  '',
+].join('\r\n');
+
+let primed = false;
+
+/**
+ * Runs the sample above through a few parsers, once, when the first parser is made; nothing of
+ * it reaches any sink. V8 compiles the hot methods for the kinds of line it has seen run; a kind
+ * first met afterwards (a position without a column, a step line that is not one, a header with
+ * a function after many without) makes it drop the compiled code and compile again. On a cold
+ * process that costs more than the sample: about 10% of the time to parse net/http's output.
+ */
+function prime(): void {
+  primed = true;
+  const bytes = Buffer.from(PRIME_SAMPLE, 'utf8');
+  for (let k = 0; k < 3; k++) {
+    const parser = new EscapeOutputParser({ onFinding: () => undefined, onPackage: () => undefined });
+    parser.write(bytes.subarray(0, 200));
+    parser.write(bytes.subarray(200));
+    parser.end();
+    parseEscapeOutput(PRIME_SAMPLE);
+  }
 }
 
 /** Parses a whole captured output at once (tests, small inputs). */

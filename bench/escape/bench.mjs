@@ -1,6 +1,8 @@
 // Escape-analysis benchmark: parser throughput on real -m=2 output, the parser's share of the
-// build time, peak RSS while streaming 100 MB, and a warm re-analysis against the gopls-style
-// invocation. Prints figures; it is not a test. Usage: node bench/escape/bench.mjs [package]
+// build time, peak RSS while streaming 100 MB, and re-analysis of an unchanged package: the go
+// command alone, then save → diagnostics published through the language server
+// (bench/escape/reanalyse.mjs), each side by side with the gopls-style invocation.
+// Prints figures; it is not a test. Usage: node bench/escape/bench.mjs [package]
 import * as esbuild from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -51,3 +53,7 @@ const gopls = [1, 2].map(() => {
   return t;
 });
 console.log(`re-analysis of ${pkg}, unchanged: ours (go ${ours.slice(0, 4).join(' ')}) ${warm.map((t) => t.toFixed(0)).join(' / ')} ms; gopls-style (go test -c -vet=off -gcflags=-json=0,<fresh dir>) ${gopls.map((t) => t.toFixed(0)).join(' / ')} ms`);
+
+// 4. Save → diagnostics published, through the built language server.
+execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'ignore' });
+execFileSync(process.execPath, [path.join(root, 'bench', 'escape', 'reanalyse.mjs'), '--runs', '5', pkg], { cwd: root, stdio: 'inherit', env });

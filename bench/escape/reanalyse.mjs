@@ -80,6 +80,7 @@ const changeElsewhere = () =>
   conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(os.tmpdir(), `gmi-bench-elsewhere-${process.pid}-${otherChanges++}.go`)).href, type: 2 }] });
 
 const first = await timed(() => conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'go', version: 1, text: fs.readFileSync(openFile, 'utf8') } }));
+for (let i = 0; i < 100 && lastStatus?.state === 'analysing'; i++) await sleep(50);
 console.log(`${pkg}: opened ${openName}: first diagnostics in ${first.ms.toFixed(0)} ms (${first.p.diagnostics.length} on that file; status ${lastStatus?.state}, ${lastStatus?.escapes ?? '?'} heap escapes in the package)`);
 
 const unchanged = [];

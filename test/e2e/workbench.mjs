@@ -115,17 +115,21 @@ export class Workbench {
   }
 
   /**
-   * Waits until a webview on the page (the flame graph panel) has drawn on its canvas: some
-   * pixel differs from the first one. Returns false when nothing was drawn within the time.
+   * Waits until the flame graph panel (a webview frame holding the graph's canvas) is on
+   * screen and has drawn: the canvas is visible and some pixel differs from the first one.
+   * Returns false when nothing was drawn within the time.
    */
   async flameGraphDrawn(timeoutMs = 60_000) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (const frame of this.page.frames()) {
+        if (frame === this.page.mainFrame()) continue;
         const drawn = await frame
           .evaluate(() => {
-            const c = document.querySelector('canvas');
-            if (!c || c.width === 0 || c.height === 0) return false;
+            const c = document.querySelector('canvas.flame-canvas');
+            if (!c || c.width === 0 || c.height === 0 || document.visibilityState !== 'visible') return false;
+            const r = c.getBoundingClientRect();
+            if (r.width === 0 || r.height === 0) return false;
             const d = c.getContext('2d')?.getImageData(0, 0, c.width, Math.min(c.height, 200)).data;
             if (!d) return false;
             for (let i = 0; i < d.length; i += 4) if (d[i + 3] !== 0 && (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2])) return true;

@@ -65,15 +65,26 @@ export class Workbench {
     await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ state: 'visible', timeout: 20_000 });
   }
 
-  /** Runs a command by its title from the command palette (F1), e.g. "Go Memory Insight: Show Log". */
-  async runCommand(title) {
+  /**
+   * Runs a command by its title from the command palette (F1), e.g. "Go Memory Insight: Show Log".
+   * `keepOpen`: the command shows an input box; return once it is there.
+   */
+  async runCommand(title, { keepOpen = false } = {}) {
     await this.page.keyboard.press('F1');
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(`>${title}`);
     await this.waitForText(title, { within: '.quick-input-widget .monaco-list-row', timeoutMs: 20_000 });
     await this.page.keyboard.press('Enter');
-    await input.waitFor({ state: 'hidden', timeout: 15_000 });
+    if (!keepOpen) {
+      await input.waitFor({ state: 'hidden', timeout: 15_000 });
+      return;
+    }
+    // The command asks for input in the same widget: wait until it holds the command's box.
+    await this.page.waitForFunction(() => {
+      const el = document.querySelector('.quick-input-widget input');
+      return !!el && el.offsetParent !== null && !el.value.startsWith('>');
+    }, undefined, { timeout: 15_000 });
   }
 
   /** The status bar item whose text contains `text`, once visible. */

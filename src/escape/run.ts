@@ -174,14 +174,14 @@ export async function runEscapeAnalysis(options: EscapeRunOptions): Promise<Esca
     throw new EscapeRunError('no-dir', `${options.dir} is not a directory`);
   }
 
-  const run = async (args: string[], env: NodeJS.ProcessEnv, onLine?: (stream: 'out' | 'err', line: string) => void): Promise<RunResult> => {
+  const run = async (args: string[], env: NodeJS.ProcessEnv, onStdoutLine?: (line: string) => void, onStderrData?: (chunk: Buffer) => void): Promise<RunResult> => {
     const res = await runner(options.goBinary, args, {
       cwd: options.dir,
       env,
       signal: options.signal,
       timeoutMs,
-      onStdoutLine: onLine ? (l) => onLine('out', l) : undefined,
-      onStderrLine: onLine ? (l) => onLine('err', l) : undefined,
+      onStdoutLine,
+      onStderrData,
     });
     invocations.push({ args, exitCode: res.exitCode, durationMs: res.durationMs });
     if (res.cancelled) throw new EscapeRunError('cancelled', 'escape analysis cancelled');
@@ -255,7 +255,8 @@ export async function runEscapeAnalysis(options: EscapeRunOptions): Promise<Esca
       list.push(f);
     },
   });
-  const res = await run(args, env, (stream, line) => (stream === 'out' ? onStdout(line) : parser.line(line)));
+  // The compiler's output (stderr) goes to the parser as bytes: it splits and decodes lines itself.
+  const res = await run(args, env, onStdout, (chunk) => parser.write(chunk));
   parser.end();
 
   const packages: PackageInfo[] = [];

@@ -4,6 +4,7 @@
 import { execa } from 'execa';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 
 export interface RunOptions {
   cwd: string;
@@ -14,6 +15,8 @@ export interface RunOptions {
   /** Called with each line of stdout / stderr as it arrives (streaming, constant memory). */
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
+  /** Called with each chunk of stderr as bytes (for a parser that splits lines itself). */
+  onStderrData?: (chunk: Buffer) => void;
   /** Keep at most this many bytes of each stream in the result (default 1 MiB, tail kept). */
   maxBufferBytes?: number;
 }
@@ -31,31 +34,39 @@ export interface RunResult {
 }
 
 class TailBuffer {
-  private chunks: string[] = [];
+  private chunks: Buffer[] = [];
   private size = 0;
   truncated = false;
   constructor(private readonly max: number) {}
-  push(s: string): void {
-    this.chunks.push(s);
-    this.size += s.length;
+  push(b: Buffer): void {
+    this.chunks.push(b);
+    this.size += b.length;
     while (this.size > this.max && this.chunks.length > 1) {
       this.size -= this.chunks.shift()!.length;
       this.truncated = true;
     }
   }
   toString(): string {
-    return this.chunks.join('');
+    let all = Buffer.concat(this.chunks);
+    // A tail may start inside a UTF-8 sequence: skip its continuation bytes.
+    if (this.truncated) {
+      let i = 0;
+      while (i < all.length && i < 3 && (all[i]! & 0xc0) === 0x80) i++;
+      all = all.subarray(i);
+    }
+    return all.toString('utf8');
   }
 }
 
-function pipeLines(stream: Readable | null | undefined, onLine: ((l: string) => void) | undefined, keep: TailBuffer): Promise<void> {
+function pipeStream(stream: Readable | null | undefined, onLine: ((l: string) => void) | undefined, onData: ((b: Buffer) => void) | undefined, keep: TailBuffer): Promise<void> {
   if (!stream) return Promise.resolve();
   let partial = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
+  const decoder = onLine ? new StringDecoder('utf8') : undefined;
+  stream.on('data', (chunk: Buffer) => {
     keep.push(chunk);
-    if (!onLine) return;
-    const text = partial + chunk;
+    onData?.(chunk);
+    if (!onLine || !decoder) return;
+    const text = partial + decoder.write(chunk);
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
@@ -68,7 +79,9 @@ function pipeLines(stream: Readable | null | undefined, onLine: ((l: string) => 
     partial = text.slice(start);
   });
   return once(stream, 'end').then(() => {
-    if (onLine && partial) onLine(partial.endsWith('\r') ? partial.slice(0, -1) : partial);
+    if (!onLine || !decoder) return;
+    const rest = partial + decoder.end();
+    if (rest) onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
   }, () => undefined);
 }
 
@@ -123,7 +136,7 @@ export async function runTool(file: string, args: readonly string[], opts: RunOp
     else opts.signal.addEventListener('abort', onAbort, { once: true });
   }
   const timer = opts.timeoutMs && opts.timeoutMs > 0 ? setTimeout(() => { timedOut = true; killTree(pid); }, opts.timeoutMs) : undefined;
-  const pumps = Promise.all([pipeLines(child.stdout, opts.onStdoutLine, outKeep), pipeLines(child.stderr, opts.onStderrLine, errKeep)]);
+  const pumps = Promise.all([pipeStream(child.stdout, opts.onStdoutLine, undefined, outKeep), pipeStream(child.stderr, opts.onStderrLine, opts.onStderrData, errKeep)]);
   const result = await child;
   await pumps;
   if (timer) clearTimeout(timer);

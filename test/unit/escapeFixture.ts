@@ -4,6 +4,7 @@
 // tests run on Node 20, so they pass this runner to the engine instead.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findGo } from '../../src/goenv/findGo';
@@ -33,19 +34,22 @@ export function copyFixture(sub = ''): { dir: string; root: string; cleanup: () 
   return { dir, root, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
 
-function lines(stream: NodeJS.ReadableStream | null, onLine: ((l: string) => void) | undefined, keep: string[]): Promise<void> {
+function lines(stream: NodeJS.ReadableStream | null, onLine: ((l: string) => void) | undefined, keep: string[], onData?: (chunk: Buffer) => void): Promise<void> {
   return new Promise((resolve) => {
     if (!stream) return resolve();
     let partial = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      if (keep.join('').length < 1 << 20) keep.push(chunk);
-      const text = partial + chunk;
+    const decoder = new StringDecoder('utf8');
+    stream.on('data', (chunk: Buffer) => {
+      onData?.(chunk);
+      const decoded = decoder.write(chunk);
+      if (keep.join('').length < 1 << 20) keep.push(decoded);
+      const text = partial + decoded;
       const parts = text.split('\n');
       partial = parts.pop()!;
       for (const p of parts) onLine?.(p.endsWith('\r') ? p.slice(0, -1) : p);
     });
     stream.on('end', () => {
+      partial += decoder.end();
       if (partial) onLine?.(partial);
       resolve();
     });
@@ -75,7 +79,7 @@ export async function testRunner(file: string, args: readonly string[], opts: Ru
   const timer = opts.timeoutMs ? setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs) : undefined;
   const out: string[] = [];
   const err: string[] = [];
-  const pumps = Promise.all([lines(child.stdout, opts.onStdoutLine, out), lines(child.stderr, opts.onStderrLine, err)]);
+  const pumps = Promise.all([lines(child.stdout, opts.onStdoutLine, out), lines(child.stderr, opts.onStderrLine, err, opts.onStderrData)]);
   const exit = await new Promise<{ code: number | null; signal: string | null; error?: string }>((resolve) => {
     child.on('error', (e) => resolve({ code: null, signal: null, error: `${(e as NodeJS.ErrnoException).code ?? ''}: ${e.message}` }));
     child.on('close', (code, signal) => resolve({ code, signal }));

@@ -172,10 +172,21 @@ export class EscapeModel {
 
   /** Resolves a compiler position of a package (`pkg` is its `# pkg` header). */
   resolve(raw: RawLocation, pkg?: string): Location & { synthetic: boolean } {
-    const key = `${pkg ?? ''}\u0000${raw.file}`;
-    let r = this.paths.get(key);
-    if (!r) this.paths.set(key, (r = resolveCompilerPath(raw.file, pkg, this.options)));
+    const r = this.resolvePath(raw.file, pkg);
     return { file: r.file, line: raw.line, column: raw.column, synthetic: r.synthetic };
+  }
+
+  private resolvePath(file: string, pkg: string | undefined): { file: string; synthetic: boolean } {
+    const key = `${pkg ?? ''}\u0000${file}`;
+    let r = this.paths.get(key);
+    if (!r) this.paths.set(key, (r = resolveCompilerPath(file, pkg, this.options)));
+    return r;
+  }
+
+  /** The position alone (no `synthetic`), as explanation steps keep it. */
+  private location(raw: RawLocation, pkg?: string): Location {
+    const r = this.resolvePath(raw.file, pkg);
+    return raw.column === undefined ? { file: r.file, line: raw.line } : { file: r.file, line: raw.line, column: raw.column };
   }
 
   /** Adds one parsed finding (before finish()). Findings without a position are ignored here. */
@@ -189,16 +200,17 @@ export class EscapeModel {
       seen.count++;
       return;
     }
-    const explanation: ResolvedBlock[] = p.explanation.map((b) => ({
-      ...b,
-      at: strip(this.resolve(b.at, p.pkg)),
-      steps: b.steps.map((s): ResolvedStep => {
-        const base = { kind: s.kind, at: strip(this.resolve(s.at, p.pkg)), text: s.text };
-        if (s.kind === 'flow') return { ...base, dst: s.dst, src: s.src };
-        if (s.kind === 'from') return { ...base, expr: s.expr, reason: s.reason };
-        return base;
-      }),
-    }));
+    const explanation: ResolvedBlock[] = [];
+    for (const b of p.explanation) {
+      const steps: ResolvedStep[] = [];
+      for (const s of b.steps) {
+        const at = this.location(s.at, p.pkg);
+        if (s.kind === 'flow') steps.push({ kind: s.kind, at, text: s.text, dst: s.dst, src: s.src });
+        else if (s.kind === 'from') steps.push({ kind: s.kind, at, text: s.text, expr: s.expr, reason: s.reason });
+        else steps.push({ kind: s.kind, at, text: s.text });
+      }
+      explanation.push({ ...b, at: this.location(b.at, p.pkg), steps });
+    }
     const f: Finding = {
       kind: p.kind, file: at.file, line: at.line, column: at.column, synthetic: at.synthetic, message: p.message,
       expr: p.expr, function: p.function, count: 1, pkg: p.pkg, inline: p.inline, result: p.result, capture: p.capture, explanation,
@@ -268,10 +280,6 @@ export class EscapeModel {
   get size(): number {
     return this.total;
   }
-}
-
-function strip(l: Location & { synthetic?: boolean }): Location {
-  return l.column === undefined ? { file: l.file, line: l.line } : { file: l.file, line: l.line, column: l.column };
 }
 
 function isClosure(name: string): boolean {

@@ -169,6 +169,7 @@ export class EscapeModel {
 
   /** Resolved paths by package and path as printed: a package's output names few files many times. */
   private readonly paths = new Map<string, { file: string; synthetic: boolean }>();
+  private lastPath: { file: string; pkg: string | undefined; resolved: { file: string; synthetic: boolean } } | undefined;
 
   /** Resolves a compiler position of a package (`pkg` is its `# pkg` header). */
   resolve(raw: RawLocation, pkg?: string): Location & { synthetic: boolean } {
@@ -177,9 +178,13 @@ export class EscapeModel {
   }
 
   private resolvePath(file: string, pkg: string | undefined): { file: string; synthetic: boolean } {
+    // Steps of one finding mostly name the same file: the last answer is checked first.
+    const last = this.lastPath;
+    if (last !== undefined && last.file === file && last.pkg === pkg) return last.resolved;
     const key = `${pkg ?? ''}\u0000${file}`;
     let r = this.paths.get(key);
     if (!r) this.paths.set(key, (r = resolveCompilerPath(file, pkg, this.options)));
+    this.lastPath = { file, pkg, resolved: r };
     return r;
   }
 
@@ -231,6 +236,7 @@ export class EscapeModel {
     this.finished = true;
     this.keys.clear();
     this.paths.clear();
+    this.lastPath = undefined;
     for (const [file, entry] of this.files) {
       entry.findings.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
       for (const f of entry.findings) {

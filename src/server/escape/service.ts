@@ -346,14 +346,22 @@ export class EscapeService {
     this.report(result.status);
     void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
     if (reused) return;
-    setImmediate(() => {
+    // In slices of about 20 ms, so hovers and lenses asked for meanwhile are answered.
+    let next = 0;
+    const publishRest = (): void => {
       if (this.results.get(result.dir) !== result) return; // superseded or forgotten meanwhile
-      for (const f of rest) this.publishFile(result, f, texts);
+      const until = Date.now() + 20;
+      while (next < rest.length && Date.now() < until) this.publishFile(result, rest[next++]!, texts);
+      if (next < rest.length) {
+        setImmediate(publishRest);
+        return;
+      }
       // Clear files that had diagnostics before but are not part of this result.
       for (const uri of previous?.published ?? []) {
         if (!result.published.has(uri)) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
       }
-    });
+    };
+    setImmediate(publishRest);
   }
 
   /** A text source that reads each file (or open document) once: one per request or publish. */

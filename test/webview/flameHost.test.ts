@@ -166,38 +166,10 @@ describe('flame graph: fetching from net/http/pprof', function () {
   let base = '';
 
   before(async function () {
-    // A real Go program serving net/http/pprof on a free port.
+    // A real Go program serving net/http/pprof on a free port (test/harness/pprof-service).
     const dir = mkdtempSync(path.join(tmpdir(), 'gmi-pprof-server-'));
-    writeFileSync(path.join(dir, 'go.mod'), 'module example.com/pprofserver\n\ngo 1.22\n');
-    writeFileSync(
-      path.join(dir, 'main.go'),
-      `package main
-
-import (
-	"fmt"
-	"net"
-	"net/http"
-	_ "net/http/pprof"
-	"os"
-)
-
-var keep [][]byte
-
-func main() {
-	for i := 0; i < 100; i++ {
-		keep = append(keep, make([]byte, 64<<10))
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Println(l.Addr().String())
-	http.Serve(l, nil)
-}
-`,
-    );
-    execFileSync(GO, ['build', '-o', 'server', '.'], { cwd: dir, env: { ...process.env, GOTOOLCHAIN: 'local' } });
+    const source = path.join(ROOT, 'test', 'harness', 'pprof-service');
+    execFileSync(GO, ['build', '-o', path.join(dir, 'server'), '.'], { cwd: source, env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' } });
     const proc = spawn(path.join(dir, 'server'), [], { stdio: ['ignore', 'pipe', 'inherit'] });
     server = proc;
     base = await new Promise<string>((resolve, reject) => {

@@ -6,42 +6,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { root } from '../../harness/codeServer.mjs';
 
 export const title = 'Open Profile from URL fetches a running service\'s heap profile';
 
-const SERVER = `package main
-
-import (
-	"fmt"
-	"net"
-	"net/http"
-	_ "net/http/pprof"
-	"os"
-)
-
-var keep [][]byte
-
-func main() {
-	for i := 0; i < 100; i++ {
-		keep = append(keep, make([]byte, 64<<10))
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Println(l.Addr().String())
-	http.Serve(l, nil)
-}
-`;
-
-/** Builds and starts a small service with net/http/pprof; returns its address and a stop function. */
+/** Builds and starts test/harness/pprof-service; returns its address and a stop function. */
 async function startService() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-e2e-pprof-'));
-  fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/svc\n\ngo 1.21\n');
-  fs.writeFileSync(path.join(dir, 'main.go'), SERVER);
-  const env = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' };
-  execFileSync('go', ['build', '-o', 'svc', '.'], { cwd: dir, env });
+  const source = path.join(root, 'test', 'harness', 'pprof-service');
+  execFileSync('go', ['build', '-o', path.join(dir, 'svc'), '.'], { cwd: source, env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' } });
   const proc = spawn(path.join(dir, 'svc'), [], { stdio: ['ignore', 'pipe', 'inherit'] });
   const addr = await new Promise((resolve, reject) => {
     proc.stdout.once('data', (b) => resolve(b.toString().trim()));

@@ -1,0 +1,3 @@
+module example.com/pprofservice
+
+go 1.21

@@ -71,12 +71,17 @@ function splitTags(value: unknown): string[] {
   return value.split(/[\s,]+/).map((t) => t.trim()).filter(Boolean);
 }
 
-function readText(file: string): LineIndex | undefined {
+function readString(file: string): string | undefined {
   try {
-    return new LineIndex(fs.readFileSync(file, 'utf8'));
+    return fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
+}
+
+function readText(file: string): LineIndex | undefined {
+  const text = readString(file);
+  return text === undefined ? undefined : new LineIndex(text);
 }
 
 export class EscapeService {
@@ -120,7 +125,7 @@ export class EscapeService {
     this.settings = await this.loadSettings();
     if (this.reuse(dir)) return;
     // The first save starts at once; saves while a run is pending or running are debounced.
-    await this.request(dir, !this.scheduler.isBusy(dir));
+    this.schedule(dir, !this.scheduler.isBusy(dir));
   }
 
   changed(doc: TextDocument): void {
@@ -150,7 +155,10 @@ export class EscapeService {
   async filesChanged(uris: string[], reanalyse: string[] = uris): Promise<void> {
     for (const uri of uris) {
       const file = this.fileOf(uri);
-      if (file) this.observeDisk(file);
+      // A file seen before is read to tell a real change from the echo of a save; any other
+      // (a branch switch may bring thousands) is a change without reading it.
+      if (file && this.seen.has(file)) this.observeDisk(file);
+      else this.generation++;
     }
     const dirs = new Set(reanalyse.map((u) => this.packageDirOf(u)).filter((d): d is string => !!d && this.results.has(d)));
     for (const dir of dirs) await this.request(dir);
@@ -237,12 +245,11 @@ export class EscapeService {
     if (result.memo.key !== memoKey(this.settings, go)) return false;
     const names = this.goFilesOf(dir);
     if (names === undefined || names.length !== result.compiled.size) return false;
+    // A file that differs is read again by the run that follows, which records the change.
     for (const name of names) {
       const file = path.join(dir, name);
-      const text = readText(file);
-      if (!text) return false;
-      this.observe(file, digest(text.text));
-      if (result.compiled.get(file)?.text !== text.text) return false;
+      const compiled = result.compiled.get(file);
+      if (!compiled || readString(file) !== compiled.text) return false;
     }
     if (result.memo.generation !== this.generation) return false;
     this.connection.console.info(`Analysis of ${dir} is current (nothing changed since it ran): re-published`);
@@ -258,8 +265,13 @@ export class EscapeService {
     }
   }
 
-  private async request(dir: string, immediate = false): Promise<void> {
+  private async request(dir: string): Promise<void> {
     this.settings = await this.loadSettings();
+    this.schedule(dir, false);
+  }
+
+  /** Schedules a run for the package with the settings already loaded. */
+  private schedule(dir: string, immediate: boolean): void {
     const go = this.goBinary();
     if (!this.settings.enabled) {
       this.forget(dir);

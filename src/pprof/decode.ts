@@ -299,6 +299,41 @@ function topVarint(bytes: Uint8Array, pos: number): number {
   throw new ProfileError(`not a valid pprof profile: malformed varint at offset ${pos}`);
 }
 
+/** Value of the last varint35(): -1 when the varint did not fit in 35 bits. */
+let smallValue = 0;
+
+/**
+ * Reads a varint of at most five bytes (below 2^35, so exact in a double) at pos into
+ * smallValue and returns the position after it. The sample fast path uses it; its callers
+ * check that the position stays inside their field. Small enough for V8 to inline.
+ */
+function varint35(buf: Uint8Array, pos: number): number {
+  let b = buf[pos++]!;
+  let v = b & 0x7f;
+  if (b >= 0x80) {
+    b = buf[pos++]!;
+    v |= (b & 0x7f) << 7;
+    if (b >= 0x80) {
+      b = buf[pos++]!;
+      v |= (b & 0x7f) << 14;
+      if (b >= 0x80) {
+        b = buf[pos++]!;
+        v |= (b & 0x7f) << 21;
+        if (b >= 0x80) {
+          b = buf[pos++]!;
+          if (b >= 0x80) {
+            smallValue = -1;
+            return pos;
+          }
+          v += b * 268435456;
+        }
+      }
+    }
+  }
+  smallValue = v;
+  return pos;
+}
+
 /** Where the samples are: runs of consecutive sample fields (tags included). */
 interface SampleRuns {
   /** Run r: bytes runs[2r] .. runs[2r+1]. Go writes all the samples in one run. */
@@ -1036,27 +1071,11 @@ function decodeSamples(buf: Uint8Array, samples: SampleRuns, p: PprofProfile, de
           }
         } else if (tag === 0x12) {
           while (pos < fieldEnd) {
-            let b = buf[pos++]!;
-            let v = b & 0x7f;
-            if (b >= 0x80) {
-              b = buf[pos++]!;
-              v |= (b & 0x7f) << 7;
-              if (b >= 0x80) {
-                b = buf[pos++]!;
-                v |= (b & 0x7f) << 14;
-                if (b >= 0x80) {
-                  b = buf[pos++]!;
-                  v |= (b & 0x7f) << 21;
-                  if (b >= 0x80) {
-                    b = buf[pos++]!;
-                    if (b >= 0x80) {
-                      ok = false;
-                      break;
-                    }
-                    v += b * 268435456; // below 2^35: exact
-                  }
-                }
-              }
+            pos = varint35(buf, pos);
+            const v = smallValue;
+            if (v < 0) {
+              ok = false;
+              break;
             }
             if (nValues === nTypes) {
               ok = false;
@@ -1084,27 +1103,11 @@ function decodeSamples(buf: Uint8Array, samples: SampleRuns, p: PprofProfile, de
           let unit = 0;
           while (pos < fieldEnd) {
             const t = buf[pos++]!;
-            let b = buf[pos++]!;
-            let v = b & 0x7f;
-            if (b >= 0x80) {
-              b = buf[pos++]!;
-              v |= (b & 0x7f) << 7;
-              if (b >= 0x80) {
-                b = buf[pos++]!;
-                v |= (b & 0x7f) << 14;
-                if (b >= 0x80) {
-                  b = buf[pos++]!;
-                  v |= (b & 0x7f) << 21;
-                  if (b >= 0x80) {
-                    b = buf[pos++]!;
-                    if (b >= 0x80) {
-                      ok = false;
-                      break;
-                    }
-                    v += b * 268435456;
-                  }
-                }
-              }
+            pos = varint35(buf, pos);
+            const v = smallValue;
+            if (v < 0) {
+              ok = false;
+              break;
             }
             if (t === 0x08) key = v;
             else if (t === 0x10) str = v;

@@ -4,7 +4,7 @@
 // each number checked on the way (Int32Array.from would quietly turn "x" or 1.5 into a valid
 // index), then the whole profile checked by validateProfileData.
 import type { ProfileData } from './profileData';
-import { type Parsed, parseHostMessage, PROFILE_INT_COLUMNS as INT_COLUMNS, type ShowProfileMessage, validateProfileData } from './webviewProtocol';
+import { isRecord, type Parsed, parseHostMessage, PROFILE_INT_COLUMNS as INT_COLUMNS, type ShowProfileMessage, validateProfileData } from './webviewProtocol';
 
 type IntColumn = (typeof INT_COLUMNS)[number];
 
@@ -16,10 +16,6 @@ export function encodeProfileData(data: ProfileData): ProfileDataJson {
   for (const k of INT_COLUMNS) out[k] = Array.from(data[k]);
   out.values = data.values.map((row) => Array.from(row));
   return out;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 /** A JSON array of 32-bit integers as an Int32Array, or an error message. */

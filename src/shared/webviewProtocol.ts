@@ -111,7 +111,7 @@ export type WebviewMessage = ReadyMessage | OpenSourceMessage | SampleTypeChange
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
-function isRecord(x: unknown): x is Record<string, unknown> {
+export function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 

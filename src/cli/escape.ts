@@ -20,7 +20,9 @@ packages (default: the package in DIR, default the current directory) and lists 
 to the heap and why. With --from-output, reads captured compiler output instead ("-" for
 standard input); relative paths in it are resolved against DIR.
 
-  --json       print {"findings": [...]}, one finding per summary line of the compiler output
+  --json       print {"findings": [...]}: one finding per source position and summary line of
+               the compiler output ("count" says how many lines it stands for: one per generic
+               instantiation, plus the "wrappers" copies folded into it), each with its "flows"
   --bounds     also report the bounds checks the compiler keeps
   --no-tests   leave _test.go files out
 `;
@@ -82,15 +84,27 @@ interface JsonFinding {
   message: string;
   function?: string;
   count?: number;
+  /** Generic shape instantiations the compiler reported it for. */
+  instantiations?: string[];
+  /** Copies reported for instantiation wrappers (at the function's name), folded into this finding. */
+  wrappers?: { line: number; column: number | null; function: string; count: number }[];
+  /** Every step of every flow, in order. */
   explanation: { file: string; line: number; column: number | null; text: string }[];
+  /** The flows one by one (a parameter may leak to the heap and to a result): where each goes and its steps. */
+  flows?: { to: string | null; function?: string; steps: { file: string; line: number; column: number | null; text: string }[] }[];
 }
 
 function toJson(f: Finding): JsonFinding {
   const j: JsonFinding = { kind: f.kind, file: f.file, line: f.line, column: f.column ?? null, message: f.message, explanation: [] };
   if (f.function) j.function = f.function;
   if (f.count > 1) j.count = f.count;
+  if (f.instantiations) j.instantiations = f.instantiations;
+  if (f.wrappers) j.wrappers = f.wrappers.map((w) => ({ line: w.line, column: w.column ?? null, function: w.function, count: w.count }));
   for (const block of f.explanation) {
-    for (const s of block.steps) j.explanation.push({ file: s.at.file, line: s.at.line, column: s.at.column ?? null, text: s.text });
+    const steps = block.steps.map((s) => ({ file: s.at.file, line: s.at.line, column: s.at.column ?? null, text: s.text }));
+    j.explanation.push(...steps);
+    const first = block.steps.find((s) => s.kind === 'flow');
+    (j.flows ??= []).push({ to: block.sink ?? first?.dst ?? null, ...(block.function ? { function: block.function } : {}), steps });
   }
   return j;
 }

@@ -32,8 +32,18 @@ export interface Finding {
   expr?: string;
   /** The enclosing function (see the top of this file for how it is found). */
   function?: string;
-  /** How many identical lines were collapsed into this one (inlined call sites, instantiations). */
+  /**
+   * How many summary lines of the compiler this finding stands for: identical lines at its
+   * position (one per generic shape instantiation) plus the copies folded in from wrappers.
+   */
   count: number;
+  /** The generic shape instantiations it was reported for (`Gen[go.shape.int]`), when the compiler named any. */
+  instantiations?: string[];
+  /**
+   * Copies the compiler reported for instantiation wrappers (`Gen[int]` calling
+   * `Gen[go.shape.int]`), at the function's name, folded into this finding: where and for which.
+   */
+  wrappers?: { line: number; column?: number; function: string; count: number }[];
   pkg?: string;
   inline?: InlineInfo;
   result?: { name: string; level: number };
@@ -203,8 +213,28 @@ export class EscapeModel {
     const seen = this.keys.get(key);
     if (seen) {
       seen.count++;
+      noteInstantiation(seen, p.function);
+      // Copies whose flows are given for the other one (e.g. a closure inlined into several functions).
+      if (seen.explanation.length === 0 && p.explanation.length > 0) seen.explanation = this.resolveBlocks(p);
       return;
     }
+    const explanation = this.resolveBlocks(p);
+    const f: Finding = {
+      kind: p.kind, file: at.file, line: at.line, column: at.column, synthetic: at.synthetic, message: p.message,
+      expr: p.expr, function: p.function, count: 1, pkg: p.pkg, inline: p.inline, result: p.result, capture: p.capture, explanation,
+    };
+    noteInstantiation(f, p.function);
+    this.keys.set(key, f);
+    let entry = this.files.get(f.file);
+    if (!entry) {
+      entry = { findings: [], byLine: new Map(), functions: [] };
+      this.files.set(f.file, entry);
+    }
+    entry.findings.push(f);
+    this.total++;
+  }
+
+  private resolveBlocks(p: ParsedFinding): ResolvedBlock[] {
     const explanation: ResolvedBlock[] = [];
     for (const b of p.explanation) {
       const steps: ResolvedStep[] = [];
@@ -216,18 +246,7 @@ export class EscapeModel {
       }
       explanation.push({ ...b, at: this.location(b.at, p.pkg), steps });
     }
-    const f: Finding = {
-      kind: p.kind, file: at.file, line: at.line, column: at.column, synthetic: at.synthetic, message: p.message,
-      expr: p.expr, function: p.function, count: 1, pkg: p.pkg, inline: p.inline, result: p.result, capture: p.capture, explanation,
-    };
-    this.keys.set(key, f);
-    let entry = this.files.get(f.file);
-    if (!entry) {
-      entry = { findings: [], byLine: new Map(), functions: [] };
-      this.files.set(f.file, entry);
-    }
-    entry.findings.push(f);
-    this.total++;
+    return explanation;
   }
 
   /** Sorts, indexes by line and computes function summaries. */
@@ -238,6 +257,9 @@ export class EscapeModel {
     this.paths.clear();
     this.lastPath = undefined;
     for (const [file, entry] of this.files) {
+      this.total -= entry.findings.length;
+      foldWrappers(entry);
+      this.total += entry.findings.length;
       entry.findings.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
       for (const f of entry.findings) {
         let list = entry.byLine.get(f.line);
@@ -286,6 +308,99 @@ export class EscapeModel {
   get size(): number {
     return this.total;
   }
+}
+
+/** `F[go.shape.int]`, `(*T[go.shape.string]).M`: a function compiled for a shape of its type arguments. */
+export function isShapeInstantiation(name: string | undefined): boolean {
+  return name !== undefined && name.includes('[') && name.includes('go.shape.');
+}
+
+/** `F[int]`, `(*T[string]).M`: an instantiation wrapper, which calls the shape instantiation with its dictionary. */
+export function isInstantiationWrapper(name: string | undefined): boolean {
+  return name !== undefined && name.includes('[') && !name.includes('go.shape.');
+}
+
+/** The function without its type arguments: `(*T[go.shape.int]).M` → `(*T).M`. */
+export function genericBase(name: string): string {
+  let out = '';
+  let depth = 0;
+  for (const c of name) {
+    if (c === '[') depth++;
+    else if (c === ']') depth = Math.max(0, depth - 1);
+    else if (depth === 0) out += c;
+  }
+  return out;
+}
+
+/** Records the instantiation or wrapper a copy of the finding was reported for. */
+function noteInstantiation(f: Finding, fn: string | undefined): void {
+  if (fn === undefined) return;
+  if (isShapeInstantiation(fn)) {
+    if (!f.instantiations) f.instantiations = [fn];
+    else if (!f.instantiations.includes(fn)) f.instantiations.push(fn);
+  } else if (isInstantiationWrapper(fn) && f.count > 1) {
+    // A wrapper's copy at the same position as the shape's (a parameter of both).
+    const w = f.wrappers?.find((x) => x.function === fn && x.line === f.line && x.column === f.column);
+    if (w) w.count++;
+    else (f.wrappers ??= []).push({ line: f.line, column: f.column, function: fn, count: 1 });
+  }
+}
+
+const FOLDABLE: ReadonlySet<FindingKind> = new Set(['escapes-to-heap', 'moved-to-heap', 'leaking-param', 'leaking-param-content']);
+
+/**
+ * Folds the findings of instantiation wrappers into the finding of the generic code they stand
+ * for. A wrapper `Gen[int]` inlines `Gen[go.shape.int]`, so the compiler reports the body's
+ * `moved to heap: x` a second time, at the wrapper's position (the function's name): the copy
+ * joins the finding of the same kind and expression in a shape instantiation of the same
+ * function, the nearest one at or below the wrapper's line.
+ */
+function foldWrappers(entry: FileEntry): void {
+  const findings = entry.findings;
+  let wrappers = 0;
+  for (const f of findings) {
+    if (!FOLDABLE.has(f.kind) || !isInstantiationWrapper(f.function)) continue;
+    if (f.instantiations) {
+      // The wrapper's copy came first at this position, the shape's after it.
+      (f.wrappers ??= []).push({ line: f.line, column: f.column, function: f.function!, count: 1 });
+      f.function = f.instantiations[0];
+    } else {
+      wrappers++;
+    }
+  }
+  if (wrappers === 0) return;
+  const targets = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (!FOLDABLE.has(f.kind) || !f.instantiations) continue;
+    const key = `${f.kind}\u0000${f.expr ?? ''}\u0000${genericBase(f.instantiations[0]!)}`;
+    const list = targets.get(key);
+    if (list) list.push(f);
+    else targets.set(key, [f]);
+  }
+  const kept: Finding[] = [];
+  for (const f of findings) {
+    const fn = f.function;
+    if (FOLDABLE.has(f.kind) && isInstantiationWrapper(fn) && !f.instantiations) {
+      const list = targets.get(`${f.kind}\u0000${f.expr ?? ''}\u0000${genericBase(fn!)}`);
+      let target: Finding | undefined;
+      for (const t of list ?? []) {
+        if (t.line >= f.line && (!target || t.line < target.line || (t.line === target.line && (t.column ?? 0) < (target.column ?? 0)))) target = t;
+      }
+      target ??= list?.[0];
+      if (target) {
+        target.count += f.count;
+        // f stands for its own wrapper and for the other wrappers collapsed into it at its position.
+        const others = f.wrappers ?? [];
+        const own = f.count - others.reduce((n, w) => n + w.count, 0);
+        const list = (target.wrappers ??= []);
+        if (own > 0) list.push({ line: f.line, column: f.column, function: fn!, count: own });
+        list.push(...others);
+        continue;
+      }
+    }
+    kept.push(f);
+  }
+  entry.findings = kept;
 }
 
 function isClosure(name: string): boolean {

@@ -8,8 +8,21 @@
 // functions it first prints the explanation blocks (`x escapes to heap in F:` followed by
 // `flow:` and `from ... at` lines, all at the position of x), then the summary lines
 // (`moved to heap: x`, `leaking param: p`...). A summary takes the pending blocks at its own
-// position; blocks that never get a summary (wrapper functions) become findings of their own.
-// Unknown lines never throw and are never dropped: they come out as kind `other`.
+// position. Blocks are never findings of their own: the compiler prints one finding per
+// summary line, and a block is one flow of the finding it explains.
+//  - Several blocks of one expression (`n escapes to heap in F:` twice: to the heap and to a
+//    closure) are several flows of its `moved to heap: n`.
+//  - Several blocks of one parameter (`parameter h leaks to {heap} ...` and `... leaks to ~r0
+//    ...`) go to the summary lines of that parameter: a result's block to its `leaking param: h
+//    to result ~r0` line when there is one, otherwise (the compiler drops a result leak that the
+//    heap leak covers) to the parameter's heap leak (`leaking param content: h`).
+//  - Blocks with no summary at their position (the closure of a `go`/`defer` wrapper, a
+//    non-pointer parameter that flows to a local) explain nothing the compiler reported: they are
+//    dropped and counted in stats.orphanBlocks.
+// So that a parameter's later summary lines can still take blocks, the findings of a batch are
+// held until the batch ends (a new block after summaries, a `# pkg` header, end()): memory stays
+// bounded by one batch (maxPendingBlocks). Unknown lines never throw and are never dropped:
+// they come out as kind `other`.
 //
 // Speed: a build prints tens of megabytes of this. Bytes are split at newline bytes (a newline
 // byte never occurs inside a UTF-8 sequence) and decoded a chunk at a time as Latin-1, which is
@@ -27,12 +40,14 @@ export interface ParserSink {
   onPackage?(name: string): void;
   /** One summary line (with its explanation), an unmatched explanation block, or an unknown line. */
   onFinding(finding: ParsedFinding): void;
+  /** An explanation block that explained no summary line (it is dropped). */
+  onOrphanBlock?(block: ExplanationBlock, pkg: string | undefined): void;
 }
 
 export interface ParserOptions {
   /** Longer lines are cut to this many characters (default 64 KiB). */
   maxLineLength?: number;
-  /** Explanation blocks kept waiting for their summary line (default 10,000). */
+  /** Explanation blocks kept waiting for their summary line (default 100,000: the biggest batch of go/types, one set of mutually recursive functions, has 13,000). */
   maxPendingBlocks?: number;
   /** Steps kept per explanation block (default 1,000); the rest are counted in a `truncated` step. */
   maxSteps?: number;
@@ -44,6 +59,8 @@ export interface ParserStats {
   chars: number;
   findings: number;
   packages: number;
+  /** Explanation blocks that explained no summary line (dropped). */
+  orphanBlocks: number;
 }
 
 function isDigit(c: number): boolean {
@@ -212,13 +229,6 @@ export function parseLeakHeader(body: string): { param: string; sink: string; fu
   return leakHeader(body, 0);
 }
 
-/** `~r0`, `~r12`: a result, as a parameter's sink. */
-function isResultName(s: string): boolean {
-  if (s.length < 3 || s.charCodeAt(0) !== 126 /* ~ */ || s.charCodeAt(1) !== 114 /* r */) return false;
-  for (let i = 2; i < s.length; i++) if (!isDigit(s.charCodeAt(i))) return false;
-  return true;
-}
-
 const LEAK_TO_RESULT = /^leaking param: (.+) to result (\S+) level=(-?\d+)$/;
 const CAN_INLINE_COST = /^can inline (.+?) with cost (\d+)(?: as: |$)/;
 const CAPTURING = /^(.+) capturing by (value|ref): (.+?)(?: \((.*)\))?$/;
@@ -271,15 +281,17 @@ export class EscapeOutputParser {
   private pendingByPos = new Map<number, Pending[]>();
   private readonly pendingOrder: Pending[] = [];
   private summarySinceBlock = false;
+  /** Findings of the current batch, held while blocks wait (see flushPending). */
+  private held: ParsedFinding[] = [];
   private readonly maxLine: number;
   private readonly maxPending: number;
   private readonly maxSteps: number;
   private ended = false;
-  readonly stats: ParserStats = { lines: 0, chars: 0, findings: 0, packages: 0 };
+  readonly stats: ParserStats = { lines: 0, chars: 0, findings: 0, packages: 0, orphanBlocks: 0 };
 
   constructor(private readonly sink: ParserSink, options: ParserOptions = {}) {
     this.maxLine = options.maxLineLength ?? 64 * 1024;
-    this.maxPending = options.maxPendingBlocks ?? 10_000;
+    this.maxPending = options.maxPendingBlocks ?? 100_000;
     this.maxSteps = options.maxSteps ?? 1000;
     // A UTF-16 code unit takes at most 3 bytes: this many bytes always hold the part kept.
     this.restCap = 3 * this.maxLine + 6;
@@ -504,6 +516,16 @@ export class EscapeOutputParser {
 
   private emit(f: ParsedFinding): void {
     if (this.pkg !== undefined) f.pkg = this.pkg;
+    // While blocks wait, a later summary of the batch may still need them: hold the findings.
+    if (this.pendingOrder.length > 0) {
+      this.held.push(f);
+      if (this.held.length > 4 * this.maxPending) this.flushPending();
+    } else {
+      this.deliver(f);
+    }
+  }
+
+  private deliver(f: ParsedFinding): void {
     this.stats.findings++;
     this.sink.onFinding(f);
   }
@@ -531,24 +553,74 @@ export class EscapeOutputParser {
     if (this.pendingOrder.length > this.maxPending) this.flushPending();
   }
 
+  /** The batch ended: blocks no summary took go to a finding of their expression, or are dropped; held findings go out. */
   private flushPending(): void {
     const order = this.pendingOrder;
     const n = order.length;
-    if (n === 0) return;
-    this.pendingByPos.clear();
-    for (let j = 0; j < n; j++) {
-      const p = order[j]!;
-      if (!p.taken) this.emitBlock(p.block!);
-      // Entries that outlived a garbage collection would otherwise keep their blocks (and
-      // every step added later) alive until the next full collection.
-      p.block = undefined;
+    if (n > 0) {
+      this.pendingByPos.clear();
+      let left = 0;
+      for (let j = 0; j < n; j++) if (!order[j]!.taken) left++;
+      if (left > 0) this.placeLeftovers(order);
+      for (let j = 0; j < n; j++) {
+        // Entries that outlived a garbage collection would otherwise keep their blocks (and
+        // every step added later) alive until the next full collection.
+        order[j]!.block = undefined;
+      }
+      order.length = 0;
     }
-    order.length = 0;
+    const held = this.held;
+    if (held.length > 0) {
+      this.held = [];
+      for (let j = 0; j < held.length; j++) this.deliver(held[j]!);
+    }
   }
 
-  private emitBlock(b: ExplanationBlock): void {
-    const kind: FindingKind = b.header === 'escapes' ? 'escapes-to-heap' : 'leaking-param';
-    this.emit({ kind, at: b.at, message: b.text, expr: b.expr, function: b.function, explanation: [b] });
+  /**
+   * Blocks that no summary took when it came: a parameter's flow to a result whose leak the
+   * compiler folded into the heap leak, or a block whose summary has another expression form.
+   * Each goes to the held finding at its position that it explains, else it is dropped.
+   */
+  private placeLeftovers(order: Pending[]): void {
+    const byPos = new Map<string, ParsedFinding[]>();
+    for (const f of this.held) {
+      if (f.at === undefined || !(f.kind === 'escapes-to-heap' || f.kind === 'moved-to-heap' || f.kind === 'leaking-param' || f.kind === 'leaking-param-content')) continue;
+      const key = `${f.at.file}:${f.at.line}:${f.at.column ?? ''}`;
+      const list = byPos.get(key);
+      if (list === undefined) byPos.set(key, [f]);
+      else list.push(f);
+    }
+    for (const p of order) {
+      if (p.taken) continue;
+      const b = p.block!;
+      const list = byPos.get(`${b.at.file}:${b.at.line}:${b.at.column ?? ''}`);
+      let target: ParsedFinding | undefined;
+      if (list !== undefined) {
+        if (b.header === 'leaks') {
+          const own = list.filter((f) => (f.kind === 'leaking-param' || f.kind === 'leaking-param-content') && f.expr === b.expr);
+          // A result's flow: its own line, else the heap leak that covers it; a heap flow: the heap leak.
+          // A result's flow goes to its own line; a flow to the heap to the line its depth
+          // says (`leaking param: p` at derefs 0, `leaking param content: p` past it); other
+          // flows (to a local, a closure's storage) and a folded result leak to the heap leak.
+          const heapKind = (b.derefs ?? 0) > 0 ? 'leaking-param-content' : 'leaking-param';
+          target =
+            own.find((f) => f.result !== undefined && f.result.name === b.sink) ??
+            (b.sink === '{heap}' ? own.find((f) => f.result === undefined && f.kind === heapKind) : undefined) ??
+            own.find((f) => f.result === undefined) ??
+            own[0];
+        } else {
+          target = list.find((f) => (f.kind === 'escapes-to-heap' || f.kind === 'moved-to-heap') && f.expr === b.expr);
+        }
+      }
+      if (target === undefined) {
+        this.stats.orphanBlocks++;
+        this.sink.onOrphanBlock?.(b, this.pkg);
+        continue;
+      }
+      p.taken = true;
+      target.explanation.push(b);
+      if (target.function === undefined && b.function) target.function = b.function;
+    }
   }
 
   /** Adds the flow/from/warning line text[i...] to the open block; false when it belongs to none. */
@@ -589,36 +661,48 @@ export class EscapeOutputParser {
     return true;
   }
 
-  /** The pending `escapes` block at `prefix` for `expr` (the same expression, its call, else the first), taken. */
+  /**
+   * The pending `escapes` blocks at `prefix` for `expr`, taken: every block of that expression
+   * (one per flow the compiler explains), else the one of its call, else the first there.
+   */
   private takeEscapes(prefix: string, at: RawLocation, expr: string): ExplanationBlock[] {
     const key = positionKey(at);
     const list = this.pendingByPos.get(key);
     if (list === undefined) return [];
     let first = -1;
     let call = -1;
-    let k = -1;
+    const chosen: ExplanationBlock[] = [];
+    let kept = 0;
     for (let j = 0; j < list.length; j++) {
       const p = list[j]!;
       const b = p.block!;
-      if (b.header !== 'escapes' || p.prefix.length !== prefix.length || p.prefix !== prefix) continue;
-      if (b.expr === expr) {
-        k = j;
-        break;
+      if (b.header === 'escapes' && p.prefix.length === prefix.length && p.prefix === prefix) {
+        if (b.expr === expr) {
+          p.taken = true;
+          chosen.push(b);
+          continue;
+        }
+        if (first < 0) first = j;
+        if (call < 0 && b.expr.length > expr.length && b.expr.charCodeAt(expr.length) === 40 /* ( */ && b.expr.slice(0, expr.length) === expr) call = j;
       }
-      if (first < 0) first = j;
-      if (call < 0 && b.expr.length > expr.length && b.expr.charCodeAt(expr.length) === 40 /* ( */ && b.expr.slice(0, expr.length) === expr) call = j;
+      list[kept++] = p;
     }
-    if (k < 0) k = call >= 0 ? call : first;
-    if (k < 0) return [];
-    const p = list[k]!;
-    p.taken = true;
-    if (list.length === 1) this.pendingByPos.delete(key);
-    else list.splice(k, 1);
-    return [p.block!];
+    if (chosen.length === 0) {
+      const k = call >= 0 ? call : first;
+      if (k < 0) return chosen;
+      const p = list[k]!;
+      p.taken = true;
+      chosen.push(p.block!);
+      list.splice(k, 1);
+      kept--;
+    }
+    if (kept === 0) this.pendingByPos.delete(key);
+    else list.length = kept;
+    return chosen;
   }
 
-  /** The pending `leaks` blocks at `prefix` of parameter `expr` to `result` (or not to a result), taken. */
-  private takeLeaks(prefix: string, at: RawLocation, expr: string, result: string | undefined): ExplanationBlock[] {
+  /** The pending `leaks` blocks at `prefix` of parameter `expr` to `result`, taken. */
+  private takeLeaks(prefix: string, at: RawLocation, expr: string, result: string): ExplanationBlock[] {
     const key = positionKey(at);
     const list = this.pendingByPos.get(key);
     const chosen: ExplanationBlock[] = [];
@@ -627,13 +711,7 @@ export class EscapeOutputParser {
     for (let j = 0; j < list.length; j++) {
       const p = list[j]!;
       const b = p.block!;
-      if (
-        b.header === 'leaks' &&
-        p.prefix.length === prefix.length &&
-        p.prefix === prefix &&
-        b.expr === expr &&
-        (result !== undefined ? b.sink === result : !isResultName(b.sink ?? ''))
-      ) {
+      if (b.header === 'leaks' && p.prefix.length === prefix.length && p.prefix === prefix && b.expr === expr && b.sink === result) {
         p.taken = true;
         chosen.push(b);
       } else {
@@ -656,7 +734,9 @@ export class EscapeOutputParser {
       this.summarySinceBlock = true;
       if (group !== GROUP_NO_ESCAPE && this.pendingByPos.size > 0) {
         const prefix = text.slice(0, p);
-        const blocks = group === GROUP_ESCAPES ? this.takeEscapes(prefix, at, classExpr) : this.takeLeaks(prefix, at, classExpr, classResult);
+        // A heap leak takes its blocks when the batch ends (placeLeftovers): until then a
+        // parameter's `to result R` line may still come for a block whose sink is a named result.
+        const blocks = group === GROUP_ESCAPES ? this.takeEscapes(prefix, at, classExpr) : classResult !== undefined ? this.takeLeaks(prefix, at, classExpr, classResult) : [];
         if (blocks.length > 0) {
           f.explanation = blocks;
           for (let j = 0; j < blocks.length; j++) {

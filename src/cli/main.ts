@@ -5,6 +5,7 @@ import { CliError } from './command';
 import { VERSION } from '../shared/version';
 import { escapeCommand } from './escape';
 import { pprofCommand } from './pprof';
+import { killProcessGroupsOnExit } from '../goenv/processGroups';
 
 /** Subcommands, added by the features that provide them. */
 export const COMMANDS: CliCommand[] = [escapeCommand(), pprofCommand];
@@ -59,6 +60,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
+  // Ctrl-C, SIGTERM, SIGHUP or the parent's exit also end the go commands this run started.
+  killProcessGroupsOnExit();
   // A reader that stops early (`| head`) closes the pipe: that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { AnalysisStatusNotification, ServerInfoRequest, type AnalysisStatus, type ServerInfoResult } from '../shared/protocol';
 import { PRODUCT_NAME, VERSION } from '../shared/version';
+import { killAllProcessGroups } from '../goenv/processGroups';
 import { createClient, describeState, ServerErrorHandler } from './client';
 import { GoBinary } from './goBinary';
 import { createLog } from './log';
@@ -118,5 +119,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
 }
 
 export function deactivate(): void {
-  // Everything is disposed through context.subscriptions; the client stops there.
+  // Everything is disposed through context.subscriptions; the client stops there, and the
+  // profiling runner cancels its runs. Any go command of this extension host still running
+  // (`go test`, `go env`, `go version`) ends here too.
+  killAllProcessGroups();
 }

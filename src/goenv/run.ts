@@ -1,10 +1,13 @@
 // Runs the go command (or any tool) with an argument array, never a shell, and kills the
 // whole process tree on cancellation: `go build` and `go test` start compilers, linkers and
-// test binaries as children, and killing only `go` would leave them running.
+// test binaries as children, and killing only `go` would leave them running. Each child leads
+// a process group of its own; processGroups.ts kills the live groups when this process ends,
+// however it ends.
 import { execa } from 'execa';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { trackProcessGroup } from './processGroups';
 
 export interface RunOptions {
   cwd: string;
@@ -121,12 +124,14 @@ export async function runTool(file: string, args: readonly string[], opts: RunOp
       stdin: 'ignore',
       detached: process.platform !== 'win32',
       windowsHide: true,
+      // execa's own cleanup does nothing for a detached child: trackProcessGroup does it.
       cleanup: true,
     });
   } catch (err) {
     return { exitCode: null, signal: null, stdout: '', stderr: '', cancelled: false, timedOut: false, spawnError: String((err as Error).message ?? err), durationMs: Date.now() - started };
   }
   const pid = child.pid;
+  const untrack = pid ? trackProcessGroup(pid) : undefined;
   const onAbort = (): void => {
     cancelled = true;
     killTree(pid);
@@ -143,6 +148,7 @@ export async function runTool(file: string, args: readonly string[], opts: RunOp
   opts.signal?.removeEventListener('abort', onAbort);
   // A killed group leader may leave grandchildren that ignored the first signal: make sure.
   if (cancelled || timedOut) killTree(pid);
+  untrack?.();
   const spawnError = result.failed && result.exitCode === undefined && !result.isTerminated && result.code ? `${result.code}: ${result.shortMessage}` : undefined;
   return {
     exitCode: result.exitCode ?? null,

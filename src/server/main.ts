@@ -6,8 +6,11 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ServerInfoRequest, type InitializationOptions, type ServerInfoResult } from '../shared/protocol';
 import { VERSION } from '../shared/version';
 import { findGo } from '../goenv/findGo';
+import { killProcessGroupsOnExit } from '../goenv/processGroups';
 import { EscapeService, settingsFrom, type EscapeSettings } from './escape/service';
 
+// No go command outlives the server: signals, stdin's end (--stdio), IPC disconnect, the parent's exit.
+killProcessGroupsOnExit({ stdin: process.argv.includes('--stdio') ? process.stdin : undefined });
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let options: InitializationOptions & { settings?: { goMemoryInsight?: unknown; go?: unknown } } = {};

@@ -34,7 +34,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { startServer, stopServer } from './server.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argv = process.argv.slice(2);
@@ -151,8 +151,8 @@ function appendAllocation(name) {
 
 // ---- the language server ------------------------------------------------------------------
 
-const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), serverJs, '--stdio'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+const server = startServer(serverJs, env);
+const { child, conn } = server;
 let lastMessageAt = performance.now();
 let lastPublishAt = 0;
 const logs = []; // { at, message }
@@ -494,21 +494,7 @@ summary('ratio ours (new finding) / gopls, run by run', rows.map((r) => r.ratio)
 summary('save unchanged → diagnostics re-published (warm path)', unchanged, (ms) => `${ms.toFixed(1)} ms`);
 console.log(`warm path: ${reused} of ${runs} saves answered from the last result ("is current" in the server log), ${ran} go runs`);
 
-try {
-  await conn.sendRequest('shutdown');
-  await conn.sendNotification('exit');
-} catch {
-  /* gone */
-}
-await new Promise((resolve) => {
-  const t = setTimeout(resolve, 3000);
-  child.once('exit', () => {
-    clearTimeout(t);
-    resolve();
-  });
-});
-conn.dispose();
-child.kill();
+await stopServer(server);
 restore();
 // Done: leave even if a stream of the stopped server is still open.
 process.exit(0);

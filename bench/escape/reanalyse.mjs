@@ -6,12 +6,12 @@
 // side by side with the gopls-style invocation (go test -c -vet=off -gcflags=-json=0,<fresh dir>).
 // Prints figures; it is not a test. Run `npm run build` first.
 // Usage: node bench/escape/reanalyse.mjs [--runs N] [package, default net/http]
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { startServer, stopServer } from './server.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argv = process.argv.slice(2);
@@ -30,8 +30,8 @@ const openName = goFiles.map((n) => [n, fs.statSync(path.join(pkgDir, n)).size])
 const openFile = path.join(pkgDir, openName);
 const uri = pathToFileURL(openFile).href;
 
-const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), serverJs, '--stdio'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+const server = startServer(serverJs, env);
+const { conn } = server;
 let waiter;
 let lastStatus;
 const logs = [];
@@ -98,21 +98,7 @@ const ranGo = logs.filter((l) => /^Analysed /.test(l)).length;
 const reused = logs.filter((l) => /is current/.test(l)).length;
 console.log(`server log: ${reused} results re-published, ${ranGo} go runs (1 on open + ${runs} after a change elsewhere expected)`);
 
-try {
-  await conn.sendRequest('shutdown');
-  await conn.sendNotification('exit');
-} catch {
-  /* gone */
-}
-await new Promise((resolve) => {
-  const t = setTimeout(resolve, 3000);
-  child.once('exit', () => {
-    clearTimeout(t);
-    resolve();
-  });
-});
-conn.dispose();
-child.kill();
+await stopServer(server);
 
 const gopls = [];
 for (let i = 0; i < 2; i++) {

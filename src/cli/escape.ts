@@ -76,7 +76,8 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-interface JsonFinding {
+/** One finding of `escape --json`. */
+export interface JsonFinding {
   kind: string;
   file: string | null;
   line: number | null;

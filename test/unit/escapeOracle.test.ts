@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/command';
+import type { JsonFinding } from '../../src/cli/escape';
 import { EscapeOutputParser } from '../../src/escape/parser';
 import { copyFixture, goBinary, testEnv } from './escapeFixture';
 
@@ -142,17 +143,6 @@ function jsonLog(dir: string): { heap: Set<string>; leak: Set<string>; files: Se
     }
   }
   return { heap, leak, files };
-}
-
-interface JsonFinding {
-  kind: string;
-  file: string | null;
-  line: number | null;
-  column: number | null;
-  message: string;
-  count?: number;
-  wrappers?: { line: number; column: number | null; function: string; count: number }[];
-  flows?: { to: string | null; function?: string; steps: unknown[] }[];
 }
 
 const HEAP_LEAK = new Set(['escapes-to-heap', 'moved-to-heap', 'leaking-param', 'leaking-param-content']);
@@ -302,7 +292,7 @@ describe('escape: findings against the compiler on real packages', function () {
     // x: one finding in the body for two shapes, the two wrappers' copies folded into it.
     const x = findings.filter((f) => f.message === 'moved to heap: x' && (f.line === lineOf('// moved: x') || f.line === lineOf('func Gen[')));
     assert.equal(x.length, 1);
-    const gen = x[0]! as JsonFinding & { instantiations?: string[] };
+    const gen = x[0]!;
     assert.equal(gen.line, lineOf('// moved: x'));
     assert.deepEqual(gen.instantiations?.slice().sort(), ['Gen[go.shape.int]', 'Gen[go.shape.string]']);
     assert.deepEqual(gen.wrappers?.map((w) => w.function).sort(), ['Gen[int]', 'Gen[string]']);

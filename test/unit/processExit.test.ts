@@ -171,21 +171,18 @@ describe('process exit: no go command outlives the CLI or the language server', 
     return child;
   }
 
-  it('CLI: SIGINT (Ctrl-C) kills the go command and the compiler, and the CLI dies of SIGINT', async () => {
-    const cli = startCli();
-    const h = await waitForHang(cli);
-    cli.kill('SIGINT');
-    await assertAllGone(h);
-    assert.deepEqual(await exited(cli), { code: null, signal: 'SIGINT' });
-  });
-
-  it('CLI: SIGTERM kills the go command and the compiler', async () => {
-    const cli = startCli();
-    const h = await waitForHang(cli);
-    cli.kill('SIGTERM');
-    await assertAllGone(h);
-    assert.deepEqual(await exited(cli), { code: null, signal: 'SIGTERM' });
-  });
+  for (const [signal, title] of [
+    ['SIGINT', 'CLI: SIGINT (Ctrl-C) kills the go command and the compiler, and the CLI dies of SIGINT'],
+    ['SIGTERM', 'CLI: SIGTERM kills the go command and the compiler'],
+  ] as const) {
+    it(title, async () => {
+      const cli = startCli();
+      const h = await waitForHang(cli);
+      cli.kill(signal);
+      await assertAllGone(h);
+      assert.deepEqual(await exited(cli), { code: null, signal });
+    });
+  }
 
   it('CLI: its parent killed with SIGKILL, the CLI notices, kills the go command and exits', async () => {
     // sh starts the CLI in the background, prints its pid and waits; then sh is killed.

@@ -173,8 +173,9 @@ export function escapeCommand(deps: { runner?: ToolRunner } = {}): CliCommand {
         throw err;
       }
       if (args.json) {
-        const json: { findings: JsonFinding[]; errors?: CompilerError[] } = { findings: [...result.model.all()].filter((f) => !f.synthetic).map(toJson) };
+        const json: { findings: JsonFinding[]; errors?: CompilerError[]; testErrors?: CompilerError[] } = { findings: [...result.model.all()].filter((f) => !f.synthetic).map(toJson) };
         if (result.errors.length > 0) json.errors = result.errors;
+        if (result.testErrors.length > 0) json.testErrors = result.testErrors;
         io.stdout(JSON.stringify(json, null, 1) + '\n');
       } else {
         readableListing(result.model, io, false);
@@ -182,6 +183,12 @@ export function escapeCommand(deps: { runner?: ToolRunner } = {}): CliCommand {
       if (result.errors.length > 0) {
         printErrors(result.errors, io);
         throw new CliError(`${result.errors.length} compiler error${result.errors.length === 1 ? '' : 's'}: the packages above do not build, so the compiler reported no escape analysis for them`);
+      }
+      if (result.testErrors.length > 0 || result.testMessages.length > 0) {
+        printErrors(result.testErrors, io);
+        for (const m of result.testMessages) io.stderr(`${m}\n`);
+        const n = result.testErrors.length;
+        throw new CliError(`the test files do not build${n > 0 ? ` (${n} compiler error${n === 1 ? '' : 's'})` : ''}: the findings above are those of the packages' own files`);
       }
       return 0;
     },

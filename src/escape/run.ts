@@ -1,19 +1,23 @@
 // Runs the Go compiler's escape analysis on packages and builds the model.
 //
 //   go env -json GOROOT GOMOD GOWORK GOFLAGS GOVERSION
-//   go list -export -test -gcflags=-m=2 [-tags=T] -json=... PKGS
+//   go list -export -gcflags=-m=2 [-tags=T] -json=... PKGS          the packages
+//   go list -export -test -gcflags=-m=2 [-tags=T] -json=... PKGS    their test variants
 //
 // `go list -export` compiles the packages exactly as `go build -gcflags=-m=2 -o NUL` does
 // (same compile actions, same cache entries, same compiler output on stderr) and, with -test,
 // also the test variants `p [p.test]` and `p_test [p.test]`, like `go test -c` would, but
 // without linking a test binary (about 1.5 s per run even when everything is cached). Its
 // JSON on stdout gives each package's directory, to resolve the paths in the output.
+// The packages' own findings are ready (onPackages) before the test variants compile, and a
+// test file that does not compile leaves them standing.
 //
 // The -gcflags value is the same on every run, so the go command's cache replays the
 // compiler's output when nothing changed and a second run takes a fraction of a second.
 // Every process goes through runTool (argument arrays, the whole tree killed on cancel).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import type { RunOptions, RunResult } from '../goenv/run';
 import { EscapeModel } from './model';
 import { EscapeOutputParser } from './parser';
@@ -53,6 +57,11 @@ export interface EscapeRunOptions {
   runner?: ToolRunner;
   /** Reads Go files for function ranges (default: from disk). */
   readSource?: (file: string) => string | undefined;
+  /**
+   * Called with the packages' own findings as soon as their compile ends, when the test
+   * variants are compiled next (an editor shows these first; the final result adds the tests').
+   */
+  onPackages?: (partial: EscapeRunResult) => void;
 }
 
 export interface PackageInfo {
@@ -73,8 +82,12 @@ export interface EscapeRunResult {
   model: EscapeModel;
   /** Compiler errors of packages that do not build (no escape analysis is reported for them). */
   errors: CompilerError[];
+  /** Errors of test files that do not build: the packages' own findings are still reported. */
+  testErrors: CompilerError[];
   /** Lines without a position the go command printed on failure (`go: ...`). */
   messages: string[];
+  /** The same for the test variants' compile. */
+  testMessages: string[];
   packages: PackageInfo[];
   invocations: Invocation[];
   goVersion?: string;
@@ -97,6 +110,9 @@ export function splitGoFlags(value: string): string[] {
   }
   return out;
 }
+
+/** A GOFLAGS value that changes nothing (the default of -buildvcs). */
+export const NEUTRAL_GOFLAGS = '-buildvcs=auto';
 
 const DROPPED_FLAGS = new Set(['gcflags', 'json', 'n', 'x', 'v', 'o', 'toolexec']);
 
@@ -210,67 +226,48 @@ export async function runEscapeAnalysis(options: EscapeRunOptions): Promise<Esca
   }
 
   const flags = sanitizeGoFlags(baseEnv.GOFLAGS ?? goEnv.GOFLAGS);
-  const env: NodeJS.ProcessEnv = { ...baseEnv, GOFLAGS: flags.goflags };
+  // An empty GOFLAGS would make the go command read the `go env -w` value again, with the flags
+  // just left out: a neutral flag (the default value of -buildvcs) keeps it non-empty.
+  const env: NodeJS.ProcessEnv = { ...baseEnv, GOFLAGS: flags.goflags || NEUTRAL_GOFLAGS };
   const tags = [...new Set([...flags.tags, ...(options.tags ?? [])])];
   const tagArgs = tags.length > 0 ? [`-tags=${tags.join(',')}`] : [];
 
-  // 2. List and compile in one command. `go list -export` runs the same compile actions as
-  // `go build` (same cache entries, same output) and, with -test, those of the test variants
-  // `p [p.test]` and `p_test [p.test]`, without the link step `go test -c` cannot skip.
+  // 2. The packages themselves: `go list -export` runs the same compile actions as `go build`
+  // (same cache entries, same output). Their findings are the ones of the code that ships.
   const patterns = options.packages && options.packages.length > 0 ? options.packages : ['.'];
   const includeTests = options.includeTests ?? true;
-  const fields = 'ImportPath,Dir,Name,ForTest,TestGoFiles,XTestGoFiles,CgoFiles';
-  const args = [
-    'list', '-export', ...(includeTests ? ['-test'] : []), escapeGcflags(options.boundsChecks ?? false), ...tagArgs,
-    goVersionAtLeast(goEnv.GOVERSION, 19) ? `-json=${fields}` : '-json', '--', ...patterns,
-  ];
-  const listed: ListedPackage[] = [];
-  let jsonLines: string[] = [];
-  const onStdout = (line: string): void => {
-    if (line === '{') jsonLines = [line];
-    else if (jsonLines.length > 0) {
-      jsonLines.push(line);
-      if (line === '}') {
-        try {
-          listed.push(JSON.parse(jsonLines.join('\n')) as ListedPackage);
-        } catch {
-          /* not go list's JSON: ignored, the compiler output is on stderr */
+  const compile = async (withTests: boolean): Promise<CompileOutput> => {
+    const args = [
+      'list', '-export', ...(withTests ? ['-test'] : []), escapeGcflags(options.boundsChecks ?? false), ...tagArgs,
+      goVersionAtLeast(goEnv.GOVERSION, 19) ? `-json=${LIST_FIELDS}` : '-json', '--', ...patterns,
+    ];
+    const out: CompileOutput = { exitCode: null, listed: [], sections: new Map(), loose: [] };
+    const listing = new ListingReader(out.listed);
+    const parser = new EscapeOutputParser({
+      onFinding: (f) => {
+        if (!f.at) {
+          out.loose.push(f.message);
+          return;
         }
-        jsonLines = [];
-      }
-    }
+        const key = f.pkg ?? '';
+        let list = out.sections.get(key);
+        if (!list) out.sections.set(key, (list = []));
+        list.push(f);
+      },
+    });
+    // The compiler's output (stderr) goes to the parser as bytes: it splits and decodes lines itself.
+    const res = await run(args, env, (line) => listing.line(line), (chunk) => parser.write(chunk));
+    parser.end();
+    out.exitCode = res.exitCode;
+    return out;
   };
-  // Findings by `# pkg` section, so that a failed build can tell errors from analysis.
-  const sections = new Map<string, ParsedFinding[]>();
-  const loose: string[] = [];
-  const parser = new EscapeOutputParser({
-    onFinding: (f) => {
-      if (!f.at) {
-        loose.push(f.message);
-        return;
-      }
-      const key = f.pkg ?? '';
-      let list = sections.get(key);
-      if (!list) sections.set(key, (list = []));
-      list.push(f);
-    },
-  });
-  // The compiler's output (stderr) goes to the parser as bytes: it splits and decodes lines itself.
-  const res = await run(args, env, onStdout, (chunk) => parser.write(chunk));
-  parser.end();
 
-  const packages: PackageInfo[] = [];
+  const own = await compile(false);
   const packageDirs = new Map<string, string>();
-  const testMains = new Set<string>();
-  for (const p of listed) {
+  const packages: PackageInfo[] = [];
+  for (const p of own.listed) {
     if (!p.ImportPath) continue;
-    const importPath = p.ImportPath.split(' ')[0]!;
-    if (p.Dir && !packageDirs.has(importPath)) packageDirs.set(importPath, p.Dir);
-    if (p.ImportPath.includes(' ') || p.ForTest) continue;
-    if (p.ImportPath.endsWith('.test') && p.Name === 'main') {
-      testMains.add(p.ImportPath);
-      continue;
-    }
+    if (p.Dir && !packageDirs.has(p.ImportPath)) packageDirs.set(p.ImportPath, p.Dir);
     packages.push({
       importPath: p.ImportPath,
       dir: p.Dir ?? options.dir,
@@ -279,44 +276,112 @@ export async function runEscapeAnalysis(options: EscapeRunOptions): Promise<Esca
       cgo: (p.CgoFiles?.length ?? 0) > 0,
     });
   }
-  const model = new EscapeModel({ cwd: options.dir, goroot: goEnv.GOROOT, packageDirs, readSource: options.readSource ?? readSourceFromDisk });
+  const readSource = options.readSource ?? readSourceFromDisk;
+  const model = new EscapeModel({ cwd: options.dir, goroot: goEnv.GOROOT, packageDirs, readSource });
   const errors: CompilerError[] = [];
   const messages: string[] = [];
-  // `p` is compiled twice with -test: on its own and as `p [p.test]`, which has everything.
-  const headers = new Set(sections.keys());
-  const keep = (pkg: string): boolean => !testMains.has(pkg) && !(!pkg.includes(' ') && [...headers].some((h) => h.startsWith(pkg + ' [')));
-
-  if (res.exitCode === 0) {
-    for (const [pkg, list] of sections) if (keep(pkg)) for (const f of list) model.add(f);
+  if (own.exitCode === 0) {
+    for (const list of own.sections.values()) for (const f of list) model.add(f);
   } else {
     // The build failed: a section with only unknown lines holds the compiler's errors.
-    for (const [pkg, list] of sections) {
-      const analysed = list.some((f) => f.kind !== 'other');
-      for (const f of list) {
-        if (analysed) {
-          if (keep(pkg)) model.add(f);
-        } else if (f.at) {
-          const at = model.resolve(f.at, pkg || undefined);
-          errors.push({ file: at.file, line: at.line, column: at.column, message: f.message, pkg: pkg || undefined });
-        }
-      }
+    for (const [pkg, list] of own.sections) {
+      if (list.some((f) => f.kind !== 'other')) for (const f of list) model.add(f);
+      else errors.push(...sectionErrors(model, pkg, list));
     }
-    const cgo = loose.find((l) => /C compiler .* not found|cgo: .*(?:exec|executable file not found)/.test(l));
+    const cgo = own.loose.find((l) => /C compiler .* not found|cgo: .*(?:exec|executable file not found)/.test(l));
     if (cgo) {
       throw new EscapeRunError('cgo-no-compiler', `this package uses cgo and needs a C compiler: ${cgo.replace(/^cgo: /, '')} (install gcc or clang, set CC, or set CGO_ENABLED=0)`);
     }
-    const meaningful = loose.filter((l) => !l.startsWith('#'));
+    const meaningful = own.loose.filter((l) => !l.startsWith('#'));
     if (meaningful.some((l) => /go\.mod file not found|cannot find main module/.test(l))) {
       throw new EscapeRunError('outside-module', `${options.dir} is not inside a Go module (no go.mod in it or any parent directory; run "go mod init")`);
     }
-    if (errors.length === 0) throw new EscapeRunError('go-failed', `go list failed: ${meaningful[0] ?? `exit status ${res.exitCode}`}`);
+    if (errors.length === 0) throw new EscapeRunError('go-failed', `go list failed: ${meaningful[0] ?? `exit status ${own.exitCode}`}`);
     messages.push(...meaningful);
   }
   if (packages.length === 0 && errors.length === 0) {
-    throw new EscapeRunError('no-packages', loose.find((l) => l.includes('matched no packages'))?.replace(/^go: warning: /, '') ?? `no Go packages match ${patterns.join(' ')} in ${options.dir}`);
+    throw new EscapeRunError('no-packages', own.loose.find((l) => l.includes('matched no packages'))?.replace(/^go: warning: /, '') ?? `no Go packages match ${patterns.join(' ')} in ${options.dir}`);
   }
+  model.finish();
+  const result = (m: EscapeModel, testErrors: CompilerError[], testMessages: string[]): EscapeRunResult => ({
+    model: m, errors, testErrors, messages, testMessages, packages, invocations, goVersion: goEnv.GOVERSION, durationMs: Date.now() - started,
+  });
 
-  return { model: model.finish(), errors, messages, packages, invocations, goVersion: goEnv.GOVERSION, durationMs: Date.now() - started };
+  // 3. The test variants `p [p.test]` and `p_test [p.test]`, as `go test -c` compiles them but
+  // without its link step. Only the test files' findings come from them: the package's own
+  // files keep the findings of the package's own compile, which the go command replays here
+  // from its cache. A test file that does not compile hides nothing of the package.
+  const failed = new Set(errors.map((e) => e.pkg ?? ''));
+  const testable = packages.filter((p) => p.hasTests && !failed.has(p.importPath));
+  if (!includeTests || testable.length === 0) return result(model, [], []);
+  options.onPackages?.(result(model, [], []));
+
+  const tests = await compile(true);
+  for (const p of tests.listed) {
+    const importPath = p.ImportPath?.split(' ')[0];
+    if (importPath && p.Dir && !packageDirs.has(importPath)) packageDirs.set(importPath, p.Dir);
+  }
+  const testMains = new Set(tests.listed.filter((p) => p.Name === 'main' && p.ImportPath?.endsWith('.test') && !p.ImportPath.includes(' ')).map((p) => p.ImportPath!));
+  const testModel = new EscapeModel({ cwd: options.dir, goroot: goEnv.GOROOT, packageDirs, readSource });
+  const testErrors: CompilerError[] = [];
+  for (const [pkg, list] of tests.sections) {
+    const base = pkg.split(' ')[0]!;
+    if (!pkg.includes(' [') || testMains.has(pkg) || failed.has(base.replace(/_test$/, ''))) continue;
+    if (tests.exitCode !== 0 && !list.some((f) => f.kind !== 'other')) testErrors.push(...sectionErrors(testModel, pkg, list));
+    else for (const f of list) if (f.at!.file.endsWith('_test.go')) testModel.add(f);
+  }
+  const testMessages: string[] = [];
+  if (tests.exitCode !== 0) {
+    for (const l of tests.loose) {
+      if (l.startsWith('#')) continue;
+      // `go: can't load test package: x_test.go:6:2: no required module provides package …`
+      const m = /^go: (?:can't load test package: )?(.+?\.go):(\d+):(?:(\d+):)? (.+)$/.exec(l);
+      if (m) testErrors.push({ file: path.resolve(options.dir, m[1]!), line: Number(m[2]), column: m[3] === undefined ? undefined : Number(m[3]), message: m[4]! });
+      else testMessages.push(l);
+    }
+    if (testErrors.length === 0 && testMessages.length === 0) testMessages.push(`go list -test failed: exit status ${tests.exitCode}`);
+  }
+  return result(EscapeModel.union(model, testModel.finish()), testErrors, testMessages);
+}
+
+const LIST_FIELDS = 'ImportPath,Dir,Name,ForTest,TestGoFiles,XTestGoFiles,CgoFiles';
+
+interface CompileOutput {
+  exitCode: number | null;
+  listed: ListedPackage[];
+  /** Parsed findings by `# pkg` section, so that a failed build can tell errors from analysis. */
+  sections: Map<string, ParsedFinding[]>;
+  /** Lines without a position (`go: …`, `# pkg` headers of failures). */
+  loose: string[];
+}
+
+/** Reads the JSON objects `go list -json` prints, one line at a time. */
+class ListingReader {
+  private lines: string[] = [];
+  constructor(private readonly into: ListedPackage[]) {}
+
+  line(line: string): void {
+    if (line === '{') this.lines = [line];
+    else if (this.lines.length > 0) {
+      this.lines.push(line);
+      if (line === '}') {
+        try {
+          this.into.push(JSON.parse(this.lines.join('\n')) as ListedPackage);
+        } catch {
+          /* not go list's JSON: ignored, the compiler output is on stderr */
+        }
+        this.lines = [];
+      }
+    }
+  }
+}
+
+/** A failed package's section: its lines with a position are the compiler's errors. */
+function sectionErrors(model: EscapeModel, pkg: string, list: readonly ParsedFinding[]): CompilerError[] {
+  return list.filter((f) => f.at).map((f) => {
+    const at = model.resolve(f.at!, pkg || undefined);
+    return { file: at.file, line: at.line, column: at.column, message: f.message, pkg: pkg || undefined };
+  });
 }
 
 function readSourceFromDisk(file: string): string | undefined {

@@ -82,6 +82,9 @@ export class StatusItem implements vscode.Disposable {
       } else if (a.state === 'disabled') {
         icon = '$(circle-slash)';
         suffix = ': off';
+      } else if (a.state === 'outside-workspace') {
+        icon = '$(circle-slash)';
+        suffix = ': not analysed';
       }
     }
     this.item.text = `${icon} Go Memory${suffix}`;
@@ -94,12 +97,15 @@ export class StatusItem implements vscode.Disposable {
         a.state === 'ok' ? `${a.escapes ?? 0} heap escapes in this package` :
         a.state === 'analysing' ? 'analysing…' :
         a.state === 'build-failed' ? 'the package does not build: no escape analysis' :
-        a.state === 'disabled' ? 'escape analysis is off for this workspace' : (a.message ?? a.state);
+        a.state === 'disabled' ? 'escape analysis is off for this workspace' :
+        a.state === 'outside-workspace' ? 'outside the workspace folders, analysed only on request' : (a.message ?? a.state);
       md.appendText(`Package ${a.packageName}: ${what}${a.durationMs !== undefined && a.state !== 'analysing' ? ` (${a.durationMs} ms)` : ''}\n`);
       md.appendMarkdown('\n\n');
-      if (a.message && a.state !== 'ok') md.appendText(`${a.message}\n\n`);
+      if (a.message) md.appendText(`${a.message}\n\n`);
     }
-    md.appendMarkdown('Click to show the log.');
+    const outside = !failed && !noGo && a?.state === 'outside-workspace';
+    this.item.command = outside ? 'goMemoryInsight.analysePackage' : 'goMemoryInsight.showLog';
+    md.appendMarkdown(outside ? 'Click to analyse this package.' : 'Click to show the log.');
     this.item.tooltip = md;
     this.item.backgroundColor = buildFailed ? new vscode.ThemeColor('statusBarItem.errorBackground') : noGo || failed ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.accessibilityInformation = { label: `${PRODUCT_NAME}: language server ${this.server}${noGo ? ', go not found' : ''}` };

@@ -3,7 +3,8 @@
 // analysis for the packages of open Go files and answers diagnostics, hovers and code lenses.
 import { createConnection, DidChangeConfigurationNotification, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { ServerInfoRequest, type InitializationOptions, type ServerInfoResult } from '../shared/protocol';
+import { fileURLToPath } from 'node:url';
+import { ANALYSE_PACKAGE_SERVER_COMMAND, ServerInfoRequest, type InitializationOptions, type ServerInfoResult } from '../shared/protocol';
 import { VERSION } from '../shared/version';
 import { findGo } from '../goenv/findGo';
 import { killProcessGroupsOnExit } from '../goenv/processGroups';
@@ -17,6 +18,15 @@ let options: InitializationOptions & { settings?: { goMemoryInsight?: unknown; g
 let goBinary: string | undefined;
 let pullConfiguration = false;
 let dynamicConfiguration = false;
+let watchFolders = false;
+
+function pathOf(uri: string): string | undefined {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function loadSettings(): Promise<EscapeSettings> {
   if (pullConfiguration) {
@@ -42,6 +52,11 @@ connection.onInitialize((params): InitializeResult => {
     const r = findGo({ env: process.env, platform: process.platform });
     goBinary = r.ok ? r.path : undefined;
   }
+  // Packages are analysed on open and save inside the workspace folders (or the root) only.
+  const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  const rootPath = params.rootPath ?? undefined;
+  escape.setWorkspaceFolders(folders.length > 0 ? folders.map(pathOf).filter((p): p is string => !!p) : rootPath ? [rootPath] : []);
+  watchFolders = !!params.capabilities.workspace?.workspaceFolders;
   pullConfiguration = !!params.capabilities.workspace?.configuration;
   dynamicConfiguration = !!params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration;
   connection.console.info(`Go Memory Insight language server ${VERSION} (Node ${process.version}, pid ${process.pid}); go: ${goBinary ?? 'none'}`);
@@ -50,6 +65,8 @@ connection.onInitialize((params): InitializeResult => {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       hoverProvider: true,
       codeLensProvider: { resolveProvider: false },
+      executeCommandProvider: { commands: [ANALYSE_PACKAGE_SERVER_COMMAND] },
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
     serverInfo: { name: 'go-memory-insight', version: VERSION },
   };
@@ -57,6 +74,18 @@ connection.onInitialize((params): InitializeResult => {
 
 connection.onInitialized(() => {
   if (dynamicConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, undefined);
+  if (watchFolders) {
+    connection.workspace.onDidChangeWorkspaceFolders(() => {
+      void connection.workspace.getWorkspaceFolders().then((all) => escape.setWorkspaceFolders((all ?? []).map((f) => pathOf(f.uri)).filter((p): p is string => !!p)));
+    });
+  }
+});
+
+// Analyses the package of a file URI on request, inside the workspace or not.
+connection.onExecuteCommand(async (params) => {
+  if (params.command !== ANALYSE_PACKAGE_SERVER_COMMAND) return null;
+  const uri = params.arguments?.[0];
+  return typeof uri === 'string' ? escape.analysePackage(uri) : false;
 });
 
 connection.onRequest(

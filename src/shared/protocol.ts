@@ -27,7 +27,7 @@ export namespace ServerInfoRequest {
 
 /** What the server reports about the escape analysis of the package of the active editor. */
 export interface AnalysisStatus {
-  state: 'analysing' | 'ok' | 'build-failed' | 'error' | 'disabled' | 'no-go';
+  state: 'analysing' | 'ok' | 'build-failed' | 'error' | 'disabled' | 'no-go' | 'outside-workspace';
   /** Absolute directory of the package this status is about. */
   packageDir?: string;
   /** Import path or directory name shown to the user. */
@@ -50,5 +50,8 @@ export interface FunctionFindingsArgs {
   functionName: string;
   items: { line: number; character: number; kind: string; label: string; detail: string }[];
 }
+
+/** The server's command (workspace/executeCommand) that analyses the package of a file URI, inside the workspace or not. */
+export const ANALYSE_PACKAGE_SERVER_COMMAND = 'goMemory.analysePackage';
 
 export const SHOW_FUNCTION_FINDINGS_COMMAND = 'goMemoryInsight.showFunctionFindings';

@@ -48,6 +48,33 @@ describe('escape: running the compiler', function () {
     assert.ok(!first.invocations.some((i) => i.args.some((a) => a.startsWith('-gcflags') && a !== '-gcflags=-m=2')));
   });
 
+  it('the package\'s own findings come first (onPackages), the test files\' after; each file from one compile', async () => {
+    const dir = path.join(fx.dir, 'alloc');
+    let partial: Awaited<ReturnType<typeof runEscapeAnalysis>> | undefined;
+    const full = await runEscapeAnalysis(opts({ onPackages: (r) => (partial = r) }));
+    assert.ok(partial, 'onPackages was called');
+    assert.ok(partial.model.findingsAt(path.join(dir, 'alloc.go'), markerLine(path.join(dir, 'alloc.go'), 'u := User{Name: name}')).some((f) => f.kind === 'moved-to-heap'));
+    assert.ok(!partial.model.fileNames().some((f) => f.endsWith('_test.go')), 'no test file in the first part');
+    // The package's own files keep exactly the findings of its own compile.
+    for (const file of partial.model.fileNames()) assert.deepEqual(full.model.findingsForFile(file).map((f) => `${f.line}:${f.column}:${f.message}`), partial.model.findingsForFile(file).map((f) => `${f.line}:${f.column}:${f.message}`), file);
+    assert.ok(full.model.findingsForFile(path.join(dir, 'alloc_test.go')).length > 0);
+    assert.deepEqual(full.testErrors, []);
+    assert.deepEqual(full.invocations.filter((i) => i.args[0] === 'list').map((i) => i.args.includes('-test')), [false, true]);
+  });
+
+  it('a test file that does not compile: the package\'s own findings stay, with the test file\'s error', async () => {
+    const dir = path.join(fx.dir, 'testbroken');
+    const r = await runEscapeAnalysis(opts({ dir }));
+    const store = path.join(dir, 'store.go');
+    assert.ok(r.model.findingsAt(store, markerLine(store, 'it := Item{ID: id}')).some((f) => f.kind === 'moved-to-heap'), 'moved to heap: it');
+    assert.deepEqual(r.errors, []);
+    const testFile = path.join(dir, 'store_test.go');
+    assert.equal(r.testErrors.length, 1, JSON.stringify(r.testErrors));
+    assert.equal(r.testErrors[0]!.file, testFile);
+    assert.equal(r.testErrors[0]!.line, markerLine(testFile, 'the compile error of the test file'));
+    assert.match(r.testErrors[0]!.message, /cannot use "not a number"/);
+  });
+
   it('bounds checks only when asked', async () => {
     const off = await runEscapeAnalysis(opts({ includeTests: false }));
     const on = await runEscapeAnalysis(opts({ includeTests: false, boundsChecks: true }));
@@ -149,6 +176,16 @@ describe('escape: CLI', function () {
     assert.equal(await escapeCommand({ runner: testRunner }).run(['--json', '--dir', fx.dir, './plain'], c.io), 0, c.err());
     const json = JSON.parse(c.out()) as { findings: { kind: string; file: string }[] };
     assert.ok(json.findings.some((f) => f.kind === 'escapes-to-heap' && f.file === path.join(fx.dir, 'plain', 'plain.go')));
+  });
+
+  it('a test file that does not compile: the package\'s findings, then the test file\'s error, and a failure', async () => {
+    const c = captureIO(fx.dir);
+    const cmd = escapeCommand({ runner: testRunner });
+    await assert.rejects(cmd.run(['--json', '--dir', path.join(fx.dir, 'testbroken')], c.io), /the test files do not build \(1 compiler error\): the findings above are those of the packages' own files/);
+    const json = JSON.parse(c.out()) as { findings: { kind: string; file: string }[]; testErrors: { file: string; message: string }[] };
+    assert.ok(json.findings.some((f) => f.kind === 'moved-to-heap' && f.file === path.join(fx.dir, 'testbroken', 'store.go')));
+    assert.equal(json.testErrors[0]?.file, path.join(fx.dir, 'testbroken', 'store_test.go'));
+    assert.match(c.err(), /store_test\.go:6:\d+: cannot use "not a number"/);
   });
 
   it('fails with one line and a non-zero status', async () => {

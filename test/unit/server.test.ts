@@ -1,11 +1,12 @@
 // Drives the built language server (dist/server.js --stdio) the way another LSP editor would,
 // on a fixture module compiled by the installed Go.
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { goBinary } from './escapeFixture';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 
 const root = path.resolve(__dirname, '../../..');
@@ -102,7 +103,9 @@ describe('language server over --stdio', function () {
     const md = hover.contents.value;
     assert.match(md, /\*\*`u`\*\* is moved to the heap/);
     assert.match(md, /\*\*Why:\*\* returned from NewUser/);
-    assert.match(md, /1\. its address is taken \(&u\) — \[user\.go:15:9\]\(file:\/\/.*user\.go#L15,9\)/);
+    // Compiler words come escaped: `\(\&u\)` renders as `(&u)`.
+    assert.ok(md.includes(String.raw`1. its address is taken \(\&u\) — [user\.go\:15\:9](file://`), md);
+    assert.match(md, /\]\(file:\/\/[^)\s]*\/user\.go#L15,9\)/);
     assert.match(md, /Usually fixed by:/);
   });
 
@@ -139,6 +142,50 @@ describe('language server over --stdio', function () {
     logs.length = 0;
     await conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
     await waitFor(() => (logs.some((l) => /is current/.test(l)) ? true : undefined), 'the new analysis to be reused');
+  });
+
+  it('a test file that does not compile: the package\'s findings stay and the test file shows its error', async () => {
+    fs.cpSync(path.join(root, 'test', 'fixtures', 'escape', 'testbroken'), path.join(dir, 'store'), { recursive: true });
+    const uri = uriOf('store/store.go');
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'go', version: 1, text: fs.readFileSync(path.join(dir, 'store', 'store.go'), 'utf8') } });
+    const own = await waitFor(() => published.get(uri)?.diagnostics.find((d) => d.code === 'moved-to-heap'), 'the package\'s moved-to-heap finding');
+    assert.match(own.message, /\bit\b.*heap/);
+    const testErr = await waitFor(() => published.get(uriOf('store/store_test.go'))?.diagnostics.find((d) => d.severity === 1), 'the test file\'s compile error');
+    assert.equal(testErr.source, 'go build');
+    assert.equal(testErr.range.start.line, 5);
+    assert.match(testErr.message, /cannot use "not a number"/);
+    assert.ok(published.get(uri)!.diagnostics.some((d) => d.code === 'moved-to-heap'), 'the package\'s findings were taken back');
+    await waitFor(() => statuses.find((s) => s.state === 'ok' && /the test files do not build: store_test\.go:6/.test(s.message ?? '')), 'a status naming the test failure');
+  });
+
+  it('does not compile packages outside the workspace folders (the standard library) until asked', async () => {
+    const goroot = execFileSync(goBinary(), ['env', 'GOROOT'], { encoding: 'utf8' }).trim();
+    const builder = path.join(goroot, 'src', 'strings', 'builder.go');
+    const stdUri = pathToFileURL(builder).href;
+    logs.length = 0;
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: stdUri, languageId: 'go', version: 1, text: fs.readFileSync(builder, 'utf8') } });
+    await waitFor(() => statuses.find((s) => s.state === 'outside-workspace' && (s as { packageDir?: string }).packageDir === path.dirname(builder)), 'the outside-workspace status');
+
+    // Another module, outside the root: not analysed on open, analysed when asked.
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-outside-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'go.mod'), 'module example.com/outside\n\ngo 1.22\n');
+      fs.writeFileSync(path.join(outside, 'o.go'), 'package outside\n\nfunc P() *int {\n\tx := 1\n\treturn &x\n}\n');
+      const uri = pathToFileURL(path.join(outside, 'o.go')).href;
+      await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'go', version: 1, text: fs.readFileSync(path.join(outside, 'o.go'), 'utf8') } });
+      await conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
+      await waitFor(() => statuses.find((s) => s.state === 'outside-workspace' && (s as { packageDir?: string }).packageDir === outside), 'the outside-workspace status');
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.ok(!published.has(uri) && !published.has(stdUri), 'diagnostics published outside the workspace');
+      assert.ok(!logs.some((l) => /^Analys/.test(l)), logs.join(' | '));
+      assert.equal(await conn.sendRequest('workspace/executeCommand', { command: 'goMemory.analysePackage', arguments: [uri] }), true);
+      const moved = await waitFor(() => published.get(uri)?.diagnostics.find((d) => d.code === 'moved-to-heap'), 'findings after the request');
+      assert.equal(moved.range.start.line, 3);
+      assert.ok(!published.has(stdUri), 'the standard library was analysed');
+    } finally {
+      await conn.sendNotification('textDocument/didClose', { textDocument: { uri: stdUri } });
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('hides findings on edited lines at once, and reports build errors on save', async () => {

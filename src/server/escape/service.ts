@@ -16,7 +16,7 @@ import type { CodeLens, Connection, Hover, TextDocuments } from 'vscode-language
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { EscapeModel, Finding } from '../../escape/model';
 import { LineIndex } from '../../escape/positions';
-import { EscapeRunError, runEscapeAnalysis } from '../../escape/run';
+import { runEscapeAnalysis } from '../../escape/run';
 import type { CompilerError, FindingKind } from '../../escape/types';
 import { AnalysisStatusNotification, type AnalysisStatus } from '../../shared/protocol';
 import { codeLensesForFile, diagnosticsForFile, errorDiagnostics, fileUri, findingsAtPosition, HEAP_KINDS, hoverFor, severityFromSetting, type PresentOptions, type TextSource } from './present';
@@ -47,6 +47,7 @@ export const DEFAULT_SETTINGS: EscapeSettings = {
 interface PackageResult {
   dir: string;
   model?: EscapeModel;
+  /** Errors of a package that does not build, or of test files that do not (the package's findings stand). */
   errors: CompilerError[];
   /** The text of each Go file of the package as it was when compiled. */
   compiled: Map<string, LineIndex>;
@@ -55,6 +56,8 @@ interface PackageResult {
   status: AnalysisStatus;
   /** The workspace generation after the run read its files, and its settings and go binary: what makes the result reusable. */
   memo?: { generation: number; key: string };
+  /** The package's own findings, published while its test files are still compiling. */
+  partial?: boolean;
 }
 
 /** What a memoised result depends on besides files: the settings and the go binary. */
@@ -64,6 +67,14 @@ function memoKey(settings: EscapeSettings, go: string): string {
 
 function digest(text: string | Buffer | undefined): string {
   return text === undefined ? '' : createHash('sha1').update(text).digest('base64');
+}
+
+/** The directory of the go.mod file at or above `dir`, if any. */
+function moduleRootOf(dir: string): string | undefined {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'go.mod'))) return d;
+    if (path.dirname(d) === d) return undefined;
+  }
 }
 
 function splitTags(value: unknown): string[] {
@@ -92,6 +103,10 @@ export class EscapeService {
   private generation = 0;
   /** Content digest of every such file as last seen ('' for missing). */
   private readonly seen = new Map<string, string>();
+  /** Directories whose packages are analysed on open and save: the workspace folders and their modules. */
+  private roots: string[] = [];
+  /** Packages outside them that the user asked to analyse. */
+  private readonly requested = new Set<string>();
 
   constructor(
     private readonly connection: Connection,
@@ -107,6 +122,10 @@ export class EscapeService {
   async opened(doc: TextDocument): Promise<void> {
     const dir = this.packageDirOf(doc.uri);
     if (!dir) return;
+    if (!this.inScope(dir)) {
+      this.report({ state: 'outside-workspace', packageDir: dir, packageName: path.basename(dir), message: 'This package is outside the workspace folders: it is analysed only on request (Go Memory Insight: Analyse This Package).' });
+      return;
+    }
     const known = this.results.get(dir);
     if (known && !this.scheduler.isBusy(dir)) {
       // Already analysed: show what we have for this file now.
@@ -121,7 +140,7 @@ export class EscapeService {
     const file = this.fileOf(doc.uri);
     if (file) this.observeDisk(file);
     const dir = this.packageDirOf(doc.uri);
-    if (!dir) return;
+    if (!dir || !this.inScope(dir)) return;
     this.settings = await this.loadSettings();
     if (this.reuse(dir)) return;
     // The first save starts at once; saves while a run is pending or running are debounced.
@@ -131,19 +150,22 @@ export class EscapeService {
   changed(doc: TextDocument): void {
     const dir = this.packageDirOf(doc.uri);
     const result = dir ? this.results.get(dir) : undefined;
-    if (result) this.publishFile(result, fileURLToPath(doc.uri));
+    if (result && !(result.partial && doc.uri.endsWith('_test.go'))) this.publishFile(result, fileURLToPath(doc.uri));
   }
 
   closed(doc: TextDocument): void {
     const dir = this.packageDirOf(doc.uri);
     if (!dir) return;
     const stillOpen = this.documents.all().some((d) => d.uri !== doc.uri && this.packageDirOf(d.uri) === dir);
-    if (!stillOpen) this.forget(dir);
+    if (!stillOpen) {
+      this.forget(dir);
+      this.requested.delete(dir);
+    }
   }
 
   /** Settings changed: re-read them and re-analyse every open package (or clear everything). */
   async configurationChanged(): Promise<void> {
-    const dirs = new Set(this.documents.all().map((d) => this.packageDirOf(d.uri)).filter((d): d is string => !!d));
+    const dirs = new Set(this.documents.all().map((d) => this.packageDirOf(d.uri)).filter((d): d is string => !!d && this.inScope(d)));
     for (const dir of [...this.results.keys()]) if (!dirs.has(dir)) this.forget(dir);
     for (const dir of dirs) await this.request(dir);
   }
@@ -162,6 +184,37 @@ export class EscapeService {
     }
     const dirs = new Set(reanalyse.map((u) => this.packageDirOf(u)).filter((d): d is string => !!d && this.results.has(d)));
     for (const dir of dirs) await this.request(dir);
+  }
+
+  /**
+   * The workspace folders (absolute paths). Packages are analysed on open and save only inside
+   * them, or inside the module a folder belongs to: a file reached by go-to-definition in the
+   * standard library or the module cache is not compiled unless the user asks (analysePackage).
+   */
+  setWorkspaceFolders(folders: readonly string[]): void {
+    const roots = new Set<string>();
+    for (const folder of folders) {
+      const resolved = path.resolve(folder);
+      roots.add(resolved);
+      const module = moduleRootOf(resolved);
+      if (module) roots.add(module);
+    }
+    this.roots = [...roots];
+    for (const dir of [...this.results.keys()]) if (!this.inScope(dir)) this.forget(dir);
+  }
+
+  /** Whether the package in `dir` is analysed on open and save. */
+  inScope(dir: string): boolean {
+    return this.requested.has(dir) || this.roots.some((r) => dir === r || dir.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+  }
+
+  /** Analyses the package of a file on request, inside the workspace or not; it then stays analysed on save. */
+  async analysePackage(uri: string): Promise<boolean> {
+    const dir = this.packageDirOf(uri);
+    if (!dir) return false;
+    this.requested.add(dir);
+    await this.request(dir);
+    return true;
   }
 
   dispose(): void {
@@ -312,32 +365,41 @@ export class EscapeService {
     }
     const memo = { generation: this.generation, key: memoKey(this.settings, go) };
     const started = Date.now();
-    try {
-      const res = await runEscapeAnalysis({
-        goBinary: go,
-        dir,
-        packages: ['.'],
-        env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local' },
-        tags: this.settings.buildTags,
-        boundsChecks: this.settings.boundsChecks,
-        signal,
-        readSource: (f) => compiled.get(f)?.text,
-      });
-      const durationMs = Date.now() - started;
-      const ownErrors = res.errors;
-      if (ownErrors.length > 0 || (res.model.size === 0 && res.messages.length > 0)) {
-        const first = ownErrors[0];
-        const message = first ? `${path.basename(first.file)}:${first.line}: ${first.message}` : res.messages[0];
-        return { dir, errors: ownErrors, compiled, published: new Set(), memo, status: { state: 'build-failed', packageDir: dir, packageName: path.basename(dir), message, durationMs } };
-      }
-      let escapes = 0;
-      for (const f of res.model.all()) if (HEAP_KINDS.has(f.kind) && f.file.startsWith(dir + path.sep) && path.dirname(f.file) === dir) escapes++;
-      this.connection.console.info(`Analysed ${dir} in ${durationMs} ms: ${res.model.size} findings, ${escapes} heap escapes`);
-      return { dir, model: res.model, errors: [], compiled, published: new Set(), memo, status: { state: 'ok', packageDir: dir, packageName: res.packages[0]?.importPath ?? path.basename(dir), escapes, durationMs } };
-    } catch (err) {
-      if (err instanceof EscapeRunError && err.code === 'cancelled') throw err;
-      throw err instanceof Error ? err : new Error(String(err));
+    const name = path.basename(dir);
+    const escapesIn = (model: EscapeModel): number => {
+      let n = 0;
+      for (const f of model.all()) if (HEAP_KINDS.has(f.kind) && path.dirname(f.file) === dir) n++;
+      return n;
+    };
+    const res = await runEscapeAnalysis({
+      goBinary: go,
+      dir,
+      packages: ['.'],
+      env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local' },
+      tags: this.settings.buildTags,
+      boundsChecks: this.settings.boundsChecks,
+      signal,
+      readSource: (f) => compiled.get(f)?.text,
+      // The package's own files first: the test variants compile after it.
+      onPackages: (partial) => {
+        if (signal.aborted) return;
+        const escapes = escapesIn(partial.model);
+        this.connection.console.info(`Analysed ${dir} (test files still compiling) in ${Date.now() - started} ms: ${partial.model.size} findings, ${escapes} heap escapes`);
+        const status: AnalysisStatus = { state: 'ok', packageDir: dir, packageName: partial.packages[0]?.importPath ?? name, escapes, durationMs: Date.now() - started, message: 'analysing test files…' };
+        this.install({ dir, model: partial.model, errors: [], compiled, published: new Set(this.results.get(dir)?.published), status, partial: true });
+      },
+    });
+    const durationMs = Date.now() - started;
+    if (res.errors.length > 0 || (res.model.size === 0 && res.messages.length > 0)) {
+      const first = res.errors[0];
+      const message = first ? `${path.basename(first.file)}:${first.line}: ${first.message}` : res.messages[0];
+      return { dir, errors: res.errors, compiled, published: new Set(), memo, status: { state: 'build-failed', packageDir: dir, packageName: name, message, durationMs } };
     }
+    const escapes = escapesIn(res.model);
+    const firstTestError = res.testErrors[0];
+    const testFailure = firstTestError ? `the test files do not build: ${path.basename(firstTestError.file)}:${firstTestError.line}: ${firstTestError.message}` : res.testMessages[0] ? `the test files do not build: ${res.testMessages[0]}` : undefined;
+    this.connection.console.info(`Analysed ${dir} in ${durationMs} ms: ${res.model.size} findings, ${escapes} heap escapes${testFailure ? `; ${testFailure}` : ''}`);
+    return { dir, model: res.model, errors: res.testErrors, compiled, published: new Set(), memo, status: { state: 'ok', packageDir: dir, packageName: res.packages[0]?.importPath ?? name, escapes, durationMs, message: testFailure } };
   }
 
   /** Publishes a result. `reused`: it is the one on screen already, so only open files are sent again. */
@@ -352,6 +414,8 @@ export class EscapeService {
     const texts = this.textCache();
     const rest: string[] = [];
     for (const f of files) {
+      // While the test files compile, what is on screen for them stays.
+      if (result.partial && f.endsWith('_test.go')) continue;
       if (this.documents.get(fileUri(f))) this.publishFile(result, f, texts);
       else rest.push(f);
     }
@@ -368,6 +432,7 @@ export class EscapeService {
         setImmediate(publishRest);
         return;
       }
+      if (result.partial) return;
       // Clear files that had diagnostics before but are not part of this result.
       for (const uri of previous?.published ?? []) {
         if (!result.published.has(uri)) void this.connection.sendDiagnostics({ uri, diagnostics: [] });

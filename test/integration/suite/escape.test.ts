@@ -1,8 +1,14 @@
 // Escape analysis inside a real VS Code: diagnostics, related information, hover, code
 // lenses and the on/off command, on the lsp/ fixture module compiled by the installed Go.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { activateExtension, closeAllEditors, fixturePath, openFixture, waitFor } from '../util';
+
+const BUILD_SOURCE = 'go build';
 
 const SOURCE = 'Go escape analysis';
 
@@ -104,6 +110,59 @@ describe('escape analysis in the editor', function () {
     assert.ok(!on('go send(ch, v)').includes('escapes-to-heap'), describe_(flows));
     const gen = escapeDiagnostics(flows).find((d) => d.range.start.line === lineOf('// moved: x'))!;
     assert.match(gen.message, /×4/, 'two shape instantiations and two wrapper copies');
+  });
+
+  it('a test file that does not compile: the package\'s findings stay, the test file shows its compile error', async () => {
+    const store = vscode.Uri.file(fixturePath('escape/testbroken/store.go'));
+    const storeTest = vscode.Uri.file(fixturePath('escape/testbroken/store_test.go'));
+    await openFixture('escape/testbroken/store.go');
+    const moved = await waitFor(() => escapeDiagnostics(store).find((d) => d.code === 'moved-to-heap'), {
+      message: 'the moved-to-heap diagnostic of store.go',
+      timeoutMs: 120_000,
+      describe: () => describe_(store),
+    });
+    assert.equal(moved.range.start.line, 7);
+    const error = await waitFor(() => vscode.languages.getDiagnostics(storeTest).find((d) => d.source === BUILD_SOURCE), {
+      message: 'the compile error of store_test.go',
+      timeoutMs: 120_000,
+      describe: () => describe_(storeTest),
+    });
+    assert.equal(error.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(error.range.start.line, 5);
+    assert.match(error.message, /cannot use "not a number"/);
+    assert.ok(escapeDiagnostics(store).some((d) => d.code === 'moved-to-heap'), describe_(store));
+  });
+
+  it('a standard-library file reached from the workspace is not compiled; a package outside is analysed on request', async () => {
+    const api = await activateExtension();
+    const go = await api.goBinary();
+    assert.ok(go, 'no go binary');
+    const goroot = execFileSync(go, ['env', 'GOROOT'], { encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' } }).trim();
+    const builder = vscode.Uri.file(path.join(goroot, 'src', 'strings', 'builder.go'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(builder), { preview: false });
+
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-outside-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'go.mod'), 'module example.com/outside\n\ngo 1.22\n');
+      fs.writeFileSync(path.join(outside, 'o.go'), 'package outside\n\nfunc P() *int {\n\tx := 1\n\treturn &x\n}\n');
+      const o = vscode.Uri.file(path.join(outside, 'o.go'));
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(o), { preview: false });
+      // The workspace's own packages are analysed within a few seconds; give these the same time.
+      await new Promise((r) => setTimeout(r, 5000));
+      assert.deepEqual(escapeDiagnostics(builder), [], describe_(builder));
+      assert.deepEqual(escapeDiagnostics(o), [], describe_(o));
+      await vscode.commands.executeCommand('goMemoryInsight.analysePackage');
+      const moved = await waitFor(() => escapeDiagnostics(o).find((d) => d.code === 'moved-to-heap'), {
+        message: 'findings for the package analysed on request',
+        timeoutMs: 120_000,
+        describe: () => describe_(o),
+      });
+      assert.equal(moved.range.start.line, 3);
+      assert.deepEqual(escapeDiagnostics(builder), [], describe_(builder));
+    } finally {
+      await closeAllEditors();
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
 

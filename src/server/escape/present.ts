@@ -1,7 +1,7 @@
 // Turns the escape-analysis model into LSP diagnostics, hover cards and code lenses.
 // Pure: no connection, no vscode; the service calls these with the texts it has.
 import { pathToFileURL } from 'node:url';
-import { CodeLens, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, MarkupKind, type Hover, type Position, type Range } from 'vscode-languageserver/node';
+import { Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, MarkupKind, type CodeLens, type Hover, type Position, type Range } from 'vscode-languageserver/node';
 import { explainCannotInline, explainReason, mainCause, summarize } from '../../escape/explain';
 import type { EscapeModel, Finding, FunctionSummary, ResolvedBlock } from '../../escape/model';
 import { findingRange, LineIndex } from '../../escape/positions';
@@ -108,19 +108,40 @@ export function errorDiagnostics(errors: readonly CompilerError[], texts: TextSo
   return byFile;
 }
 
+// Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them
+// all also breaks bare-URL autolinks (`http\://`) and entity references (`\&lt;`).
+const MARKDOWN_PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
+
+/**
+ * Plain text as Markdown that renders as that text: no emphasis, links, images, HTML or
+ * entities. Line breaks become spaces, since a break could start a heading or a list.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, ' ').replace(MARKDOWN_PUNCTUATION, '\\$&');
+}
+
+/** A code span holding `text` verbatim, whatever backticks it contains (CommonMark rules). */
+export function codeSpan(text: string): string {
+  // An empty code span cannot be written: a space is the nearest.
+  const flat = text.replace(/\r\n|\r|\n/g, ' ') || ' ';
+  const longestRun = (flat.match(/`+/g) ?? []).reduce((n, run) => Math.max(n, run.length), 0);
+  const fence = '`'.repeat(longestRun + 1);
+  // Padding keeps a backtick at either end from joining the fence, and spaces at both ends
+  // from being stripped: the renderer strips one space each side unless the text is all spaces.
+  const pad = /[^ ]/.test(flat) && /^[` ]|[` ]$/.test(flat) ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
+/** A link to a file position; the label is plain text. */
 function link(file: string, line: number, column: number | undefined, label: string): string {
-  const target = `${fileUri(file)}#L${line}${column ? `,${column}` : ''}`;
-  return `[${label.replace(/[[\]\\]/g, '\\$&')}](${target})`;
+  // pathToFileURL percent-encodes spaces but not parentheses, which would end the destination.
+  const target = `${fileUri(file)}#L${line}${column ? `,${column}` : ''}`.replace(/[()]/g, (c) => (c === '(' ? '%28' : '%29'));
+  return `[${escapeMarkdown(label)}](${target})`;
 }
 
 function shortName(file: string): string {
   const parts = file.split(/[\\/]/);
   return parts[parts.length - 1] ?? file;
-}
-
-function code(text: string): string {
-  const ticks = text.includes('`') ? '``' : '`';
-  return `${ticks}${text}${ticks}`;
 }
 
 const KIND_TITLE: Partial<Record<FindingKind, string>> = {
@@ -134,35 +155,53 @@ function blocksSummary(blocks: readonly ResolvedBlock[]): number {
   return blocks.reduce((n, b) => n + b.steps.length, 0);
 }
 
-/** The Markdown card for the findings under the cursor. */
+type Step = ReturnType<typeof explainSteps>[number];
+
+function plainSummary(f: Finding): string {
+  return escapeMarkdown(summarize(f as unknown as Parameters<typeof summarize>[0]));
+}
+
+function stepPlace(s: Step): string {
+  if (s.file.startsWith('<')) return escapeMarkdown(s.file);
+  return link(s.file, s.line, s.column, `${shortName(s.file)}:${s.line}${s.column ? `:${s.column}` : ''}`);
+}
+
+/** Heap and leak findings: what, why, the compiler's flow step by step, the usual remedy. */
+function flowCard(f: Finding, title: string): string[] {
+  const parts = [`**${codeSpan(f.expr ?? f.message)}** ${title}${f.count > 1 ? ` — reported ${f.count} times (inlined call sites)` : ''}`];
+  const cause = causeOf(f);
+  parts.push(cause ? `**Why:** ${escapeMarkdown(cause.cause)}.` : `${plainSummary(f)}.`);
+  const steps = explainSteps(f);
+  if (steps.length > 0) {
+    parts.push('The compiler\'s flow:\n\n' + steps.map((s, i) => `${i + 1}. ${escapeMarkdown(s.text)} — ${stepPlace(s)}`).join('\n'));
+  } else if (blocksSummary(f.explanation) === 0 && (f.kind === 'escapes-to-heap' || f.kind === 'moved-to-heap')) {
+    parts.push('_The compiler gave no flow for this one._');
+  }
+  if (cause) parts.push(`**Usually fixed by:** ${escapeMarkdown(cause.remedy)}`);
+  return parts;
+}
+
+function findingCard(f: Finding): string[] {
+  const title = KIND_TITLE[f.kind];
+  if (title) return flowCard(f, title);
+  const name = codeSpan(f.inline?.name ?? f.expr ?? '');
+  if (f.kind === 'cannot-inline') {
+    const reason = f.inline?.reason ?? '';
+    return [`**${name}** cannot be inlined: ${escapeMarkdown(reason)}\n\n${escapeMarkdown(explainCannotInline(reason))}`];
+  }
+  if (f.kind === 'can-inline') return [`**${name}** can be inlined${f.inline?.cost !== undefined ? ` (cost ${f.inline.cost} of 80)` : ''}.`];
+  return [plainSummary(f) + (f.count > 1 ? ` (×${f.count})` : '')];
+}
+
+/**
+ * The Markdown card for the findings under the cursor. Compiler text (expressions, names,
+ * reasons) can hold any Go string literal, so it only goes in as code spans or escaped text.
+ */
 export function hoverFor(findings: readonly Finding[], fn: FunctionSummary | undefined): Hover | undefined {
   if (findings.length === 0) return undefined;
-  const parts: string[] = [];
-  for (const f of findings) {
-    const title = KIND_TITLE[f.kind];
-    if (title) {
-      parts.push(`**${code(f.expr ?? f.message)}** ${title}${f.count > 1 ? ` — reported ${f.count} times (inlined call sites)` : ''}`);
-      const cause = causeOf(f);
-      if (cause) parts.push(`**Why:** ${cause.cause}.`);
-      else parts.push(summarize(f as unknown as Parameters<typeof summarize>[0]) + '.');
-      const steps = explainSteps(f);
-      if (steps.length > 0) {
-        parts.push('The compiler\'s flow:\n\n' + steps.map((s, i) => `${i + 1}. ${s.text} — ${s.file.startsWith('<') ? s.file : link(s.file, s.line, s.column, `${shortName(s.file)}:${s.line}${s.column ? `:${s.column}` : ''}`)}`).join('\n'));
-      } else if (blocksSummary(f.explanation) === 0 && (f.kind === 'escapes-to-heap' || f.kind === 'moved-to-heap')) {
-        parts.push('_The compiler gave no flow for this one._');
-      }
-      if (cause) parts.push(`**Usually fixed by:** ${cause.remedy}`);
-    } else if (f.kind === 'cannot-inline') {
-      parts.push(`**${code(f.inline?.name ?? f.expr ?? '')}** cannot be inlined: ${f.inline?.reason ?? ''}\n\n${explainCannotInline(f.inline?.reason ?? '')}`);
-    } else if (f.kind === 'can-inline') {
-      parts.push(`**${code(f.inline?.name ?? f.expr ?? '')}** can be inlined${f.inline?.cost !== undefined ? ` (cost ${f.inline.cost} of 80)` : ''}.`);
-    } else {
-      parts.push(summarize(f as unknown as Parameters<typeof summarize>[0]) + (f.count > 1 ? ` (×${f.count})` : ''));
-    }
-    parts.push('---');
-  }
-  if (parts[parts.length - 1] === '---') parts.pop();
-  if (fn) parts.push(`_In ${code(fn.name)}: ${fn.heapAllocations} heap ${fn.heapAllocations === 1 ? 'allocation' : 'allocations'}._`);
+  const cards = findings.map((f) => findingCard(f).join('\n\n'));
+  const parts = [cards.join('\n\n---\n\n')];
+  if (fn) parts.push(`_In ${codeSpan(fn.name)}: ${fn.heapAllocations} heap ${fn.heapAllocations === 1 ? 'allocation' : 'allocations'}._`);
   return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n') } };
 }
 
@@ -185,14 +224,39 @@ export function codeLensTitle(fn: FunctionSummary): string {
   return parts.join(' · ');
 }
 
+/** Findings a function's code lens lists: heap allocations, leaks, and why it cannot be inlined. */
+function isLensItem(f: Finding): boolean {
+  return HEAP_KINDS.has(f.kind) || f.kind === 'leaking-param' || f.kind === 'leaking-param-content' || (f.kind === 'cannot-inline' && !f.inline?.into);
+}
+
+/** The index of the first finding on `line` or after it, in findings sorted by line. */
+function firstFromLine(findings: readonly Finding[], line: number): number {
+  let lo = 0;
+  let hi = findings.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (findings[mid]!.line < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The findings on lines first..last, in their order, from findings sorted by line. */
+function findingsInLines(findings: readonly Finding[], first: number, last: number): Finding[] {
+  const out: Finding[] = [];
+  for (let i = firstFromLine(findings, first); i < findings.length && findings[i]!.line <= last; i++) out.push(findings[i]!);
+  return out;
+}
+
 export function codeLensesForFile(model: EscapeModel, file: string, texts: TextSource, isCurrentLine: (line: number) => boolean): CodeLens[] {
   const lenses: CodeLens[] = [];
   const lines = texts(file);
+  // Once per file, not per function: a generated file can hold tens of thousands of each.
+  // EscapeModel.finish() sorts each file's findings by line, which findingsInLines relies on.
+  const candidates = model.findingsForFile(file).filter(isLensItem);
   for (const fn of model.functionsForFile(file)) {
     if (!isCurrentLine(fn.line)) continue;
-    const end = fn.endLine ?? fn.line;
-    const inFn = model.findingsForFile(file).filter((f) => f.line >= fn.line && f.line <= end && (HEAP_KINDS.has(f.kind) || f.kind === 'leaking-param' || f.kind === 'leaking-param-content' || (f.kind === 'cannot-inline' && !f.inline?.into)));
-    const items: FunctionFindingsArgs['items'] = inFn.map((f) => {
+    const items: FunctionFindingsArgs['items'] = findingsInLines(candidates, fn.line, fn.endLine ?? fn.line).map((f) => {
       const r = rangeOf(texts, file, f.line, f.column, f.expr);
       return { line: r.start.line, character: r.start.character, kind: f.kind, label: headline(f), detail: explainSteps(f).map((s) => s.text).join(' → ') };
     });
@@ -200,8 +264,7 @@ export function codeLensesForFile(model: EscapeModel, file: string, texts: TextS
     const col = Math.max(0, lineText.length - lineText.trimStart().length);
     const range: Range = { start: { line: fn.line - 1, character: col }, end: { line: fn.line - 1, character: col } };
     const args: FunctionFindingsArgs = { uri: fileUri(file), functionName: fn.name, items };
-    lenses.push(CodeLens.create(range, undefined) as CodeLens);
-    lenses[lenses.length - 1]!.command = { title: codeLensTitle(fn), command: SHOW_FUNCTION_FINDINGS_COMMAND, arguments: [args] };
+    lenses.push({ range, command: { title: codeLensTitle(fn), command: SHOW_FUNCTION_FINDINGS_COMMAND, arguments: [args] } });
   }
   return lenses;
 }

@@ -225,7 +225,7 @@ export async function runEscapeAnalysis(options: EscapeRunOptions): Promise<Esca
     throw new EscapeRunError('outside-module', `${options.dir} is not inside a Go module (no go.mod in it or any parent directory; run "go mod init")`);
   }
 
-  const flags = sanitizeGoFlags(baseEnv.GOFLAGS ?? goEnv.GOFLAGS);
+  const flags = sanitizeGoFlags(baseEnv.GOFLAGS || goEnv.GOFLAGS);
   // An empty GOFLAGS would make the go command read the `go env -w` value again, with the flags
   // just left out: a neutral flag (the default value of -buildvcs) keeps it non-empty.
   const env: NodeJS.ProcessEnv = { ...baseEnv, GOFLAGS: flags.goflags || NEUTRAL_GOFLAGS };

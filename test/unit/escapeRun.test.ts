@@ -103,6 +103,25 @@ describe('escape: running the compiler', function () {
     assert.deepEqual(sanitizeGoFlags("-tags=a,b -json -gcflags=all=-N -mod=mod '-ldflags=-s -w'"), { goflags: "-mod=mod '-ldflags=-s -w'", tags: ['a', 'b'], dropped: ['-json', '-gcflags=all=-N'] });
   });
 
+  it('GOFLAGS from `go env -w` (the GOENV file) that would change the output are dropped, not read back', async () => {
+    // -toolexec=false would make every compile fail. Dropping it must not leave GOFLAGS empty:
+    // the go command would then read the file's value again.
+    const goenv = path.join(fx.root, 'goenv');
+    fs.writeFileSync(goenv, 'GOFLAGS=-toolexec=false\n');
+    const env = testEnv({ GOENV: goenv });
+    delete env.GOFLAGS;
+    // A package the go command's cache has never seen, so that the compiler really runs.
+    const dir = path.join(fx.dir, `fresh${process.pid}x${Date.now()}`);
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'fresh.go');
+    fs.writeFileSync(file, `package fresh\n\n// ${Date.now()}\nfunc P() *int {\n\tx := ${process.pid}\n\treturn &x\n}\n`);
+    for (const e of [env, { ...env, GOFLAGS: '' }]) {
+      const r = await runEscapeAnalysis(opts({ dir, env: e, includeTests: false }));
+      assert.ok(r.model.findingsForFile(file).some((f) => f.kind === 'moved-to-heap'), JSON.stringify(r.errors));
+      fs.appendFileSync(file, `\n// ${Date.now()}\n`);
+    }
+  });
+
   it('go.work workspaces', async () => {
     const r = await runEscapeAnalysis(opts({ dir: path.join(fx.dir, 'workspace', 'app') }));
     assert.ok(r.model.findingsForFile(path.join(fx.dir, 'workspace', 'app', 'app.go')).some((f) => f.kind === 'escapes-to-heap'));

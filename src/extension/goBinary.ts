@@ -1,32 +1,28 @@
-// The vscode side of finding `go`: reads the settings, asks the pure lookup, logs the
-// choice and why, warns once when nothing is found, and forgets the answer when settings change.
+// The vscode side of finding `go`: reads the settings and the workspace trust, asks the lookup
+// (src/goenv/resolveGo.ts), warns once when nothing is found, and forgets the answer when
+// settings change or the workspace becomes trusted.
 import * as vscode from 'vscode';
 import * as os from 'node:os';
-import { findGo, type GoLookup } from '../goenv/findGo';
-import { runTool } from '../goenv/run';
-
-export interface GoBinaryInfo {
-  lookup: GoLookup;
-  /** `go version` output, when the binary ran. */
-  version?: string;
-}
+import type { GoLookup } from '../goenv/findGo';
+import { resolveGo, type GoBinaryInfo } from '../goenv/resolveGo';
 
 export class GoBinary implements vscode.Disposable {
   private cached: Promise<GoBinaryInfo> | undefined;
   private warned = false;
   private readonly emitter = new vscode.EventEmitter<void>();
+  /** Fires when the answer is forgotten: settings changed, or the workspace became trusted. */
   readonly onDidChange = this.emitter.event;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly log: vscode.LogOutputChannel) {
-    this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('goMemoryInsight.goPath') || e.affectsConfiguration('go.alternateTools') || e.affectsConfiguration('go.goroot')) {
-        this.log.info('Go settings changed: looking for the go binary again');
-        this.cached = undefined;
-        this.warned = false;
-        this.emitter.fire();
-      }
-    });
+    this.subscriptions = [
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('goMemoryInsight.goPath') || e.affectsConfiguration('go.alternateTools') || e.affectsConfiguration('go.goroot')) {
+          this.reset('Go settings changed');
+        }
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.reset('The workspace is now trusted')),
+    ];
   }
 
   get(): Promise<GoBinaryInfo> {
@@ -34,34 +30,33 @@ export class GoBinary implements vscode.Disposable {
     return this.cached;
   }
 
+  private reset(why: string): void {
+    this.log.info(`${why}: looking for the go binary again`);
+    this.cached = undefined;
+    this.warned = false;
+    this.emitter.fire();
+  }
+
   private async resolve(): Promise<GoBinaryInfo> {
     const ours = vscode.workspace.getConfiguration('goMemoryInsight');
     const goCfg = vscode.workspace.getConfiguration('go');
-    const alternateTools = goCfg.get<Record<string, string>>('alternateTools') ?? {};
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const lookup = findGo({
-      settingPath: ours.get<string>('goPath') ?? '',
-      alternateTool: alternateTools.go,
-      goroot: goCfg.get<string>('goroot') ?? '',
+    const info = await resolveGo({
+      inspected: {
+        goPath: ours.inspect<string>('goPath'),
+        alternateTools: goCfg.inspect<Record<string, string>>('alternateTools'),
+        goroot: goCfg.inspect<string>('goroot'),
+      },
+      trusted: vscode.workspace.isTrusted,
+      workspaceFolder: folder,
       env: process.env,
       platform: process.platform,
       home: os.homedir(),
-      workspaceFolder: folder,
+      cwd: folder ?? os.homedir(),
+      log: this.log,
     });
-    if (!lookup.ok) {
-      this.log.error(`No go binary found. Tried: ${lookup.tried.join('; ')}`);
-      this.warnOnce(lookup);
-      return { lookup };
-    }
-    this.log.info(`Using go at ${lookup.path} because ${lookup.reason}`);
-    const res = await runTool(lookup.path, ['version'], { cwd: folder ?? os.homedir(), timeoutMs: 20000 });
-    if (res.exitCode === 0) {
-      const version = res.stdout.trim();
-      this.log.info(version);
-      return { lookup, version };
-    }
-    this.log.warn(`'${lookup.path} version' failed: ${res.spawnError ?? res.stderr.trim()}`);
-    return { lookup };
+    if (!info.lookup.ok) this.warnOnce(info.lookup);
+    return info;
   }
 
   private warnOnce(lookup: GoLookup & { ok: false }): void {
@@ -77,7 +72,7 @@ export class GoBinary implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
     this.emitter.dispose();
   }
 }

@@ -39,12 +39,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
   let client: LanguageClient | undefined;
   let ready: Promise<ServerInfoResult> | undefined;
 
-  const trusted = (): boolean => vscode.workspace.isTrusted;
-
   const start = async (): Promise<ServerInfoResult> => {
     const info = await go.get();
     status.setGo(info.lookup.ok ? info.lookup.path : undefined, info.version);
-    const c = createClient(context, log, trace, { fromExtension: true, goBinary: info.lookup.ok && trusted() ? info.lookup.path : undefined }, errorHandler);
+    const c = createClient(context, log, trace, { fromExtension: true, goBinary: info.lookup.ok && info.trusted ? info.lookup.path : undefined }, errorHandler);
     client = c;
     c.onDidChangeState((e) => {
       log.info(`Language server ${describeState(e.newState)}`);
@@ -92,8 +90,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
         void vscode.window.showErrorMessage(message, 'Open Output').then((c) => c && log.show(true));
       }
     }),
-    go.onDidChange(() => void restart().catch((e: unknown) => log.error(`Restart after settings change failed: ${String(e)}`))),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void restart().catch((e: unknown) => log.error(`Restart after trust failed: ${String(e)}`))),
+    // GoBinary forgets its answer first, then fires: on a settings change and when the
+    // workspace becomes trusted (the server then gets the go it may run).
+    go.onDidChange(() => void restart().catch((e: unknown) => log.error(`Restart after a go settings or trust change failed: ${String(e)}`))),
     { dispose: () => void stop() },
   );
 

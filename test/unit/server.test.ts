@@ -188,6 +188,26 @@ describe('language server over --stdio', function () {
     }
   });
 
+  it('finds open documents whose URI the editor spelled its own way (VS Code encodes parentheses)', async () => {
+    const odd = path.join(dir, 'odd (x)');
+    fs.mkdirSync(odd);
+    // A module in a folder such as "My Projects (old)": the import path does not name the folder.
+    fs.writeFileSync(path.join(odd, 'go.mod'), 'module example.com/odd\n\ngo 1.22\n');
+    const file = path.join(odd, 'odd.go');
+    const text = 'package odd\n\nfunc P() *int {\n\tx := 1\n\treturn &x\n}\n';
+    fs.writeFileSync(file, text);
+    // As vscode.Uri.file(file).toString() spells it: every character but [A-Za-z0-9-._~/] encoded.
+    const vscodeUri = 'file://' + file.split('/').map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
+    assert.match(vscodeUri, /%28x%29/);
+    const ours = pathToFileURL(file).href;
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: vscodeUri, languageId: 'go', version: 1, text } });
+    await waitFor(() => published.get(ours)?.diagnostics.find((d) => d.code === 'moved-to-heap'), 'the finding in odd (x)/odd.go');
+    // Typing on the finding's line hides it at once: the server reads the open document, not the disk.
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri: vscodeUri, version: 2 }, contentChanges: [{ text: text.replace('x := 1', 'x := 2') }] });
+    await waitFor(() => (published.get(ours)?.diagnostics.some((d) => d.code === 'moved-to-heap') ? undefined : true), 'the edited line\'s finding to disappear');
+    await conn.sendNotification('textDocument/didClose', { textDocument: { uri: vscodeUri } });
+  });
+
   it('hides findings on edited lines at once, and reports build errors on save', async () => {
     const uri = uriOf('user.go');
     const file = path.join(dir, 'user.go');

@@ -107,6 +107,8 @@ export class EscapeService {
   private roots: string[] = [];
   /** Packages outside them that the user asked to analyse. */
   private readonly requested = new Set<string>();
+  /** Open documents' URIs by path, rebuilt after a document opens or closes. */
+  private openPaths: Map<string, string> | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -120,6 +122,7 @@ export class EscapeService {
   // ---- events -------------------------------------------------------------------------
 
   async opened(doc: TextDocument): Promise<void> {
+    this.openPaths = undefined;
     const dir = this.packageDirOf(doc.uri);
     if (!dir) return;
     if (!this.inScope(dir)) {
@@ -154,6 +157,7 @@ export class EscapeService {
   }
 
   closed(doc: TextDocument): void {
+    this.openPaths = undefined;
     const dir = this.packageDirOf(doc.uri);
     if (!dir) return;
     const stillOpen = this.documents.all().some((d) => d.uri !== doc.uri && this.packageDirOf(d.uri) === dir);
@@ -242,9 +246,27 @@ export class EscapeService {
   // ---- internals ----------------------------------------------------------------------
 
   private readonly texts = (file: string): LineIndex | undefined => {
-    const doc = this.documents.get(fileUri(file));
+    const doc = this.documentOf(file);
     return doc ? new LineIndex(doc.getText()) : readText(file);
   };
+
+  /**
+   * The open document of a file. Editors spell URIs their own way (VS Code percent-encodes
+   * `(`, `)`, `@`…, Node does not), so documents are found by path.
+   */
+  private documentOf(file: string): TextDocument | undefined {
+    const doc = this.documents.get(fileUri(file));
+    if (doc) return doc;
+    if (!this.openPaths) {
+      this.openPaths = new Map();
+      for (const d of this.documents.all()) {
+        const f = this.fileOf(d.uri);
+        if (f) this.openPaths.set(f, d.uri);
+      }
+    }
+    const uri = this.openPaths.get(file);
+    return uri === undefined ? undefined : this.documents.get(uri);
+  }
 
   private fileOf(uri: string): string | undefined {
     if (!uri.startsWith('file:')) return undefined;
@@ -263,7 +285,7 @@ export class EscapeService {
   private isCurrentLine(result: PackageResult, file: string, line: number): boolean {
     const compiled = result.compiled.get(file);
     if (!compiled) return false;
-    const doc = this.documents.get(fileUri(file));
+    const doc = this.documentOf(file);
     if (!doc) return true;
     const current = doc.getText({ start: { line: line - 1, character: 0 }, end: { line, character: 0 } }).replace(/\r?\n$/, '');
     return current === compiled.lineText(line);
@@ -416,7 +438,7 @@ export class EscapeService {
     for (const f of files) {
       // While the test files compile, what is on screen for them stays.
       if (result.partial && f.endsWith('_test.go')) continue;
-      if (this.documents.get(fileUri(f))) this.publishFile(result, f, texts);
+      if (this.documentOf(f)) this.publishFile(result, f, texts);
       else rest.push(f);
     }
     this.report(result.status);

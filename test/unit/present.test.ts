@@ -2,12 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
-import type { CodeLens, MarkupContent, Range } from 'vscode-languageserver/node';
+import type { CodeLens, MarkupContent } from 'vscode-languageserver/node';
 import { buildModel, type EscapeModel, type Finding } from '../../src/escape/model';
 import { EscapeOutputParser } from '../../src/escape/parser';
-import { findingRange, LineIndex } from '../../src/escape/positions';
+import { LineIndex } from '../../src/escape/positions';
 import type { ParsedFinding } from '../../src/escape/types';
-import { codeLensesForFile, codeLensTitle, codeSpan, escapeMarkdown, explainSteps, fileUri, headline, HEAP_KINDS, hoverFor, type TextSource } from '../../src/server/escape/present';
+import { codeLensesForFile, codeLensTitle, codeSpan, escapeMarkdown, explainSteps, fileUri, headline, HEAP_KINDS, hoverFor, rangeOf, type TextSource } from '../../src/server/escape/present';
 import { SHOW_FUNCTION_FINDINGS_COMMAND, type FunctionFindingsArgs } from '../../src/shared/protocol';
 
 /** A model of one package directory from `-m=2` output, the way the engine builds it. */
@@ -22,16 +22,6 @@ function modelOf(output: string, dir: string, sources: ReadonlyMap<string, strin
 function textsOf(sources: ReadonlyMap<string, string>): TextSource {
   const indexes = new Map([...sources].map(([file, text]) => [file, new LineIndex(text)]));
   return (file) => indexes.get(file);
-}
-
-function rangeOf(texts: TextSource, file: string, line: number, column: number | undefined, expr?: string): Range {
-  const lines = texts(file);
-  if (!lines) {
-    const l = Math.max(0, line - 1);
-    const c = Math.max(0, (column ?? 1) - 1);
-    return { start: { line: l, character: c }, end: { line: l, character: c + 1 } };
-  }
-  return findingRange(lines, line, column, expr);
 }
 
 /** The code lenses as they were computed before the findings were indexed: a scan of them all per function. */

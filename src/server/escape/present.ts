@@ -39,7 +39,8 @@ export function severityFromSetting(value: unknown): DiagnosticSeverity {
   }
 }
 
-function rangeOf(texts: TextSource, file: string, line: number, column: number | undefined, expr?: string): Range {
+/** The range of a finding or step: the expression at its position when the text is at hand. */
+export function rangeOf(texts: TextSource, file: string, line: number, column: number | undefined, expr?: string): Range {
   const lines = texts(file);
   if (!lines) {
     const l = Math.max(0, line - 1);

@@ -170,6 +170,7 @@ conn.onNotification('goMemory/analysisStatus', (s) => {
 conn.onNotification('window/logMessage', (m) => {
   lastMessageAt = performance.now();
   logs.push({ at: lastMessageAt, message: m.message });
+  if (process.env.BENCH_VERBOSE) console.log(`[server] ${m.message}`);
 });
 conn.onNotification('window/showMessage', (m) => logs.push({ at: performance.now(), message: `[shown] ${m.message}` }));
 conn.onRequest('workspace/codeLens/refresh', () => null);
@@ -310,17 +311,30 @@ function traceProcesses({ rootIsGo = false } = {}) {
   };
 }
 
+function isReaper(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('reaper.js');
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Waits until the server is idle: no process of its own (every go command ended) and no
- * message for a second. Returns when the last diagnostics of the package came.
+ * Waits until the server is idle: its last status for the package is final, no process of its
+ * own (every go command ended) and no message for a second. Returns when the last diagnostics of the package came.
  */
 async function idle() {
   const deadline = performance.now() + LIMIT_MS;
   let quietSince;
   while (performance.now() < deadline) {
-    const kids = descendants(child.pid);
+    // The server's reaper (dist/reaper.js) lives as long as the server: it is not work.
+    const kids = descendants(child.pid)?.filter(({ pid }) => !isReaper(pid));
     const now = performance.now();
-    const quiet = now - lastMessageAt >= (kids === undefined ? 5000 : 1000) && (kids === undefined || kids.length === 0);
+    // The server reports its last step: a status that is not "analysing" (nor the package's own
+    // findings with the test files still compiling); the model is built after go exits.
+    const status = statusOf.get(pkgDir);
+    const settled = status !== undefined && status.state !== 'analysing' && !/analysing test files/.test(status.message ?? '');
+    const quiet = settled && now - lastMessageAt >= (kids === undefined ? 5000 : 1000) && (kids === undefined || kids.length === 0);
     if (quiet) {
       quietSince ??= now;
       if (now - quietSince >= 500) return lastPublishAt;

@@ -185,15 +185,17 @@ export function writeUserSettings(userDataDir, extra = {}) {
 
 /**
  * Starts code-server on 127.0.0.1 and waits until it answers /healthz.
+ * `workspaceTrust`: keep VS Code's workspace trust on (a folder opens untrusted until a person
+ * trusts it); off by default, so every workspace is trusted. `userSettings`: more user settings.
  * Returns { url, port, pid, output(), exited, stop() }; stop() kills the whole process tree.
  */
-export async function startCodeServer({ workspace, userDataDir, extensionsDir, env, port, timeoutMs = 60_000, quiet = true }) {
+export async function startCodeServer({ workspace, userDataDir, extensionsDir, env, port, timeoutMs = 60_000, quiet = true, workspaceTrust = false, userSettings = {} }) {
   const p = await freePort(port);
   // Its own config file, so the caller's ~/.config/code-server/config.yaml plays no part.
   const config = path.join(userDataDir, 'code-server.yaml');
   fs.mkdirSync(userDataDir, { recursive: true });
   fs.writeFileSync(config, 'auth: none\n');
-  writeUserSettings(userDataDir);
+  writeUserSettings(userDataDir, { ...userSettings, ...(workspaceTrust ? { 'security.workspace.trust.enabled': true } : {}) });
   const args = [
     codeServerBin,
     '--config', config,
@@ -201,7 +203,7 @@ export async function startCodeServer({ workspace, userDataDir, extensionsDir, e
     '--bind-addr', `127.0.0.1:${p}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
     workspace,

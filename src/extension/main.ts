@@ -62,14 +62,30 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
     else if (c) await c.dispose();
   };
 
-  const restart = async (): Promise<ServerInfoResult> => {
-    await stop();
-    errorHandler.reset();
-    ready = start();
-    return ready;
+  // Starts and restarts run one after the other: trusting a workspace can fire a trust event and
+  // a settings change at once, and two clients started together fight over their commands. A
+  // request that comes while a restart waits its turn is served by that restart. The old client
+  // stops on a later turn of the event loop: the settings change that caused the restart is
+  // also being sent to it by its own listener, which must not find it half stopped.
+  let queue: Promise<unknown> = Promise.resolve();
+  let waiting: Promise<ServerInfoResult> | undefined;
+  const restart = (): Promise<ServerInfoResult> => {
+    if (waiting) return waiting;
+    const next = queue.catch(() => undefined).then(async () => {
+      await new Promise((r) => setTimeout(r, 0));
+      waiting = undefined;
+      await stop();
+      errorHandler.reset();
+      ready = start();
+      return ready;
+    });
+    waiting = next;
+    queue = next;
+    return next;
   };
 
   ready = start();
+  queue = ready;
   ready.catch((err: unknown) => {
     const message = `${PRODUCT_NAME}: the language server failed to start: ${err instanceof Error ? err.message : String(err)}`;
     log.error(message);

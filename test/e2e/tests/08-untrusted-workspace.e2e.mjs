@@ -183,6 +183,18 @@ export default async function (wb, ctx) {
     message: "the status bar tooltip to name the workspace's go after trusting",
     describe: () => `tooltip: ${trustedTooltip}`,
   });
+  // One language server runs after the trust grant (it fires a trust event and a settings
+  // change at once): no error notification, and the tooltip says the server is running.
+  await waitFor(async () => /Language server: running/.test((trustedTooltip = await statusTooltip(wb, await wb.statusBarItem('Go Memory', 10_000)))), {
+    timeoutMs: 20_000,
+    intervalMs: 500,
+    message: 'the language server to be running after trusting',
+    describe: () => `tooltip: ${trustedTooltip}; extension log:\n${logTail()}`,
+  });
+  const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+  if (toasts.some((t) => /Go Memory Insight|language server|connection to server/i.test(t))) {
+    throw new Error(`An error notification appeared after trusting: ${toasts.join(' | ')}`);
+  }
   await wb.screenshot('e2e-untrusted-then-trusted');
 }
 

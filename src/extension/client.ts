@@ -12,7 +12,8 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import type { InitializationOptions } from '../shared/protocol';
+import { AUTO_SAVE_NOTIFICATION, type InitializationOptions } from '../shared/protocol';
+import type { AutoSaveTracker } from './autoSave';
 import { PRODUCT_NAME } from '../shared/version';
 
 /** At most this many crashes within the window before the server is left stopped. */
@@ -46,7 +47,7 @@ export class ServerErrorHandler {
   }
 }
 
-export function createClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, traceChannel: vscode.LogOutputChannel, init: InitializationOptions, errorHandler: ServerErrorHandler): LanguageClient {
+export function createClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, traceChannel: vscode.LogOutputChannel, init: InitializationOptions, errorHandler: ServerErrorHandler, autoSaves: AutoSaveTracker): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -59,8 +60,16 @@ export function createClient(context: vscode.ExtensionContext, log: vscode.LogOu
     traceOutputChannel: traceChannel,
     errorHandler,
     synchronize: { configurationSection: ['goMemoryInsight', 'go'], fileEvents: vscode.workspace.createFileSystemWatcher('**/{go.mod,go.sum,go.work,*.go}') },
+    middleware: {
+      // An automatic save is announced just before its didSave: the server then waits for idle.
+      didSave: async (document, next) => {
+        if (autoSaves.take(document.uri)) await client.sendNotification(AUTO_SAVE_NOTIFICATION, { uri: client.code2ProtocolConverter.asUri(document.uri) });
+        return next(document);
+      },
+    },
   };
-  return new LanguageClient('goMemoryInsight', `${PRODUCT_NAME} Language Server`, serverOptions, clientOptions);
+  const client = new LanguageClient('goMemoryInsight', `${PRODUCT_NAME} Language Server`, serverOptions, clientOptions);
+  return client;
 }
 
 export function describeState(state: State): string {

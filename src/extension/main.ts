@@ -8,6 +8,7 @@ import { killAllProcessGroups } from '../goenv/processGroups';
 import { createClient, describeState, ServerErrorHandler } from './client';
 import { GoBinary } from './goBinary';
 import { createLog } from './log';
+import { AutoSaveTracker } from './autoSave';
 import { StatusItem } from './status';
 import type { FeatureContext } from './feature';
 import { register as registerEscape } from './escape';
@@ -36,13 +37,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
   context.subscriptions.push(status);
 
   const errorHandler = new ServerErrorHandler(log);
+  const autoSaves = new AutoSaveTracker();
+  context.subscriptions.push(autoSaves);
   let client: LanguageClient | undefined;
   let ready: Promise<ServerInfoResult> | undefined;
 
   const start = async (): Promise<ServerInfoResult> => {
     const info = await go.get();
     status.setGo(info.lookup.ok ? info.lookup.path : undefined, info.version);
-    const c = createClient(context, log, trace, { fromExtension: true, goBinary: info.lookup.ok && info.trusted ? info.lookup.path : undefined }, errorHandler);
+    const c = createClient(context, log, trace, { fromExtension: true, goBinary: info.lookup.ok && info.trusted ? info.lookup.path : undefined }, errorHandler, autoSaves);
     client = c;
     c.onDidChangeState((e) => {
       log.info(`Language server ${describeState(e.newState)}`);

@@ -82,7 +82,7 @@ export class StatusItem implements vscode.Disposable {
       } else if (a.state === 'disabled') {
         icon = '$(circle-slash)';
         suffix = ': off';
-      } else if (a.state === 'outside-workspace') {
+      } else if (a.state === 'outside-workspace' || a.state === 'excluded') {
         icon = '$(circle-slash)';
         suffix = ': not analysed';
       }
@@ -98,7 +98,8 @@ export class StatusItem implements vscode.Disposable {
         a.state === 'analysing' ? 'analysing…' :
         a.state === 'build-failed' ? 'the package does not build: no escape analysis' :
         a.state === 'disabled' ? 'escape analysis is off for this workspace' :
-        a.state === 'outside-workspace' ? 'outside the workspace folders, analysed only on request' : (a.message ?? a.state);
+        a.state === 'outside-workspace' ? 'outside the workspace folders, analysed only on request' :
+        a.state === 'excluded' ? 'not analysed: excluded by goMemoryInsight.escapeAnalysis.excludePackages' : (a.message ?? a.state);
       md.appendText(`Package ${a.packageName}: ${what}${a.durationMs !== undefined && a.state !== 'analysing' ? ` (${a.durationMs} ms)` : ''}\n`);
       md.appendMarkdown('\n\n');
       if (a.message) md.appendText(`${a.message}\n\n`);

@@ -4,11 +4,12 @@
 import { createConnection, DidChangeConfigurationNotification, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
-import { ANALYSE_PACKAGE_SERVER_COMMAND, ServerInfoRequest, type InitializationOptions, type ServerInfoResult } from '../shared/protocol';
+import { ANALYSE_PACKAGE_SERVER_COMMAND, AUTO_SAVE_NOTIFICATION, SHOW_ALL_FINDINGS_SERVER_COMMAND, ServerInfoRequest, type InitializationOptions, type ServerInfoResult } from '../shared/protocol';
 import { VERSION } from '../shared/version';
 import { findGo } from '../goenv/findGo';
 import { killProcessGroupsOnExit } from '../goenv/processGroups';
-import { EscapeService, settingsFrom, type EscapeSettings } from './escape/service';
+import { EscapeService } from './escape/service';
+import { settingsFrom, type EscapeSettings } from './escape/settings';
 
 // No go command outlives the server: signals, stdin's end (--stdio), IPC disconnect, the parent's exit.
 killProcessGroupsOnExit({ stdin: process.argv.includes('--stdio') ? process.stdin : undefined });
@@ -65,7 +66,8 @@ connection.onInitialize((params): InitializeResult => {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       hoverProvider: true,
       codeLensProvider: { resolveProvider: false },
-      executeCommandProvider: { commands: [ANALYSE_PACKAGE_SERVER_COMMAND] },
+      executeCommandProvider: { commands: [ANALYSE_PACKAGE_SERVER_COMMAND, SHOW_ALL_FINDINGS_SERVER_COMMAND] },
+      codeActionProvider: { codeActionKinds: ['quickfix'] },
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
     serverInfo: { name: 'go-memory-insight', version: VERSION },
@@ -83,9 +85,16 @@ connection.onInitialized(() => {
 
 // Analyses the package of a file URI on request, inside the workspace or not.
 connection.onExecuteCommand(async (params) => {
-  if (params.command !== ANALYSE_PACKAGE_SERVER_COMMAND) return null;
-  const uri = params.arguments?.[0];
-  return typeof uri === 'string' ? escape.analysePackage(uri) : false;
+  const arg = params.arguments?.[0];
+  if (params.command === ANALYSE_PACKAGE_SERVER_COMMAND) return typeof arg === 'string' ? escape.analysePackage(arg) : false;
+  // The quick fix of the "N more findings in this package" diagnostic: arg is the package directory.
+  if (params.command === SHOW_ALL_FINDINGS_SERVER_COMMAND) return typeof arg === 'string' ? escape.showAllFindings(arg) : false;
+  return null;
+});
+connection.onCodeAction((params) => escape.codeActions(params.textDocument.uri, params.context.diagnostics));
+// The extension says which saves files.autoSave makes: those are analysed once typing stops.
+connection.onNotification(AUTO_SAVE_NOTIFICATION, (params: { uri?: unknown }) => {
+  if (typeof params?.uri === 'string') escape.willSaveAutomatically(params.uri);
 });
 
 connection.onRequest(

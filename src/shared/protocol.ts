@@ -27,7 +27,7 @@ export namespace ServerInfoRequest {
 
 /** What the server reports about the escape analysis of the package of the active editor. */
 export interface AnalysisStatus {
-  state: 'analysing' | 'ok' | 'build-failed' | 'error' | 'disabled' | 'no-go' | 'outside-workspace';
+  state: 'analysing' | 'ok' | 'build-failed' | 'error' | 'disabled' | 'no-go' | 'outside-workspace' | 'excluded';
   /** Absolute directory of the package this status is about. */
   packageDir?: string;
   /** Import path or directory name shown to the user. */
@@ -53,5 +53,11 @@ export interface FunctionFindingsArgs {
 
 /** The server's command (workspace/executeCommand) that analyses the package of a file URI, inside the workspace or not. */
 export const ANALYSE_PACKAGE_SERVER_COMMAND = 'goMemory.analysePackage';
+
+/** The server's command that shows every finding of a package directory, beyond the diagnostics limit. */
+export const SHOW_ALL_FINDINGS_SERVER_COMMAND = 'goMemory.showAllFindings';
+
+/** Sent by the extension before didSave when the editor saves a document by itself (files.autoSave). */
+export const AUTO_SAVE_NOTIFICATION = 'goMemory/willSaveAutomatically';
 
 export const SHOW_FUNCTION_FINDINGS_COMMAND = 'goMemoryInsight.showFunctionFindings';

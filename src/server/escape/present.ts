@@ -17,6 +17,10 @@ export interface PresentOptions {
   kinds: ReadonlySet<FindingKind>;
   severity: DiagnosticSeverity;
   maxPerFile: number;
+  /** Beyond the kind: whether a finding is shown (filters.ts isShown). */
+  show?: (f: Finding) => boolean;
+  /** The file's share of its package's limit, when that is below maxPerFile. */
+  packageCap?: { cap: number; limit: number; hiddenInPackage: () => number };
 }
 
 /** Texts of files by absolute path: the open document if any, else the file on disk. */
@@ -81,8 +85,9 @@ export function headline(f: Finding): string {
 }
 
 export function diagnosticsForFile(model: EscapeModel, file: string, texts: TextSource, opts: PresentOptions, isCurrent: (f: Finding) => boolean): Diagnostic[] {
-  const all = model.findingsForFile(file).filter((f) => opts.kinds.has(f.kind) && isCurrent(f));
-  const shown = all.slice(0, opts.maxPerFile);
+  const all = model.findingsForFile(file).filter((f) => opts.kinds.has(f.kind) && (opts.show?.(f) ?? true) && isCurrent(f));
+  const byPackage = opts.packageCap !== undefined && opts.packageCap.cap < Math.min(all.length, opts.maxPerFile);
+  const shown = all.slice(0, byPackage ? opts.packageCap!.cap : opts.maxPerFile);
   const out: Diagnostic[] = shown.map((f) => {
     const d = Diagnostic.create(rangeOf(texts, file, f.line, f.column, f.expr), headline(f), opts.severity, f.kind, DIAGNOSTIC_SOURCE);
     const related = explainSteps(f)
@@ -94,7 +99,12 @@ export function diagnosticsForFile(model: EscapeModel, file: string, texts: Text
   if (all.length > shown.length) {
     const first = shown[0];
     const pos: Position = first ? { line: Math.max(0, first.line - 1), character: 0 } : { line: 0, character: 0 };
-    out.push(Diagnostic.create({ start: pos, end: pos }, `${all.length - shown.length} more escape-analysis findings in this file are not shown (limit goMemoryInsight.escapeAnalysis.maxDiagnosticsPerFile = ${opts.maxPerFile})`, DiagnosticSeverity.Information, 'truncated', DIAGNOSTIC_SOURCE));
+    if (byPackage) {
+      const { limit, hiddenInPackage } = opts.packageCap!;
+      out.push(Diagnostic.create({ start: pos, end: pos }, `${hiddenInPackage()} more escape-analysis findings in this package are not shown (goMemoryInsight.escapeAnalysis.maxDiagnostics = ${limit}): use the quick fix to show all`, DiagnosticSeverity.Information, 'truncated-package', DIAGNOSTIC_SOURCE));
+    } else {
+      out.push(Diagnostic.create({ start: pos, end: pos }, `${all.length - shown.length} more escape-analysis findings in this file are not shown (limit goMemoryInsight.escapeAnalysis.maxDiagnosticsPerFile = ${opts.maxPerFile})`, DiagnosticSeverity.Information, 'truncated', DIAGNOSTIC_SOURCE));
+    }
   }
   return out;
 }
@@ -225,6 +235,17 @@ export function codeLensTitle(fn: FunctionSummary): string {
   return parts.join(' · ');
 }
 
+/** The function's summary with the counts of the findings its lens shows. */
+function countsOf(fn: FunctionSummary, shown: readonly Finding[]): FunctionSummary {
+  let heapAllocations = 0;
+  let leakingParams = 0;
+  for (const f of shown) {
+    if (HEAP_KINDS.has(f.kind)) heapAllocations++;
+    else if ((f.kind === 'leaking-param' || f.kind === 'leaking-param-content') && !f.result) leakingParams++;
+  }
+  return { ...fn, heapAllocations, leakingParams };
+}
+
 /** Findings a function's code lens lists: heap allocations, leaks, and why it cannot be inlined. */
 function isLensItem(f: Finding): boolean {
   return HEAP_KINDS.has(f.kind) || f.kind === 'leaking-param' || f.kind === 'leaking-param-content' || (f.kind === 'cannot-inline' && !f.inline?.into);
@@ -249,15 +270,20 @@ function findingsInLines(findings: readonly Finding[], first: number, last: numb
   return out;
 }
 
-export function codeLensesForFile(model: EscapeModel, file: string, texts: TextSource, isCurrentLine: (line: number) => boolean): CodeLens[] {
+/**
+ * A code lens above each function. `shown` picks the findings the lens counts and lists: the
+ * same as the diagnostics, so that the lens and the squiggles agree.
+ */
+export function codeLensesForFile(model: EscapeModel, file: string, texts: TextSource, isCurrentLine: (line: number) => boolean, shown: (f: Finding) => boolean = () => true): CodeLens[] {
   const lenses: CodeLens[] = [];
   const lines = texts(file);
   // Once per file, not per function: a generated file can hold tens of thousands of each.
   // EscapeModel.finish() sorts each file's findings by line, which findingsInLines relies on.
-  const candidates = model.findingsForFile(file).filter(isLensItem);
+  const candidates = model.findingsForFile(file).filter((f) => isLensItem(f) && (f.kind === 'cannot-inline' || shown(f)));
   for (const fn of model.functionsForFile(file)) {
     if (!isCurrentLine(fn.line)) continue;
-    const items: FunctionFindingsArgs['items'] = findingsInLines(candidates, fn.line, fn.endLine ?? fn.line).map((f) => {
+    const inFn = findingsInLines(candidates, fn.line, fn.endLine ?? fn.line);
+    const items: FunctionFindingsArgs['items'] = inFn.map((f) => {
       const r = rangeOf(texts, file, f.line, f.column, f.expr);
       return { line: r.start.line, character: r.start.character, kind: f.kind, label: headline(f), detail: explainSteps(f).map((s) => s.text).join(' → ') };
     });
@@ -265,7 +291,7 @@ export function codeLensesForFile(model: EscapeModel, file: string, texts: TextS
     const col = Math.max(0, lineText.length - lineText.trimStart().length);
     const range: Range = { start: { line: fn.line - 1, character: col }, end: { line: fn.line - 1, character: col } };
     const args: FunctionFindingsArgs = { uri: fileUri(file), functionName: fn.name, items };
-    lenses.push({ range, command: { title: codeLensTitle(fn), command: SHOW_FUNCTION_FINDINGS_COMMAND, arguments: [args] } });
+    lenses.push({ range, command: { title: codeLensTitle(countsOf(fn, inFn)), command: SHOW_FUNCTION_FINDINGS_COMMAND, arguments: [args] } });
   }
   return lenses;
 }

@@ -23,7 +23,7 @@ export class KeyedScheduler<T> {
   constructor(private readonly delayMs: () => number) {}
 
   /** Schedules a run for `key`, cancelling any pending or running one for the same key. */
-  schedule(key: string, job: ScheduledRun<T>, immediate = false): void {
+  schedule(key: string, job: ScheduledRun<T>, immediate = false, delayMs?: number): void {
     const slot = this.slots.get(key) ?? { generation: 0 };
     this.slots.set(key, slot);
     this.cancelSlot(slot);
@@ -45,7 +45,7 @@ export class KeyedScheduler<T> {
         },
       );
     };
-    const delay = immediate ? 0 : Math.max(0, this.delayMs());
+    const delay = immediate ? 0 : Math.max(0, delayMs ?? this.delayMs());
     if (delay === 0) start();
     else slot.timer = setTimeout(start, delay);
   }

@@ -12,37 +12,17 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CodeLens, Connection, Hover, TextDocuments } from 'vscode-languageserver/node';
+import type { CodeAction, CodeLens, Connection, Diagnostic, Hover, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { EscapeModel, Finding } from '../../escape/model';
 import { LineIndex } from '../../escape/positions';
-import { runEscapeAnalysis } from '../../escape/run';
-import type { CompilerError, FindingKind } from '../../escape/types';
-import { AnalysisStatusNotification, type AnalysisStatus } from '../../shared/protocol';
+import { runEscapeAnalysis, type EscapeRunResult } from '../../escape/run';
+import type { CompilerError } from '../../escape/types';
+import { AnalysisStatusNotification, SHOW_ALL_FINDINGS_SERVER_COMMAND, type AnalysisStatus } from '../../shared/protocol';
+import { isShown, isTestFile, packageMatcher, PathFilter } from './filters';
 import { codeLensesForFile, diagnosticsForFile, errorDiagnostics, fileUri, findingsAtPosition, HEAP_KINDS, hoverFor, severityFromSetting, type PresentOptions, type TextSource } from './present';
 import { KeyedScheduler } from './scheduler';
-
-export interface EscapeSettings {
-  enabled: boolean;
-  kinds: FindingKind[];
-  severity: string;
-  codeLens: boolean;
-  boundsChecks: boolean;
-  maxPerFile: number;
-  debounceMs: number;
-  buildTags: string[];
-}
-
-export const DEFAULT_SETTINGS: EscapeSettings = {
-  enabled: true,
-  kinds: ['escapes-to-heap', 'moved-to-heap', 'leaking-param'],
-  severity: 'information',
-  codeLens: true,
-  boundsChecks: false,
-  maxPerFile: 500,
-  debounceMs: 400,
-  buildTags: [],
-};
+import { DEFAULT_SETTINGS, type EscapeSettings } from './settings';
 
 interface PackageResult {
   dir: string;
@@ -58,11 +38,13 @@ interface PackageResult {
   memo?: { generation: number; key: string };
   /** The package's own findings, published while its test files are still compiling. */
   partial?: boolean;
+  /** How many escape diagnostics each file may show, from the package's limit; files not listed share `spare`. */
+  allotment?: { perFile: Map<string, number>; spare: number; hidden: number };
 }
 
 /** What a memoised result depends on besides files: the settings and the go binary. */
 function memoKey(settings: EscapeSettings, go: string): string {
-  return JSON.stringify([go, settings.kinds, settings.boundsChecks, settings.buildTags]);
+  return JSON.stringify([go, settings.kinds, settings.boundsChecks, settings.buildTags, settings.includeTestFiles, settings.excludePackages]);
 }
 
 function digest(text: string | Buffer | undefined): string {
@@ -75,11 +57,6 @@ function moduleRootOf(dir: string): string | undefined {
     if (fs.existsSync(path.join(d, 'go.mod'))) return d;
     if (path.dirname(d) === d) return undefined;
   }
-}
-
-function splitTags(value: unknown): string[] {
-  if (typeof value !== 'string') return [];
-  return value.split(/[\s,]+/).map((t) => t.trim()).filter(Boolean);
 }
 
 function readString(file: string): string | undefined {
@@ -109,6 +86,13 @@ export class EscapeService {
   private readonly requested = new Set<string>();
   /** Open documents' URIs by path, rebuilt after a document opens or closes. */
   private openPaths: Map<string, string> | undefined;
+  /** Documents whose next didSave the editor made by itself (files.autoSave). */
+  private readonly autoSaves = new Set<string>();
+  /** Packages whose current run an automatic save started: an edit cancels it. */
+  private readonly autoRuns = new Set<string>();
+  /** Packages whose every finding is shown (the summary diagnostic's quick fix). */
+  private readonly unlimited = new Set<string>();
+  private pathFilter: { key: string; roots: readonly string[]; filter: PathFilter } | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -143,15 +127,36 @@ export class EscapeService {
     const file = this.fileOf(doc.uri);
     if (file) this.observeDisk(file);
     const dir = this.packageDirOf(doc.uri);
+    const automatic = this.autoSaves.delete(doc.uri);
     if (!dir || !this.inScope(dir)) return;
     this.settings = await this.loadSettings();
     if (this.reuse(dir)) return;
+    if (automatic) {
+      // Auto-save: analyse once the typing stopped; an edit meanwhile cancels (see changed()).
+      this.connection.console.info(`Automatic save of ${file ? path.basename(file) : doc.uri}: ${dir} is analysed once no edit comes for ${this.settings.idleAfterAutoSaveMs} ms`);
+      this.autoRuns.add(dir);
+      this.schedule(dir, false, this.settings.idleAfterAutoSaveMs);
+      return;
+    }
+    this.autoRuns.delete(dir);
     // The first save starts at once; saves while a run is pending or running are debounced.
     this.schedule(dir, !this.scheduler.isBusy(dir));
   }
 
+  /** The editor says the next save of this document is an automatic one (files.autoSave). */
+  willSaveAutomatically(uri: string): void {
+    this.autoSaves.add(uri);
+  }
+
   changed(doc: TextDocument): void {
     const dir = this.packageDirOf(doc.uri);
+    if (dir && this.autoRuns.has(dir) && this.scheduler.isBusy(dir)) {
+      // The user is typing again: the next automatic save brings a newer text to analyse.
+      this.scheduler.cancel(dir);
+      this.autoRuns.delete(dir);
+      const current = this.results.get(dir);
+      if (current) this.report(current.status);
+    }
     const result = dir ? this.results.get(dir) : undefined;
     if (result && !(result.partial && doc.uri.endsWith('_test.go'))) this.publishFile(result, fileURLToPath(doc.uri));
   }
@@ -164,7 +169,36 @@ export class EscapeService {
     if (!stillOpen) {
       this.forget(dir);
       this.requested.delete(dir);
+      this.unlimited.delete(dir);
+      return;
     }
+    // Only open files carry escape diagnostics, unless the whole package is published.
+    const result = this.results.get(dir);
+    const file = this.fileOf(doc.uri);
+    if (result && file && this.settings.publish === 'openFiles') this.publishFile(result, file);
+  }
+
+  /** Shows every finding of the package, beyond goMemoryInsight.escapeAnalysis.maxDiagnostics. */
+  showAllFindings(dir: string): boolean {
+    const result = this.results.get(dir);
+    if (!result) return false;
+    this.unlimited.add(dir);
+    this.install(result);
+    return true;
+  }
+
+  /** The quick fix of the summary diagnostic: show the package's other findings. */
+  codeActions(uri: string, diagnostics: readonly Diagnostic[]): CodeAction[] {
+    const file = this.fileOf(uri);
+    if (!file) return [];
+    return diagnostics
+      .filter((d) => d.code === 'truncated-package')
+      .map((d) => ({
+        title: 'Show all escape-analysis findings of this package',
+        kind: 'quickfix',
+        diagnostics: [d],
+        command: { title: 'Show all findings', command: SHOW_ALL_FINDINGS_SERVER_COMMAND, arguments: [path.dirname(file)] },
+      }));
   }
 
   /** Settings changed: re-read them and re-analyse every open package (or clear everything). */
@@ -230,7 +264,7 @@ export class EscapeService {
   hover(uri: string, line: number, character: number): Hover | undefined {
     const file = this.fileOf(uri);
     const result = file ? this.results.get(path.dirname(file)) : undefined;
-    if (!file || !result?.model || !this.settings.enabled) return undefined;
+    if (!file || !result?.model || !this.settings.enabled || this.excluded(file)) return undefined;
     if (!this.isCurrentLine(result, file, line + 1)) return undefined;
     const hits = findingsAtPosition(result.model, file, { line, character }, this.textCache());
     return hoverFor(hits, result.model.functionAt(file, line + 1));
@@ -239,8 +273,9 @@ export class EscapeService {
   codeLenses(uri: string): CodeLens[] {
     const file = this.fileOf(uri);
     const result = file ? this.results.get(path.dirname(file)) : undefined;
-    if (!file || !result?.model || !this.settings.enabled || !this.settings.codeLens) return [];
-    return codeLensesForFile(result.model, file, this.textCache(), (l) => this.isCurrentLine(result, file, l));
+    if (!file || !result?.model || !this.settings.enabled || !this.settings.codeLens || this.excluded(file)) return [];
+    const kinds = new Set(this.settings.kinds);
+    return codeLensesForFile(result.model, file, this.textCache(), (l) => this.isCurrentLine(result, file, l), (f) => isShown(f, kinds));
   }
 
   // ---- internals ----------------------------------------------------------------------
@@ -346,7 +381,7 @@ export class EscapeService {
   }
 
   /** Schedules a run for the package with the settings already loaded. */
-  private schedule(dir: string, immediate: boolean): void {
+  private schedule(dir: string, immediate: boolean, delayMs?: number): void {
     const go = this.goBinary();
     if (!this.settings.enabled) {
       this.forget(dir);
@@ -360,7 +395,10 @@ export class EscapeService {
     }
     this.scheduler.schedule(dir, {
       run: (signal) => this.analyse(dir, go, signal),
-      done: (result) => this.install(result),
+      done: (result) => {
+        this.autoRuns.delete(dir);
+        this.install(result);
+      },
       failed: (err) => {
         const message = err instanceof Error ? err.message : String(err);
         this.connection.console.error(`Escape analysis of ${dir} failed: ${message}`);
@@ -371,7 +409,7 @@ export class EscapeService {
         this.results.set(dir, { dir, errors: [], compiled: new Map(), published: previous?.published ?? new Set(), status });
         this.report(status);
       },
-    }, immediate);
+    }, immediate, delayMs);
   }
 
   private async analyse(dir: string, go: string, signal: AbortSignal): Promise<PackageResult> {
@@ -388,46 +426,83 @@ export class EscapeService {
     const memo = { generation: this.generation, key: memoKey(this.settings, go) };
     const started = Date.now();
     const name = path.basename(dir);
-    const escapesIn = (model: EscapeModel): number => {
-      let n = 0;
-      for (const f of model.all()) if (HEAP_KINDS.has(f.kind) && path.dirname(f.file) === dir) n++;
-      return n;
-    };
-    const res = await runEscapeAnalysis({
-      goBinary: go,
-      dir,
-      packages: ['.'],
-      env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local' },
-      tags: this.settings.buildTags,
-      boundsChecks: this.settings.boundsChecks,
-      signal,
-      readSource: (f) => compiled.get(f)?.text,
-      // The package's own files first: the test variants compile after it.
-      onPackages: (partial) => {
-        if (signal.aborted) return;
-        const escapes = escapesIn(partial.model);
-        this.connection.console.info(`Analysed ${dir} (test files still compiling) in ${Date.now() - started} ms: ${partial.model.size} findings, ${escapes} heap escapes`);
-        const status: AnalysisStatus = { state: 'ok', packageDir: dir, packageName: partial.packages[0]?.importPath ?? name, escapes, durationMs: Date.now() - started, message: 'analysing test files…' };
-        this.install({ dir, model: partial.model, errors: [], compiled, published: new Set(this.results.get(dir)?.published), status, partial: true });
-      },
-    });
+    const excludedPackage = packageMatcher(this.settings.excludePackages);
+    let excludedAs: string | undefined;
+    // Aborted by the scheduler (a newer run) or here, when the package turns out to be excluded.
+    const run = new AbortController();
+    const stop = (): void => run.abort();
+    signal.addEventListener('abort', stop);
+    let res: EscapeRunResult | undefined;
+    try {
+      res = await runEscapeAnalysis({
+        goBinary: go,
+        dir,
+        packages: ['.'],
+        env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local' },
+        tags: this.settings.buildTags,
+        boundsChecks: this.settings.boundsChecks,
+        includeTests: this.settings.includeTestFiles,
+        signal: run.signal,
+        readSource: (f) => compiled.get(f)?.text,
+        // The package's own files first: the test variants compile after it.
+        onPackages: (partial) => {
+          if (signal.aborted) return;
+          const importPath = partial.packages[0]?.importPath;
+          if (importPath && excludedPackage(importPath)) {
+            excludedAs = importPath;
+            run.abort();
+            return;
+          }
+          const escapes = this.escapesIn(dir, partial.model);
+          this.connection.console.info(`Analysed ${dir} (test files still compiling) in ${Date.now() - started} ms: ${partial.model.size} findings, ${escapes} heap escapes`);
+          const status: AnalysisStatus = { state: 'ok', packageDir: dir, packageName: importPath ?? name, escapes, durationMs: Date.now() - started, message: 'analysing test files…' };
+          this.install({ dir, model: partial.model, errors: [], compiled, published: new Set(this.results.get(dir)?.published), status, partial: true });
+        },
+      });
+    } catch (err) {
+      if (excludedAs === undefined || signal.aborted) throw err;
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+    const importPath = excludedAs ?? res?.packages[0]?.importPath;
+    if (!res || (importPath !== undefined && excludedPackage(importPath))) {
+      this.connection.console.info(`${importPath ?? dir} is excluded by goMemoryInsight.escapeAnalysis.excludePackages: nothing is shown for it`);
+      return { dir, errors: [], compiled, published: new Set(), memo, status: { state: 'excluded', packageDir: dir, packageName: importPath ?? name, message: 'excluded by goMemoryInsight.escapeAnalysis.excludePackages' } };
+    }
     const durationMs = Date.now() - started;
     if (res.errors.length > 0 || (res.model.size === 0 && res.messages.length > 0)) {
       const first = res.errors[0];
       const message = first ? `${path.basename(first.file)}:${first.line}: ${first.message}` : res.messages[0];
       return { dir, errors: res.errors, compiled, published: new Set(), memo, status: { state: 'build-failed', packageDir: dir, packageName: name, message, durationMs } };
     }
-    const escapes = escapesIn(res.model);
+    const escapes = this.escapesIn(dir, res.model);
     const firstTestError = res.testErrors[0];
     const testFailure = firstTestError ? `the test files do not build: ${path.basename(firstTestError.file)}:${firstTestError.line}: ${firstTestError.message}` : res.testMessages[0] ? `the test files do not build: ${res.testMessages[0]}` : undefined;
     this.connection.console.info(`Analysed ${dir} in ${durationMs} ms: ${res.model.size} findings, ${escapes} heap escapes${testFailure ? `; ${testFailure}` : ''}`);
-    return { dir, model: res.model, errors: res.testErrors, compiled, published: new Set(), memo, status: { state: 'ok', packageDir: dir, packageName: res.packages[0]?.importPath ?? name, escapes, durationMs, message: testFailure } };
+    return { dir, model: res.model, errors: res.testErrors, compiled, published: new Set(), memo, status: { state: 'ok', packageDir: dir, packageName: importPath ?? name, escapes, durationMs, message: testFailure } };
+  }
+
+  /** The heap allocations the editor shows for a package: its own files (and test files when asked), none excluded. */
+  private escapesIn(dir: string, model: EscapeModel): number {
+    let n = 0;
+    for (const f of model.all()) {
+      if (HEAP_KINDS.has(f.kind) && path.dirname(f.file) === dir && (this.settings.includeTestFiles || !isTestFile(f.file)) && !this.excluded(f.file)) n++;
+    }
+    return n;
+  }
+
+  /** Files the settings' globs exclude from diagnostics, hovers and lenses. */
+  private excluded(file: string): boolean {
+    const key = this.settings.exclude.join('\u0000');
+    if (this.pathFilter?.key !== key || this.pathFilter.roots !== this.roots) this.pathFilter = { key, roots: this.roots, filter: new PathFilter(this.settings.exclude, this.roots) };
+    return this.pathFilter.filter.excludes(file);
   }
 
   /** Publishes a result. `reused`: it is the one on screen already, so only open files are sent again. */
   private install(result: PackageResult, reused = false): void {
     const previous = this.results.get(result.dir);
     this.results.set(result.dir, result);
+    result.allotment = undefined;
     const files = new Set<string>();
     for (const f of result.compiled.keys()) files.add(f);
     for (const e of result.errors) files.add(e.file);
@@ -475,15 +550,42 @@ export class EscapeService {
 
   private publishFile(result: PackageResult, file: string, texts: TextSource = this.textCache()): void {
     const uri = fileUri(file);
-    const opts: PresentOptions = { kinds: new Set(this.settings.kinds), severity: severityFromSetting(this.settings.severity), maxPerFile: this.settings.maxPerFile };
     const diagnostics = [];
     const errors = errorDiagnostics(result.errors.filter((e) => e.file === file), texts).get(file) ?? [];
     diagnostics.push(...errors);
-    if (result.model) diagnostics.push(...diagnosticsForFile(result.model, file, texts, opts, (f: Finding) => this.isCurrentLine(result, file, f.line)));
+    // Compiler errors go to every file; findings to the open ones, or to all when the whole package is published.
+    const withFindings = result.model && !this.excluded(file) && (this.settings.includeTestFiles || !isTestFile(file)) && (this.settings.publish === 'package' || this.documentOf(file) !== undefined);
+    if (result.model && withFindings) {
+      const kinds = new Set(this.settings.kinds);
+      const show = (f: Finding): boolean => isShown(f, kinds);
+      const isCurrent = (f: Finding): boolean => this.isCurrentLine(result, file, f.line);
+      const opts: PresentOptions = { kinds, severity: severityFromSetting(this.settings.severity), maxPerFile: this.settings.maxPerFile, show, packageCap: this.packageCap(result, file, (f) => show(f) && isCurrent(f)) };
+      diagnostics.push(...diagnosticsForFile(result.model, file, texts, opts, isCurrent));
+    }
     if (diagnostics.length > 0 || result.published.has(uri)) {
       result.published.add(uri);
       void this.connection.sendDiagnostics({ uri, diagnostics });
     }
+  }
+
+  /**
+   * The file's share of the package's limit (goMemoryInsight.escapeAnalysis.maxDiagnostics): files
+   * take it in the order they are published, open files first, and keep it while they are edited.
+   */
+  private packageCap(result: PackageResult, file: string, visible: (f: Finding) => boolean): PresentOptions['packageCap'] {
+    if (this.unlimited.has(result.dir) || !result.model) return undefined;
+    const limit = this.settings.maxPerPackage;
+    const allot = (result.allotment ??= { perFile: new Map(), spare: limit, hidden: 0 });
+    let cap = allot.perFile.get(file);
+    if (cap === undefined) {
+      let n = 0;
+      for (const f of result.model.findingsForFile(file)) if (visible(f)) n++;
+      cap = Math.min(n, allot.spare);
+      allot.spare -= cap;
+      allot.hidden += n - cap;
+      allot.perFile.set(file, cap);
+    }
+    return { cap, limit, hiddenInPackage: () => allot.hidden };
   }
 
   private forget(dir: string): void {
@@ -498,21 +600,4 @@ export class EscapeService {
   private report(status: AnalysisStatus): void {
     void this.connection.sendNotification(AnalysisStatusNotification.method, status);
   }
-}
-
-export function settingsFrom(ours: unknown, go: unknown): EscapeSettings {
-  const o = (typeof ours === 'object' && ours !== null ? ours : {}) as Record<string, unknown>;
-  const ea = (typeof o.escapeAnalysis === 'object' && o.escapeAnalysis !== null ? o.escapeAnalysis : {}) as Record<string, unknown>;
-  const g = (typeof go === 'object' && go !== null ? go : {}) as Record<string, unknown>;
-  const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
-  return {
-    enabled: typeof ea.enabled === 'boolean' ? ea.enabled : DEFAULT_SETTINGS.enabled,
-    kinds: Array.isArray(ea.diagnosticKinds) ? (ea.diagnosticKinds.filter((k) => typeof k === 'string') as FindingKind[]) : DEFAULT_SETTINGS.kinds,
-    severity: typeof ea.severity === 'string' ? ea.severity : DEFAULT_SETTINGS.severity,
-    codeLens: typeof ea.codeLens === 'boolean' ? ea.codeLens : DEFAULT_SETTINGS.codeLens,
-    boundsChecks: typeof ea.boundsChecks === 'boolean' ? ea.boundsChecks : DEFAULT_SETTINGS.boundsChecks,
-    maxPerFile: Math.max(10, num(ea.maxDiagnosticsPerFile, DEFAULT_SETTINGS.maxPerFile)),
-    debounceMs: Math.max(0, num(ea.debounceMs, DEFAULT_SETTINGS.debounceMs)),
-    buildTags: [...new Set([...splitTags(o.buildTags), ...splitTags(g.buildTags)])],
-  };
 }

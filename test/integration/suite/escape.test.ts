@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activateExtension, closeAllEditors, fixturePath, openFixture, waitFor } from '../util';
+import { activateExtension, closeAllEditors, fixturePath, openFixture, outputChannelText, waitFor } from '../util';
 
 const BUILD_SOURCE = 'go build';
 
@@ -74,7 +74,8 @@ describe('escape analysis in the editor', function () {
       { message: 'escape code lenses on user.go' },
     );
     const titles = lenses.filter((l) => l.command?.command === 'goMemoryInsight.showFunctionFindings').map((l) => `${l.range.start.line}: ${l.command!.title}`);
-    assert.ok(titles.includes('12: 1 heap escape · 1 leaking param · inlinable (cost 10)'), titles.join('\n'));
+    // Leaking parameters are not diagnostics by default: the lens agrees with the squiggles.
+    assert.ok(titles.includes('12: 1 heap escape · inlinable (cost 10)'), titles.join('\n'));
     assert.ok(titles.includes('18: 2 heap escapes · cannot inline: function too complex (cost 85 > 80)'), titles.join('\n'));
   });
 
@@ -116,22 +117,29 @@ describe('escape analysis in the editor', function () {
   it('a test file that does not compile: the package\'s findings stay, the test file shows its compile error', async () => {
     const store = vscode.Uri.file(fixturePath('escape/testbroken/store.go'));
     const storeTest = vscode.Uri.file(fixturePath('escape/testbroken/store_test.go'));
-    await openFixture('escape/testbroken/store.go');
-    const moved = await waitFor(() => escapeDiagnostics(store).find((d) => d.code === 'moved-to-heap'), {
-      message: 'the moved-to-heap diagnostic of store.go',
-      timeoutMs: 120_000,
-      describe: () => describe_(store),
-    });
-    assert.equal(moved.range.start.line, 7);
-    const error = await waitFor(() => vscode.languages.getDiagnostics(storeTest).find((d) => d.source === BUILD_SOURCE), {
-      message: 'the compile error of store_test.go',
-      timeoutMs: 120_000,
-      describe: () => describe_(storeTest),
-    });
-    assert.equal(error.severity, vscode.DiagnosticSeverity.Error);
-    assert.equal(error.range.start.line, 5);
-    assert.match(error.message, /cannot use "not a number"/);
-    assert.ok(escapeDiagnostics(store).some((d) => d.code === 'moved-to-heap'), describe_(store));
+    // Test files are analysed when asked.
+    const config = vscode.workspace.getConfiguration('goMemoryInsight');
+    await config.update('escapeAnalysis.includeTestFiles', true, vscode.ConfigurationTarget.Workspace);
+    try {
+      await openFixture('escape/testbroken/store.go');
+      const moved = await waitFor(() => escapeDiagnostics(store).find((d) => d.code === 'moved-to-heap'), {
+        message: 'the moved-to-heap diagnostic of store.go',
+        timeoutMs: 120_000,
+        describe: () => describe_(store),
+      });
+      assert.equal(moved.range.start.line, 7);
+      const error = await waitFor(() => vscode.languages.getDiagnostics(storeTest).find((d) => d.source === BUILD_SOURCE), {
+        message: 'the compile error of store_test.go',
+        timeoutMs: 120_000,
+        describe: () => describe_(storeTest),
+      });
+      assert.equal(error.severity, vscode.DiagnosticSeverity.Error);
+      assert.equal(error.range.start.line, 5);
+      assert.match(error.message, /cannot use "not a number"/);
+      assert.ok(escapeDiagnostics(store).some((d) => d.code === 'moved-to-heap'), describe_(store));
+    } finally {
+      await config.update('escapeAnalysis.includeTestFiles', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('a standard-library file reached from the workspace is not compiled; a package outside is analysed on request', async () => {
@@ -163,6 +171,46 @@ describe('escape analysis in the editor', function () {
     } finally {
       await closeAllEditors();
       fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('with files.autoSave, typing saves often but the package is analysed once, after the typing stopped', async () => {
+    const files = vscode.workspace.getConfiguration('files');
+    await files.update('autoSave', 'afterDelay', vscode.ConfigurationTarget.Workspace);
+    await files.update('autoSaveDelay', 200, vscode.ConfigurationTarget.Workspace);
+    const original = fs.readFileSync(fixturePath('escape/alloc/alloc.go'), 'utf8');
+    const editor = await openFixture('escape/alloc/alloc.go');
+    const dir = path.dirname(editor.document.uri.fsPath);
+    try {
+      await vscode.commands.executeCommand('goMemoryInsight.showLog');
+      const log = (): string => outputChannelText('Go Memory Insight') ?? '';
+      await waitFor(() => escapeDiagnostics(editor.document.uri).length > 0, { message: 'the first analysis of alloc.go', timeoutMs: 120_000 });
+      await new Promise((r) => setTimeout(r, 1000));
+      const mark = log().length;
+      const since = (): string => log().slice(mark);
+      // Type a function, a line every 400 ms: each pause is long enough for an automatic save.
+      const lines = ['', 'func typedWhileAutoSaving() *int {', '\tx := 7', '\treturn &x', '}', ''];
+      for (const line of lines) {
+        await editor.edit((b) => b.insert(new vscode.Position(editor.document.lineCount, 0), line + '\n'));
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      const typedLine = editor.document.getText().split('\n').findIndex((l) => l === '\tx := 7');
+      await waitFor(() => escapeDiagnostics(editor.document.uri).some((d) => d.code === 'moved-to-heap' && d.range.start.line === typedLine), {
+        message: 'the typed function\'s finding',
+        timeoutMs: 120_000,
+        describe: () => `${describe_(editor.document.uri)}\nlog since typing:\n${since()}`,
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      const automatic = since().split('\n').filter((l) => l.includes('Automatic save of alloc.go')).length;
+      const analysed = since().split('\n').filter((l) => l.includes(`Analysed ${dir} in `)).length;
+      assert.ok(automatic >= 2, `automatic saves seen by the server: ${automatic}\n${since()}`);
+      assert.equal(analysed, 1, since());
+    } finally {
+      await files.update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
+      await files.update('autoSaveDelay', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await closeAllEditors();
+      fs.writeFileSync(fixturePath('escape/alloc/alloc.go'), original);
     }
   });
 });

@@ -128,7 +128,7 @@ export class FlameApp {
     this.sampleSelect.addEventListener('change', () => this.setSampleIndex(Number(this.sampleSelect.value), true));
     this.searchInput.type = 'search';
     this.searchInput.placeholder = 'Search (regular expression)';
-    this.searchInput.title = 'Highlight functions matching a regular expression (/)';
+    this.searchInput.title = 'Highlight functions matching a regular expression, in Go (RE2) syntax as in pprof (/)';
     this.searchInput.value = this.ui.search ?? '';
     this.searchInput.addEventListener('input', () => {
       clearTimeout(this.searchTimer);

@@ -4,6 +4,7 @@ import type { CliCommand, CliIO } from './command';
 import { CliError, scanArgs } from './command';
 import { decodeProfile, resolveSampleIndex, toProfileData, ProfileError } from '../pprof/decode';
 import { flatTable, sampleTotal, type FlatOptions } from '../pprof/tree';
+import { compilePattern, type Pattern } from '../pprof/pattern';
 import { formatPercent, formatValue } from '../pprof/units';
 import type { ProfileData } from '../shared/profileData';
 import { readFile } from 'node:fs/promises';
@@ -38,7 +39,9 @@ export async function loadProfileArg(file: string, io: CliIO): Promise<ProfileDa
     throw new CliError(`cannot read ${file}: ${why}`);
   }
   try {
-    return toProfileData(decodeProfile(bytes), file === '-' ? 'stdin' : basename(file));
+    const data = toProfileData(decodeProfile(bytes), file === '-' ? 'stdin' : basename(file));
+    for (const note of data.notes ?? []) io.stderr(`warning: ${file}: ${note}\n`);
+    return data;
   } catch (err) {
     if (err instanceof ProfileError) throw new CliError(`${file}: ${err.message}`);
     throw err;
@@ -52,12 +55,12 @@ interface TopArgs {
   filters: FlatOptions;
 }
 
-function regexpArg(flag: string, value: string): RegExp {
-  try {
-    return new RegExp(value);
-  } catch (err) {
-    throw new CliError(`${flag}: invalid regular expression: ${(err as Error).message}`, 2);
-  }
+/** A --focus/--ignore/--hide pattern (Go syntax, searched in names); empty means none, as in pprof. */
+function patternArg(flag: string, value: string): Pattern | undefined {
+  if (value === '') return undefined;
+  const r = compilePattern(value);
+  if (!r.ok) throw new CliError(`${flag}: ${r.error}`, 2);
+  return r.pattern;
 }
 
 function parseTopArgs(args: string[]): TopArgs {
@@ -72,13 +75,13 @@ function parseTopArgs(args: string[]): TopArgs {
         out.sampleIndex = value();
         return true;
       case '--focus':
-        out.filters.focus = regexpArg(flag, value());
+        out.filters.focus = patternArg(flag, value());
         return true;
       case '--ignore':
-        out.filters.ignore = regexpArg(flag, value());
+        out.filters.ignore = patternArg(flag, value());
         return true;
       case '--hide':
-        out.filters.hide = regexpArg(flag, value());
+        out.filters.hide = patternArg(flag, value());
         return true;
       default:
         return false;
@@ -146,6 +149,7 @@ export const PPROF_SUBCOMMANDS: PprofSubcommand[] = [
       '--focus RE      keep samples with a function matching RE',
       '--ignore RE     drop samples with a function matching RE',
       '--hide RE       remove functions matching RE from stacks',
+      '                RE: Go (RE2) regular expression syntax, matched anywhere in the name',
     ],
     run: runTop,
   },

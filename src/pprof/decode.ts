@@ -22,6 +22,7 @@ import { gunzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import schemaText from './profile.proto';
 import type { ProfileData, SampleTypeInfo } from '../shared/profileData';
+import { compilePattern } from './pattern';
 
 /** A malformed or unreadable profile. The message is one line. */
 export class ProfileError extends Error {
@@ -1202,33 +1203,53 @@ export function resolveSampleIndex(types: SampleTypeInfo[], which: string | numb
 }
 
 /**
+ * pprof's simplifyFunc: the name drop_frames/keep_frames are matched against, without a
+ * leading '.' (PPC ELF v1) and without an argument list: cut at the first '(' that does not
+ * start "(anonymous namespace)" and is not part of "operator()".
+ */
+function simplifyFunc(name: string): string {
+  const f = name.startsWith('.') ? name.slice(1) : name;
+  for (const m of f.matchAll(/\(anonymous namespace\)|operator\(\)|\(/g)) {
+    if (m[0] === '(') return f.slice(0, m.index);
+  }
+  return f;
+}
+
+/**
  * Which locations the profile's drop_frames/keep_frames remove, as pprof does when it opens a
  * profile: per location, -1 = keep all lines, -2 = drop the location and its callees,
  * k >= 0 = keep lines k.. (the caller part) and drop its callees. Null when nothing is dropped.
+ * The patterns have Go's syntax and match in linear time (src/pprof/pattern.ts); when one does
+ * not compile, nothing is dropped (as in pprof) and a note says so.
  */
-function pruneRules(p: PprofProfile): Int32Array | null {
+function pruneRules(p: PprofProfile, notes: string[]): Int32Array | null {
   if (!p.dropFrames) return null;
-  let drop: RegExp;
-  let keep: RegExp | null = null;
-  try {
-    drop = new RegExp(`^(?:${p.dropFrames})$`);
-    if (p.keepFrames) keep = new RegExp(`^(?:${p.keepFrames})$`);
-  } catch {
-    return null; // pprof also carries on when the expressions do not compile
+  const drop = compilePattern(p.dropFrames, 'whole');
+  const keep = p.keepFrames ? compilePattern(p.keepFrames, 'whole') : undefined;
+  if (!drop.ok) {
+    notes.push(`drop_frames was not applied: ${drop.error}`);
+    return null;
   }
-  const simplify = (name: string) => {
-    const f = name.startsWith('.') ? name.slice(1) : name;
-    const paren = f.indexOf('(');
-    return paren >= 0 ? f.slice(0, paren) : f;
+  if (keep && !keep.ok) {
+    notes.push(`drop_frames was not applied: keep_frames: ${keep.error}`);
+    return null;
+  }
+  const keepPattern = keep?.pattern;
+  // Per function: 0 not yet matched, 1 drop, 2 keep (pprof caches by name likewise).
+  const verdict = new Uint8Array(p.functions.length);
+  const dropped = (fn: number): boolean => {
+    if (verdict[fn] === 0) {
+      const s = simplifyFunc(p.functions[fn]!.name);
+      verdict[fn] = drop.pattern.test(s) && !keepPattern?.test(s) ? 1 : 2;
+    }
+    return verdict[fn] === 1;
   };
   const rule = new Int32Array(p.locations.length).fill(-1);
   p.locations.forEach((loc, li) => {
     for (let i = loc.lines.length - 1; i >= 0; i--) {
       const fn = loc.lines[i]!.function;
-      const name = fn >= 0 ? p.functions[fn]!.name : '';
-      if (!name) continue;
-      const s = simplify(name);
-      if (drop.test(s) && !(keep && keep.test(s))) {
+      if (fn < 0 || !p.functions[fn]!.name) continue;
+      if (dropped(fn)) {
         rule[li] = i === loc.lines.length - 1 ? -2 : i + 1;
         return;
       }
@@ -1275,7 +1296,8 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
     }
     return id;
   };
-  const rules = pruneRules(p);
+  const notes: string[] = [];
+  const rules = pruneRules(p, notes);
   const locFrameStart = new Uint32Array(p.locations.length + 1);
   const locFrames: number[] = [];
   p.locations.forEach((loc, li) => {
@@ -1437,6 +1459,7 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
   if (p.periodType) data.periodType = { ...p.periodType };
   if (p.period) data.period = p.period;
   if (p.comments.length > 0) data.comments = p.comments.slice();
+  if (notes.length > 0) data.notes = notes;
   return data;
 }
 

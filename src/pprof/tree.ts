@@ -10,6 +10,7 @@
 // "other" node and makes their objects, so a flame graph pays for the nodes it draws.
 import type { ProfileData } from '../shared/profileData';
 import type { FlameNode, FlameTree, TreeOptions } from '../shared/flameTree';
+import type { Pattern } from './pattern';
 
 /** FlameNode.func of the synthetic root. */
 export const ROOT_FUNC = -1;
@@ -27,11 +28,11 @@ export interface FlatRow {
 
 export interface FlatOptions {
   /** Keep only samples with a frame matching this (the stack is not re-rooted). */
-  focus?: RegExp;
+  focus?: Pattern;
   /** Drop samples that have a frame matching this. */
-  ignore?: RegExp;
+  ignore?: Pattern;
   /** Remove frames matching this; their values go to the nearest visible caller. */
-  hide?: RegExp;
+  hide?: Pattern;
 }
 
 export interface Sandwich {
@@ -57,13 +58,11 @@ export function sampleTotal(data: ProfileData, sampleIndex: number): number {
   return t;
 }
 
-/** Per function: 1 when its name matches re. Null when there is no pattern. */
-function matchFunctions(re: RegExp | undefined, names: readonly string[]): Uint8Array | null {
-  if (!re) return null;
-  // A global or sticky RegExp keeps lastIndex between test() calls: use a stateless copy.
-  const r = re.global || re.sticky ? new RegExp(re.source, re.flags.replace(/[gy]/g, '')) : re;
+/** Per function: 1 when its name matches the pattern. Null when there is no pattern. */
+function matchFunctions(pattern: Pattern | undefined, names: readonly string[]): Uint8Array | null {
+  if (!pattern) return null;
   const out = new Uint8Array(names.length);
-  for (let i = 0; i < names.length; i++) out[i] = r.test(names[i]!) ? 1 : 0;
+  for (let i = 0; i < names.length; i++) out[i] = pattern.test(names[i]!) ? 1 : 0;
   return out;
 }
 
@@ -118,7 +117,7 @@ interface Filters {
   hide: Uint8Array | null;
 }
 
-function filtersFor(data: ProfileData, opts: { focus?: RegExp; ignore?: RegExp; hide?: RegExp }): Filters {
+function filtersFor(data: ProfileData, opts: { focus?: Pattern; ignore?: Pattern; hide?: Pattern }): Filters {
   return {
     focus: matchFunctions(opts.focus, data.funcName),
     ignore: matchFunctions(opts.ignore, data.funcName),

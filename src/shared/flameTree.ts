@@ -1,6 +1,7 @@
 // The call tree the flame graph draws, built from ProfileData by src/pprof/tree.ts
 // (in the webview, the CLI and tests alike).
 import type { ProfileData } from './profileData';
+import type { Pattern } from '../pprof/pattern';
 
 export interface FlameNode {
   /** Index into ProfileData's function table; -1 for the synthetic root. */
@@ -27,11 +28,11 @@ export interface TreeOptions {
   /** Merge frames by function+line instead of by function. */
   byLine?: boolean;
   /** Re-root at every call of functions matching this: their subtrees are merged under the root. */
-  focus?: RegExp;
+  focus?: Pattern;
   /** Drop samples that have a frame matching this. */
-  ignore?: RegExp;
+  ignore?: Pattern;
   /** Remove frames matching this from stacks (their callees attach to their callers). */
-  hide?: RegExp;
+  hide?: Pattern;
   /** Merge children whose total is below this fraction of the root total into one "other" node per parent, without changing totals. */
   minFraction?: number;
 }

@@ -44,6 +44,8 @@ export interface ProfileData {
   periodType?: SampleTypeInfo;
   period?: number;
   comments?: string[];
+  /** What the reader could not do as pprof would, one line each (e.g. "drop_frames was not applied: …"); shown with the profile. */
+  notes?: string[];
   /** Main module path (from the workspace's go.mod) used to colour user code; set by the host. */
   mainModule?: string;
 }

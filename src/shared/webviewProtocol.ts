@@ -190,6 +190,10 @@ export function validateProfileData(x: unknown): string | undefined {
     }
   }
   if (x.mainModule !== undefined && typeof x.mainModule !== 'string') return 'mainModule is not a string';
+  if (x.notes !== undefined) {
+    const e = checkStrings(x, 'notes');
+    if (e) return e;
+  }
   return undefined;
 }
 

@@ -5,6 +5,7 @@ import type { ProfileData } from '../shared/profileData';
 import type { FlameNode, FlameTree } from '../shared/flameTree';
 import type { FlameSource, FlameUiState, HostMessage, ShowProfileMessage } from '../shared/webviewProtocol';
 import { parseHostMessage } from '../shared/webviewProtocol';
+import { compilePattern } from '../pprof/pattern';
 import { buildTree, callersCallees, diffTree, flatTable, type FlatRow, heaviestNodeOf, matchTotals, nodeName, OTHER_FUNC, ROOT_FUNC } from '../pprof/tree';
 import { classifyPackage, formatDelta, formatPercent, formatValue, type PackageClass } from '../pprof/units';
 import { type Palette, type Rgb, hashString, mix, readPalette } from './colors';
@@ -48,6 +49,8 @@ export class FlameApp {
   private readonly titleEl = el('span', 'title');
   private readonly breadcrumb = el('nav', 'breadcrumb');
   private readonly errorBox = el('div', 'error hidden');
+  /** The profile's notes (e.g. drop_frames not applied). */
+  private readonly notesBox = el('div', 'notes hidden');
   private readonly content = el('div', 'content');
   private readonly graphCol = el('div', 'graph-col');
   private readonly side = el('aside', 'side');
@@ -125,7 +128,7 @@ export class FlameApp {
     this.sampleSelect.addEventListener('change', () => this.setSampleIndex(Number(this.sampleSelect.value), true));
     this.searchInput.type = 'search';
     this.searchInput.placeholder = 'Search (regular expression)';
-    this.searchInput.title = 'Highlight functions matching a regular expression (/)';
+    this.searchInput.title = 'Highlight functions matching a regular expression, in Go (RE2) syntax as in pprof (/)';
     this.searchInput.value = this.ui.search ?? '';
     this.searchInput.addEventListener('input', () => {
       clearTimeout(this.searchTimer);
@@ -156,7 +159,7 @@ export class FlameApp {
     this.graphCol.append(this.graph.element, this.sandwich);
     this.side.append(this.table, this.tableNote);
     this.content.append(this.graphCol, this.side);
-    this.root.append(this.toolbar, this.breadcrumb, this.errorBox, this.content, this.legend, this.status);
+    this.root.append(this.toolbar, this.breadcrumb, this.notesBox, this.errorBox, this.content, this.legend, this.status);
     document.body.append(this.tooltip, this.menu);
     this.graph.orientation = this.ui.orientation ?? 'icicle';
     this.orientationBtn.textContent = this.graph.orientation === 'icicle' ? 'Icicle' : 'Flame';
@@ -210,6 +213,9 @@ export class FlameApp {
     );
     this.titleEl.textContent = msg.title;
     document.title = msg.title;
+    const notes = [...(data.notes ?? []), ...(msg.base?.notes ?? []).map((n) => `Base profile: ${n}`)];
+    this.notesBox.replaceChildren(...notes.map((n) => el('div', 'note', n)));
+    show(this.notesBox, notes.length > 0);
     show(this.cbBtn, !!msg.base);
     this.cbBtn.classList.toggle('on', !!this.ui.colorBlind);
     this.loaded = undefined;
@@ -618,6 +624,7 @@ export class FlameApp {
     this.ui.search = text;
     const l = this.loaded;
     this.searchInput.classList.remove('invalid');
+    this.searchInfo.classList.remove('invalid');
     if (!l || text === '') {
       this.graph.match = null;
       this.searchInfo.textContent = '';
@@ -626,14 +633,15 @@ export class FlameApp {
       this.saveState();
       return;
     }
-    let re: RegExp;
-    try {
-      re = new RegExp(text);
-    } catch (err) {
+    // Go (RE2) syntax, as in pprof, and linear time: a pattern like (a+)+$ cannot hang the page.
+    const compiled = compilePattern(text);
+    if (!compiled.ok) {
       this.searchInput.classList.add('invalid');
-      this.searchInfo.textContent = `Invalid regular expression: ${err instanceof Error ? err.message : String(err)}`;
+      this.searchInfo.classList.add('invalid');
+      this.searchInfo.textContent = compiled.error.charAt(0).toUpperCase() + compiled.error.slice(1);
       return;
     }
+    const re = compiled.pattern;
     const names = l.tree.data.funcName;
     const match = new Uint8Array(names.length);
     let funcs = 0;

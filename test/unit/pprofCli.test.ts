@@ -70,7 +70,7 @@ describe('go-memory-insight pprof top', function () {
       [['pprof', 'top', 'mem.out', '--bogus'], 2, /unknown flag --bogus/],
       [['pprof', 'top'], 2, /missing profile file/],
       [['pprof', 'nope'], 2, /unknown subcommand "nope"/],
-      [['pprof', 'top', 'mem.out', '--focus', '('], 2, /invalid regular expression/],
+      [['pprof', 'top', 'mem.out', '--focus', '('], 2, /--focus: invalid pattern "\(": missing closing \)/],
     ];
     for (const [args, code, message] of cases) {
       const r = await cli(args, g.dir);

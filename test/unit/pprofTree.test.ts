@@ -4,7 +4,14 @@ import { decodeProfile, toProfileData } from '../../src/pprof/decode';
 import { buildTree, callersCallees, diffTree, flatTable, heaviestNodeOf, matchTotals, nodeName, OTHER_FUNC, ROOT_FUNC, sampleTotal, walkTree } from '../../src/pprof/tree';
 import type { ProfileData } from '../../src/shared/profileData';
 import type { FlameNode, FlameTree } from '../../src/shared/flameTree';
+import { compilePattern, type Pattern } from '../../src/pprof/pattern';
 import { goProfiles, pprofTop, type PprofTop } from './pprofFixtures';
+
+function pattern(source: string): Pattern {
+  const r = compilePattern(source);
+  if (!r.ok) throw new Error(r.error);
+  return r.pattern;
+}
 
 function checkTree(tree: FlameTree): void {
   let count = 0;
@@ -128,21 +135,21 @@ describe('pprof call trees', function () {
     const cpu = toProfileData(decodeProfile(g.cpuBytes), 'cpu');
     const mem = toProfileData(decodeProfile(g.memBytes), 'mem');
     const focus = await pprofTop(g.cpu, 'cpu', 'ns', g.dir, ['-focus=workload\\.Spin$']);
-    const focused = buildTree(cpu, { sampleIndex: 1, focus: /workload\.Spin$/ });
+    const focused = buildTree(cpu, { sampleIndex: 1, focus: pattern('workload\\.Spin$') });
     checkTree(focused);
     assert.equal(focused.total, focus.shown);
     assert.deepEqual(focused.root.children.map((c) => cpu.funcName[c.func]), ['example.com/workload.Spin']);
-    assertMatchesPprof(cpu, 1, focus, flatTable(cpu, 1, { focus: /workload\.Spin$/ }));
+    assertMatchesPprof(cpu, 1, focus, flatTable(cpu, 1, { focus: pattern('workload\\.Spin$') }));
 
     const ignore = await pprofTop(g.mem, 'alloc_space', 'B', g.dir, ['-ignore=compress/flate']);
-    const ignored = buildTree(mem, { sampleIndex: 1, ignore: /compress\/flate/ });
+    const ignored = buildTree(mem, { sampleIndex: 1, ignore: pattern('compress/flate') });
     checkTree(ignored);
     assert.equal(ignored.total, ignore.shown);
-    assertMatchesPprof(mem, 1, ignore, flatTable(mem, 1, { ignore: /compress\/flate/ }));
+    assertMatchesPprof(mem, 1, ignore, flatTable(mem, 1, { ignore: pattern('compress/flate') }));
 
     const hide = await pprofTop(g.mem, 'alloc_space', 'B', g.dir, ['-hide=workload\\.newPayload$']);
-    assertMatchesPprof(mem, 1, hide, flatTable(mem, 1, { hide: /workload\.newPayload$/ }));
-    const hidden = buildTree(mem, { sampleIndex: 1, hide: /workload\.newPayload$/ });
+    assertMatchesPprof(mem, 1, hide, flatTable(mem, 1, { hide: pattern('workload\\.newPayload$') }));
+    const hidden = buildTree(mem, { sampleIndex: 1, hide: pattern('workload\\.newPayload$') });
     checkTree(hidden);
     walkTree(hidden.root, (n) => assert.notEqual(nodeName(mem, n), 'example.com/workload.newPayload'));
     assert.equal(hidden.total, sampleTotal(mem, 1));

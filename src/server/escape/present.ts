@@ -235,7 +235,7 @@ export function codeLensTitle(fn: FunctionSummary): string {
   return parts.join(' · ');
 }
 
-/** The function's summary with the counts of the findings its lens shows. */
+/** The function's summary with the counts of the findings its lens shows (a function whose end is known: its source was read). */
 function countsOf(fn: FunctionSummary, shown: readonly Finding[]): FunctionSummary {
   let heapAllocations = 0;
   let leakingParams = 0;
@@ -291,7 +291,7 @@ export function codeLensesForFile(model: EscapeModel, file: string, texts: TextS
     const col = Math.max(0, lineText.length - lineText.trimStart().length);
     const range: Range = { start: { line: fn.line - 1, character: col }, end: { line: fn.line - 1, character: col } };
     const args: FunctionFindingsArgs = { uri: fileUri(file), functionName: fn.name, items };
-    lenses.push({ range, command: { title: codeLensTitle(countsOf(fn, inFn)), command: SHOW_FUNCTION_FINDINGS_COMMAND, arguments: [args] } });
+    lenses.push({ range, command: { title: codeLensTitle(fn.endLine === undefined ? fn : countsOf(fn, inFn)), command: SHOW_FUNCTION_FINDINGS_COMMAND, arguments: [args] } });
   }
   return lenses;
 }

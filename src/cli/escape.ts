@@ -119,8 +119,8 @@ function readableListing(model: EscapeModel, io: CliIO, withSynthetic: boolean):
       const pos = `${f.line}${f.column !== undefined ? ':' + f.column : ''}`;
       const times = f.count > 1 ? ` (×${f.count})` : '';
       io.stdout(`  ${pos.padEnd(8)} ${f.kind.padEnd(22)} ${summarize(f)}${times}\n`);
-      const cause = f.kind === 'escapes-to-heap' || f.kind === 'moved-to-heap' ? mainCause(f.explanation) : undefined;
-      if (cause) io.stdout(`  ${''.padEnd(8)} ${''.padEnd(22)} why: ${cause.cause}. ${cause.remedy}\n`);
+      const cause = f.kind === 'escapes-to-heap' || f.kind === 'moved-to-heap' ? mainCause(f.explanation, f) : undefined;
+      if (cause) io.stdout(`  ${''.padEnd(8)} ${''.padEnd(22)} why: ${cause.cause}.${cause.remedy ? ` ${cause.remedy}` : ''}\n`);
     }
   }
   if (files.length === 0) io.stdout('no findings\n');

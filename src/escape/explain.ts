@@ -18,16 +18,15 @@ export interface BlockLike {
 
 /** The callee of a call expression as printed (`fmt.Fprintln(os.Stdout, fmt.a...)` → `fmt.Fprintln`). */
 export function calleeOf(expr: string): string | undefined {
+  // `(*sync.Pool).Put(pool, b)`: the receiver type is parenthesised.
+  if (expr.startsWith('(')) {
+    const close = expr.indexOf(')');
+    const next = close > 0 ? expr.indexOf('(', close) : -1;
+    return next > close + 1 ? expr.slice(0, next) : undefined;
+  }
   const open = expr.indexOf('(');
   if (open <= 0) return undefined;
-  let callee = expr.slice(0, open).trim();
-  // `(*T).M(x)`: the receiver is parenthesised.
-  if (callee === '' && expr.startsWith('(')) {
-    const close = expr.indexOf(')');
-    const next = expr.indexOf('(', close);
-    callee = next > 0 ? expr.slice(0, next) : expr;
-  }
-  return callee || undefined;
+  return expr.slice(0, open).trim() || undefined;
 }
 
 function assignee(expr: string): string | undefined {
@@ -74,6 +73,7 @@ export function explainReason(reason: string, expr: string, dst?: string, fn?: s
     case 'interface-converted':
       return `converted to an interface value (${expr})`;
     case 'call parameter':
+      if (callee === 'append') return 'appended to a slice whose storage escapes';
       if (callee && /^fmt\./.test(callee)) return `passed to ${callee}, which keeps its ...any arguments`;
       return callee ? `passed to ${callee}, whose parameter leaks` : 'passed to a function whose parameter leaks';
     case 'call argument':
@@ -159,14 +159,18 @@ export function explainStep(step: ExplanationStep, dst?: string, fn?: string): s
   return 'the explanation was cut short (assignment cycle)';
 }
 
-/** Reasons that make a value escape, most decisive first, with the usual remedy. */
-const CAUSES: { reasons: string[]; heapOnly?: boolean; cause: string; remedy: string }[] = [
+/**
+ * Reasons that make a value escape, most decisive first, with the usual remedy. A remedy is
+ * given only where the code's pattern supports it (see remedyFor): an `AppendX(dst, …)` that
+ * returns its grown slice, or an object handed to sync.Pool, is not told to change.
+ */
+const CAUSES: { reasons: string[]; heapOnly?: boolean; cause: string; remedy?: string }[] = [
   { reasons: ['too large for stack'], cause: 'too large for the stack', remedy: 'Reduce the size, or allocate it once and reuse it (a field, a sync.Pool).' },
   { reasons: ['non-constant size'], cause: 'make with non-constant size', remedy: 'Preallocate with a constant size (or constant capacity) so it can stay on the stack.' },
   { reasons: ['too aligned for stack'], cause: 'needs more alignment than the stack provides', remedy: 'Use a type with ordinary alignment, or allocate once and reuse.' },
   { reasons: ['captured by a closure', 'closure var'], cause: 'captured by a closure that outlives the call', remedy: 'Pass the value to the closure as an argument, or do not return or store the closure.' },
-  { reasons: ['interface-converted'], cause: 'converted to an interface', remedy: 'Avoid interface conversion in hot paths: use concrete types or type-specific functions (strconv instead of fmt).' },
-  { reasons: ['call parameter'], cause: 'passed to a function whose parameter leaks', remedy: 'Pass a pointer to a caller-owned buffer, or change the callee so it does not keep the argument.' },
+  { reasons: ['interface-converted'], cause: 'converted to an interface', remedy: 'Avoid the interface in hot paths: call a function that takes the concrete type (or a generic one).' },
+  { reasons: ['call parameter'], cause: 'passed to a function whose parameter leaks' },
   { reasons: ['return'], cause: 'returned from the function', remedy: 'Return by value, or let the caller pass a pointer to its own variable.' },
   { reasons: ['assign', 'assign-pair'], heapOnly: true, cause: 'assigned to a global or heap location', remedy: 'Store a copy instead of a pointer, or keep it out of long-lived variables.' },
   { reasons: ['slice-literal-element', 'array literal element', 'struct literal element', 'map literal key', 'map literal value', 'key of map put'], cause: 'its address is stored in a value that escapes', remedy: 'Store values instead of pointers, or preallocate the container in the caller.' },
@@ -178,11 +182,72 @@ export interface Cause {
   reason: string;
   /** e.g. `returned from NewUser`. */
   cause: string;
-  remedy: string;
+  /** The usual fix, when the code's pattern supports one. */
+  remedy?: string;
 }
 
-/** The decisive reason of a finding's explanation and its usual remedy; undefined when none is known. */
-export function mainCause(blocks: readonly BlockLike[]): Cause | undefined {
+/** What the remedies need to know of the finding: its kind and expression. */
+export interface FindingLike {
+  kind?: string;
+  expr?: string;
+}
+
+const FMT_REMEDY = 'In hot paths, format with strconv.Append… into a buffer you reuse instead of fmt.';
+
+/** A callee of this package: printed without a package qualifier (`store`, `(*T).M`, `T.M`). */
+function isLocalCallee(callee: string): boolean {
+  return !/^[A-Za-z_][\w]*\.[A-Za-z_]/.test(callee) || /^\(\*?[A-Z_a-z][\w]*\)\./.test(callee) || /^[A-Z][\w]*\.[A-Za-z_][\w]*$/.test(callee);
+}
+
+/** Methods that keep a value on purpose: a pool, an atomic value, a map of its own. */
+function keepsOnPurpose(callee: string): boolean {
+  return /\.(?:Put|Store|Swap|CompareAndSwap|LoadOrStore)$/.test(callee);
+}
+
+/** The calls a block passes the value to, in order. */
+function calleesOf(block: BlockLike): string[] {
+  const out: string[] = [];
+  for (const s of block.steps) if (s.kind === 'from' && s.reason === 'call parameter') out.push(calleeOf(s.expr ?? '') ?? '');
+  return out;
+}
+
+/** The remedy for a cause, when the code's pattern supports one; undefined otherwise. */
+function remedyFor(reason: string, base: string | undefined, block: BlockLike, step: StepLike, finding: FindingLike | undefined): string | undefined {
+  const callees = calleesOf(block);
+  switch (reason) {
+    case 'call parameter': {
+      const callee = calleeOf(step.expr ?? '') ?? '';
+      if (callee === 'append' || keepsOnPurpose(callee)) return undefined;
+      if (/^fmt\./.test(callee)) return FMT_REMEDY;
+      return isLocalCallee(callee) && callee !== '' ? `Change ${callee} so that it does not keep this argument, if it need not.` : undefined;
+    }
+    case 'interface-converted': {
+      // Returned as an interface: the function's result type asks for it (sync.Pool's New).
+      if (block.steps.some((s) => s.kind === 'from' && s.reason === 'return')) return undefined;
+      if (callees.some((c) => keepsOnPurpose(c))) return undefined;
+      if (callees.some((c) => /^fmt\./.test(c))) return FMT_REMEDY;
+      // At a call to another package's function, the conversion is its signature's, not yours.
+      if (callees.some((c) => c !== '' && !isLocalCallee(c))) return undefined;
+      return base;
+    }
+    case 'return': {
+      // Returning a grown slice or a made map is what such a function is for (AppendX(dst, …)).
+      const expr = finding?.expr ?? '';
+      if (/^(?:append|make|new)\(/.test(expr) || /^(?:string|\[\]byte|\[\]rune)\(/.test(expr)) return undefined;
+      if (finding?.kind === 'moved-to-heap' || expr.startsWith('&')) return base;
+      return undefined;
+    }
+    case 'assign':
+    case 'assign-pair':
+      // `s = append(s, x)` on a long-lived slice grows it there: the growth is the point.
+      return /^append\(|^append$/.test(finding?.expr ?? '') ? undefined : base;
+    default:
+      return base;
+  }
+}
+
+/** The decisive reason of a finding's explanation and its usual remedy, when the pattern supports one; undefined when no reason is known. */
+export function mainCause(blocks: readonly BlockLike[], finding?: FindingLike): Cause | undefined {
   for (const c of CAUSES) {
     for (const block of blocks) {
       let dst: string | undefined;
@@ -196,7 +261,8 @@ export function mainCause(blocks: readonly BlockLike[]): Cause | undefined {
         if (step.reason === 'return' && block.function) cause = `returned from ${block.function}`;
         else if (step.reason === 'slice-literal-element' && addr) cause = 'address taken and stored in a slice';
         else if (step.reason === 'call parameter') cause = explainReason(step.reason, step.expr ?? '', dst, block.function);
-        return { reason: step.reason, cause, remedy: c.remedy };
+        const remedy = remedyFor(step.reason, c.remedy, block, step, finding);
+        return remedy === undefined ? { reason: step.reason, cause } : { reason: step.reason, cause, remedy };
       }
     }
   }

@@ -169,7 +169,7 @@ describe('escape: parser on checked-in samples', () => {
     assert.equal(t.function, undefined);
     const make = findings.find((f) => f.kind === 'escapes-to-heap')!;
     assert.equal(mainCause(make.explanation)?.cause, 'make with non-constant size');
-    assert.match(mainCause(make.explanation)!.remedy, /constant size/);
+    assert.match(mainCause(make.explanation)!.remedy ?? '', /constant size/);
     const x = findings.find((f) => f.kind === 'moved-to-heap' && f.expr === 'x')!;
     assert.equal(x.explanation[0]!.steps.at(-1)!.kind, 'truncated');
     assert.equal(findings.find((f) => f.kind === 'leaking-param')!.explanation[0]!.steps.length, 2);

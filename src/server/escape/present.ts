@@ -71,9 +71,9 @@ export function explainSteps(f: Finding): { text: string; file: string; line: nu
   return out;
 }
 
-function causeOf(f: Finding): { cause: string; remedy: string } | undefined {
+function causeOf(f: Finding): { cause: string; remedy?: string } | undefined {
   // mainCause reads the same fields from raw and resolved blocks.
-  return mainCause(f.explanation as unknown as Parameters<typeof mainCause>[0]);
+  return mainCause(f.explanation as unknown as Parameters<typeof mainCause>[0], f);
 }
 
 /** One line for the diagnostic and the quick pick: what and, when known, why. */
@@ -188,7 +188,7 @@ function flowCard(f: Finding, title: string): string[] {
   } else if (blocksSummary(f.explanation) === 0 && (f.kind === 'escapes-to-heap' || f.kind === 'moved-to-heap')) {
     parts.push('_The compiler gave no flow for this one._');
   }
-  if (cause) parts.push(`**Usually fixed by:** ${escapeMarkdown(cause.remedy)}`);
+  if (cause?.remedy) parts.push(`**Usually fixed by:** ${escapeMarkdown(cause.remedy)}`);
   return parts;
 }
 

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeProfile, toProfileData } from '../../src/pprof/decode';
 import { DecodeError, decodeInWorker, decodeTimeoutMs } from '../../src/extension/decode/decodeInWorker';
-import { manySampleTypesProfile } from './hostileProfiles';
+import { gzipBomb, manySampleTypesProfile } from './hostileProfiles';
 
 const root = path.resolve(__dirname, '../../..');
 const workerPath = path.join(root, 'dist', 'decodeWorker.js');
@@ -107,6 +107,27 @@ if (process.env.GMI_DECODE_CHILD === '1') {
       assert.ok(report.ms < 10_000, `took ${report.ms.toFixed(0)} ms`);
       assert.ok(report.maxRssMiB < 1024, `peak RSS ${report.maxRssMiB.toFixed(0)} MiB`);
       assert.ok(report.maxGapMs < 500, `the event loop stalled for ${report.maxGapMs.toFixed(0)} ms`);
+    });
+
+    it('refuses a decompression bomb (1 MB inflating to 1 GiB) once it inflates past the budget, and the caller stays small', async () => {
+      const bomb = gzipBomb(64);
+      const rssBefore = process.memoryUsage().rss;
+      let peak = rssBefore;
+      const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+      try {
+        await assert.rejects(decodeInWorker(bomb, { workerPath, name: 'bomb.pb.gz', memoryBudgetBytes: 128 * MiB }), (e: DecodeError) => {
+          assert.equal(e.kind, 'too-big', e.message);
+          assert.equal(e.message, 'this profile needs more than 128 MiB; raise goMemoryInsight.maxProfileMemory to open it');
+          return true;
+        });
+      } finally {
+        clearInterval(sample);
+      }
+      assert.ok(peak - rssBefore < 400 * MiB, `RSS grew by ${((peak - rssBefore) / MiB).toFixed(0)} MiB`);
+      // Corrupt gzip is not a valid profile, and says so.
+      const corrupt = Buffer.from(manySampleTypesProfile(10));
+      corrupt[20] ^= 0xff;
+      await assert.rejects(decodeInWorker(corrupt, { workerPath, name: 'x', memoryBudgetBytes: 64 * MiB }), (e: DecodeError) => e.kind === 'invalid' && /corrupt gzip data/.test(e.message));
     });
 
     it('reports a worker that reaches its heap limit as "needs more than", and this process goes on', async () => {

@@ -52,3 +52,12 @@ export function deepStackProfile(depth: number): Buffer {
   ];
   return gzipSync(Buffer.concat([Buffer.from(header), sample]), { level: 9 });
 }
+
+/**
+ * A decompression bomb: `members` gzip members of 16 MiB of zeros each, concatenated (gunzip
+ * reads them as one stream), so 64 members are 1 GiB inflated from about 1 MB.
+ */
+export function gzipBomb(members: number): Buffer {
+  const member = gzipSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 });
+  return Buffer.concat(Array.from({ length: members }, () => member));
+}

@@ -114,12 +114,13 @@ export class FlameSession implements vscode.Disposable {
     const abort = new AbortController();
     this.loadAbort = abort;
     const generation = ++this.loadGeneration;
-    const run = this.doLoad(preloaded, abort.signal).then((r) => (generation !== this.loadGeneration && this.loading ? this.loading : r));
+    const run = this.doLoad(preloaded, abort).then((r) => (generation !== this.loadGeneration && this.loading ? this.loading : r));
     this.loading = run;
     return run;
   }
 
-  private async doLoad(preloaded: ProfileData | undefined, signal: AbortSignal): Promise<OpenProfileResult> {
+  private async doLoad(preloaded: ProfileData | undefined, abort: AbortController): Promise<OpenProfileResult> {
+    const signal = abort.signal;
     this.rendered = undefined;
     this.webviewError = undefined;
     this.post({ type: 'loading', message: `Reading ${path.posix.basename(this.uri.path)}…` });
@@ -160,7 +161,9 @@ export class FlameSession implements vscode.Disposable {
       return { ok: true, data, sampleIndex };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (this.disposed) return { ok: false, error: 'The panel was closed.' };
       if (signal.aborted) return { ok: false, error: message };
+      abort.abort(); // the other profile's decoding, if it still runs
       this.host.log.error(`Flame graph: ${message}`);
       this.error = message;
       this.data = undefined;

@@ -29,6 +29,8 @@ const targets = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   // Started beside any of the three above: kills their go process groups once they are gone.
   { ...common, entryPoints: ['src/goenv/reaper.ts'], outfile: 'dist/reaper.js', platform: 'node', format: 'cjs', target: 'node20' },
+  // The profile decoder, run by the extension in a worker thread with a capped heap.
+  { ...common, entryPoints: ['src/extension/decode/worker.ts'], outfile: 'dist/decodeWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 

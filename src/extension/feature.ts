@@ -2,6 +2,7 @@
 // own folder under src/extension/ and exports `register(ctx: FeatureContext)`; main.ts calls them.
 import type * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import type { ProfileDecoder } from './decode';
 import type { GoBinary } from './goBinary';
 import type { StatusItem } from './status';
 
@@ -10,6 +11,8 @@ export interface FeatureContext {
   log: vscode.LogOutputChannel;
   go: GoBinary;
   status: StatusItem;
+  /** Decodes profiles in a worker thread, within goMemoryInsight.maxProfileMemory. */
+  decoder: ProfileDecoder;
   /** The running language client, or undefined while it is (re)starting. */
   client(): LanguageClient | undefined;
 }

@@ -6,6 +6,7 @@ import { AnalysisStatusNotification, ServerInfoRequest, type AnalysisStatus, typ
 import { PRODUCT_NAME, VERSION } from '../shared/version';
 import { killAllProcessGroups } from '../goenv/processGroups';
 import { createClient, describeState, ServerErrorHandler } from './client';
+import { ProfileDecoder } from './decode';
 import { GoBinary } from './goBinary';
 import { createLog } from './log';
 import { AutoSaveTracker } from './autoSave';
@@ -116,7 +117,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
   );
 
   // Features register themselves here, one line each.
-  const features: FeatureContext = { context, log, go, status, client: () => client };
+  const decoder = new ProfileDecoder(vscode.Uri.joinPath(context.extensionUri, 'dist', 'decodeWorker.js').fsPath, log);
+  const features: FeatureContext = { context, log, go, status, decoder, client: () => client };
   const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling];
   for (const register of registrations) {
     try {

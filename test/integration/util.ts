@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from '../../src/shared/version';
 import type { GoMemoryInsightApi } from '../../src/extension/main';
+import type { DecodeStats } from '../../src/extension/decode';
 
 export { EXTENSION_ID };
 
@@ -102,4 +103,11 @@ export async function closeAllEditors(): Promise<void> {
 export function outputChannelText(channelName: string): string | undefined {
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'output' && decodeURIComponent(d.uri.path).includes(channelName));
   return doc?.getText();
+}
+
+/** How many profiles the extension decoded since it activated (each decode runs in its own worker). */
+export async function decodeStats(): Promise<DecodeStats> {
+  const stats = await vscode.commands.executeCommand<DecodeStats | undefined>('goMemoryInsight.flame.decodeStats');
+  if (!stats) throw new Error('goMemoryInsight.flame.decodeStats answered nothing: is the flame graph feature registered?');
+  return stats;
 }

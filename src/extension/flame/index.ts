@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { FeatureContext } from '../feature';
 import type { ProfileData } from '../../shared/profileData';
 import { type FlameSource, parsePersistedState } from '../../shared/webviewProtocol';
-import { decodeProfile } from '../../pprof/decode';
+import { type ProfileDecoder, decodeErrorOf } from '../decode';
 import { FlameSession, type OpenProfileResult, type SessionHost, type SourceLocation } from './session';
 import { GoSourceEnvCache } from './goSourceEnv';
 import { endpointName, fetchProfile, parseProfileUrl, takesSeconds } from './fetchProfile';
@@ -30,6 +30,8 @@ export interface OpenProfileOptions {
   preserveFocus?: boolean;
   /** The Go package directory the profile came from: its module is "your code", and paths resolve there. */
   sourceDir?: string;
+  /** The profile at `uri`, already decoded by the caller: shown without decoding it again. */
+  data?: ProfileData;
 }
 
 export interface ShownProfile {
@@ -61,6 +63,7 @@ class FlameService implements SessionHost, vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly extensionUri: vscode.Uri;
   readonly sourceEnv: GoSourceEnvCache;
+  readonly decoder: ProfileDecoder;
   private readonly sessions = new Set<FlameSession>();
   private current: FlameSession | undefined;
   private readonly emitter = new vscode.EventEmitter<ShownProfile | undefined>();
@@ -70,6 +73,7 @@ class FlameService implements SessionHost, vscode.Disposable {
     this.log = ctx.log;
     this.extensionUri = ctx.context.extensionUri;
     this.sourceEnv = new GoSourceEnvCache(ctx.go, ctx.log);
+    this.decoder = ctx.decoder;
   }
 
   changed(session: FlameSession): void {
@@ -112,13 +116,13 @@ class FlameService implements SessionHost, vscode.Disposable {
       existing.update(source);
       existing.panel.reveal(opts.viewColumn, opts.preserveFocus);
       this.current = existing;
-      return existing.load();
+      return existing.load(opts.data);
     }
     const panel = vscode.window.createWebviewPanel(VIEW_TYPE_PANEL, opts.title ?? path.posix.basename(uri.path), { viewColumn: opts.viewColumn ?? vscode.ViewColumn.Active, preserveFocus: !!opts.preserveFocus }, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     });
-    return this.attach(panel, source).load();
+    return this.attach(panel, source).load(opts.data);
   }
 
   info(s: FlameSession): FlameSessionInfo {
@@ -202,8 +206,13 @@ async function reportOpen(log: vscode.LogOutputChannel, result: OpenProfileResul
   if (choice) log.show(true);
 }
 
-async function openFromUrl(svc: FlameService, storage: vscode.Uri): Promise<void> {
-  const input = await vscode.window.showInputBox({
+/**
+ * The command: asks for the address (unless given, as the tests do), fetches the profile,
+ * decodes it once (to check it and to show it), keeps it as a file and shows it. Resolves with
+ * what opening it gave, or undefined when nothing was opened.
+ */
+async function openFromUrl(svc: FlameService, storage: vscode.Uri, given?: string): Promise<OpenProfileResult | undefined> {
+  const input = given ?? await vscode.window.showInputBox({
     title: 'Open Profile from URL',
     prompt: 'Address of a net/http/pprof endpoint (heap, allocs, goroutine, block, mutex, profile…)',
     value: 'http://localhost:6060/debug/pprof/heap',
@@ -213,11 +222,11 @@ async function openFromUrl(svc: FlameService, storage: vscode.Uri): Promise<void
       return typeof u === 'string' ? u : undefined;
     },
   });
-  if (input === undefined) return;
+  if (input === undefined) return undefined;
   const url = parseProfileUrl(input);
   if (typeof url === 'string') {
     void vscode.window.showErrorMessage(`Go Memory Insight: ${url}`);
-    return;
+    return undefined;
   }
   let seconds = 0;
   if (takesSeconds(url) && !url.searchParams.has('seconds')) {
@@ -227,7 +236,7 @@ async function openFromUrl(svc: FlameService, storage: vscode.Uri): Promise<void
       value: '30',
       validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 3600 ? undefined : 'A whole number of seconds between 1 and 3600'),
     });
-    if (s === undefined) return;
+    if (s === undefined) return undefined;
     seconds = Number(s.trim());
     url.searchParams.set('seconds', String(seconds));
   } else if (url.searchParams.has('seconds')) {
@@ -257,25 +266,31 @@ async function openFromUrl(svc: FlameService, storage: vscode.Uri): Promise<void
     const message = err instanceof Error ? err.message : String(err);
     svc.log.warn(`Flame graph: fetching ${url.href} failed: ${message}`);
     if (message !== 'Cancelled.') void vscode.window.showErrorMessage(`Go Memory Insight: ${message}`);
-    return;
-  }
-  try {
-    decodeProfile(body);
-  } catch (err) {
-    const message = `${url.href} did not return a pprof profile: ${err instanceof Error ? err.message : String(err)}`;
-    svc.log.warn(`Flame graph: ${message}`);
-    void vscode.window.showErrorMessage(`Go Memory Insight: ${message}`);
-    return;
+    return undefined;
   }
   // Kept as a file so the panel can reload it after a window reload.
   const dir = vscode.Uri.joinPath(storage, 'profiles');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const safeHost = url.host.replace(/[^A-Za-z0-9.-]/g, '_');
   const file = vscode.Uri.joinPath(dir, `${safeHost}-${name.split(' ')[0]}-${stamp}.pb.gz`);
+  // Decoded once, here: what it gives is shown (the panel does not decode it again).
+  let data: ProfileData;
+  try {
+    data = await svc.decoder.decode(body, path.posix.basename(file.path));
+  } catch (err) {
+    const e = decodeErrorOf(err);
+    const why = err instanceof Error ? err.message : String(err);
+    const message = e && e.kind !== 'invalid' ? `The profile from ${url.href} cannot be opened: ${why}` : `${url.href} did not return a pprof profile: ${why}`;
+    svc.log.warn(`Flame graph: ${message}`);
+    void vscode.window.showErrorMessage(`Go Memory Insight: ${message}`);
+    return undefined;
+  }
   await mkdir(dir.fsPath, { recursive: true });
   await writeFile(file.fsPath, body);
   svc.log.info(`Flame graph: fetched ${body.length} bytes from ${url.href} into ${file.fsPath}`);
-  await reportOpen(svc.log, await svc.openProfile(file, { title: `${name} · ${url.host}` }));
+  const result = await svc.openProfile(file, { title: `${name} · ${url.host}`, data });
+  await reportOpen(svc.log, result);
+  return result;
 }
 
 export function register(ctx: FeatureContext): void {
@@ -325,7 +340,8 @@ export function register(ctx: FeatureContext): void {
       if (!next) return;
       await reportOpen(ctx.log, await svc.openProfile(next, { diffBase: base }));
     }),
-    vscode.commands.registerCommand('goMemoryInsight.openProfileFromUrl', () => openFromUrl(svc, ctx.context.globalStorageUri)),
+    // An address as the argument skips the address box (the integration tests use it).
+    vscode.commands.registerCommand('goMemoryInsight.openProfileFromUrl', (urlArg?: unknown) => openFromUrl(svc, ctx.context.globalStorageUri, typeof urlArg === 'string' ? urlArg : undefined)),
     // Internal (not in the palette): used by tests and other features.
     vscode.commands.registerCommand('goMemoryInsight.flame.goToSource', async (funcName: unknown, uri?: unknown): Promise<SourceLocation | undefined> => {
       const s = svc.sessionFor(typeof uri === 'string' ? uri : uri instanceof vscode.Uri ? uri.toString() : undefined);
@@ -335,6 +351,8 @@ export function register(ctx: FeatureContext): void {
       s.selectFunction(funcName);
       return s.openSource(func, 0);
     }),
+    // Internal, for the tests: how many profiles were decoded since activation.
+    vscode.commands.registerCommand('goMemoryInsight.flame.decodeStats', () => svc.decoder.stats()),
     vscode.commands.registerCommand('goMemoryInsight.flame.state', (uri?: unknown): FlameSessionInfo | undefined => {
       const s = svc.sessionFor(typeof uri === 'string' ? uri : uri instanceof vscode.Uri ? uri.toString() : undefined);
       return s ? svc.info(s) : undefined;

@@ -2,8 +2,8 @@
 // posts them to the webview once it says it is ready, answers its messages and opens sources.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { decodeProfile, toProfileData } from '../../pprof/decode';
 import type { ProfileData } from '../../shared/profileData';
+import type { ProfileDecoder } from '../decode';
 import type { FlameSource, HostMessage } from '../../shared/webviewProtocol';
 import { parseWebviewMessage } from '../../shared/webviewProtocol';
 import { makeNonce, webviewHtml } from './html';
@@ -14,6 +14,8 @@ export interface SessionHost {
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
   sourceEnv: GoSourceEnvCache;
+  /** Decodes profiles off the main thread. */
+  decoder: ProfileDecoder;
   /** The session's profile or sample type or visibility changed. */
   changed(session: FlameSession): void;
   disposed(session: FlameSession): void;
@@ -24,22 +26,6 @@ export type OpenProfileResult = { ok: true; data: ProfileData; sampleIndex: numb
 export interface SourceLocation {
   path: string;
   line: number;
-}
-
-/** Reads and decodes a profile file into ProfileData; throws an Error with a one-line message. */
-export async function loadProfileData(uri: vscode.Uri): Promise<ProfileData> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await vscode.workspace.fs.readFile(uri);
-  } catch (err) {
-    throw new Error(`Cannot read ${uri.scheme === 'file' ? uri.fsPath : uri.toString()}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-  const name = path.posix.basename(uri.path);
-  try {
-    return toProfileData(decodeProfile(bytes), name);
-  } catch (err) {
-    throw new Error(`${name} is not a readable pprof profile: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
 }
 
 export class FlameSession implements vscode.Disposable {
@@ -53,6 +39,9 @@ export class FlameSession implements vscode.Disposable {
   webviewError: string | undefined;
   private ready = false;
   private loading: Promise<OpenProfileResult> | undefined;
+  /** Stops the current load's decoding (a newer load, or closing the panel). */
+  private loadAbort: AbortController | undefined;
+  private loadGeneration = 0;
   private pendingSampleIndex: number | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private watcher: vscode.FileSystemWatcher | undefined;
@@ -115,23 +104,33 @@ export class FlameSession implements vscode.Disposable {
     if (uriChanged) this.watch();
   }
 
-  /** Reads the files and shows the profile (or the error) in the panel. */
-  load(): Promise<OpenProfileResult> {
-    const run = this.doLoad();
+  /**
+   * Reads the files and shows the profile (or the error) in the panel. `preloaded` is the
+   * profile at the session's uri already decoded by the caller: it is shown as it is, not
+   * decoded again. A newer load stops this one's decoding, and this one answers with its result.
+   */
+  load(preloaded?: ProfileData): Promise<OpenProfileResult> {
+    this.loadAbort?.abort();
+    const abort = new AbortController();
+    this.loadAbort = abort;
+    const generation = ++this.loadGeneration;
+    const run = this.doLoad(preloaded, abort).then((r) => (generation !== this.loadGeneration && this.loading ? this.loading : r));
     this.loading = run;
     return run;
   }
 
-  private async doLoad(): Promise<OpenProfileResult> {
+  private async doLoad(preloaded: ProfileData | undefined, abort: AbortController): Promise<OpenProfileResult> {
+    const signal = abort.signal;
     this.rendered = undefined;
     this.webviewError = undefined;
     this.post({ type: 'loading', message: `Reading ${path.posix.basename(this.uri.path)}…` });
     try {
       const [data, base, env] = await Promise.all([
-        loadProfileData(this.uri),
-        this.baseUri ? loadProfileData(this.baseUri) : Promise.resolve(undefined),
+        preloaded ?? this.host.decoder.load(this.uri, { signal }),
+        this.baseUri ? this.host.decoder.load(this.baseUri, { signal }) : Promise.resolve(undefined),
         this.host.sourceEnv.get(this.source.sourceDir ?? GoSourceEnvCache.dirFor(this.uri)).catch(() => undefined),
       ]);
+      if (signal.aborted) return { ok: false, error: 'A newer load replaced this one.' };
       if (env?.mainModule) data.mainModule = env.mainModule;
       if (base && env?.mainModule) base.mainModule = env.mainModule;
       // Without an explicit type the webview keeps its saved choice (or the default) and
@@ -162,6 +161,9 @@ export class FlameSession implements vscode.Disposable {
       return { ok: true, data, sampleIndex };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (this.disposed) return { ok: false, error: 'The panel was closed.' };
+      if (signal.aborted) return { ok: false, error: message };
+      abort.abort(); // the other profile's decoding, if it still runs
       this.host.log.error(`Flame graph: ${message}`);
       this.error = message;
       this.data = undefined;
@@ -281,6 +283,7 @@ export class FlameSession implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.loadAbort?.abort();
     clearTimeout(this.reloadTimer);
     this.watcher?.dispose();
     for (const d of this.disposables) d.dispose();

@@ -6,7 +6,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { runTool } from '../../goenv/run';
-import { ProfileError, readProfileData } from '../../pprof/decode';
+import type { ProfileData } from '../../shared/profileData';
+import { decodeErrorOf } from '../decode';
 import { parseBenchOutput, type BenchResult } from '../../profiling/bench';
 import { classifyRun, type OutcomeKind } from '../../profiling/classify';
 import { buildGoTestArgs, describeTarget, type ProfileTarget } from '../../profiling/goTestArgs';
@@ -42,8 +43,8 @@ export interface ProfileRunResult {
   durationMs?: number;
 }
 
-/** Opens a profile in the flame graph panel. */
-export type OpenProfile = (uri: vscode.Uri, options: { sampleType?: string; title?: string; diffBase?: vscode.Uri; viewColumn?: vscode.ViewColumn; sourceDir?: string }) => Promise<void>;
+/** Opens a profile in the flame graph panel (`data`: the profile at `uri` already decoded, not decoded again). */
+export type OpenProfile = (uri: vscode.Uri, options: { sampleType?: string; title?: string; diffBase?: vscode.Uri; viewColumn?: vscode.ViewColumn; sourceDir?: string; data?: ProfileData }) => Promise<void>;
 
 export const OUTPUT_CHANNEL_NAME = 'Go Memory Insight: go test';
 
@@ -198,18 +199,29 @@ export class ProfileRunner implements vscode.Disposable {
       return result;
     }
 
+    // The heap profile is decoded once: its sample types go into the history, and the flame
+    // graph shows this decoded profile.
+    let memData: ProfileData | undefined;
     if (memWritten) {
-      let sampleTypes: string[];
+      let sampleTypes: string[] = [];
+      let tooBig: string | undefined;
       try {
-        sampleTypes = (await readProfileData(memProfile)).sampleTypes.map((t) => t.type);
+        memData = await this.ctx.decoder.load(vscode.Uri.file(memProfile));
+        sampleTypes = memData.sampleTypes.map((t) => t.type);
       } catch (err) {
-        const why = err instanceof ProfileError || err instanceof Error ? err.message : String(err);
-        result.outcome = 'unreadable-profile';
-        result.message = `go test wrote a heap profile that could not be read: ${why}`;
-        result.memProfile = undefined;
-        await removeFiles([memProfile, ...(cpuProfile ? [cpuProfile] : [])]);
-        this.notifyError(result.message, true);
-        return result;
+        const why = err instanceof Error ? err.message : String(err);
+        const limit = decodeErrorOf(err);
+        if (!limit?.isLimit) {
+          result.outcome = 'unreadable-profile';
+          result.message = `go test wrote a heap profile that could not be read: ${why}`;
+          result.memProfile = undefined;
+          await removeFiles([memProfile, ...(cpuProfile ? [cpuProfile] : [])]);
+          this.notifyError(result.message, true);
+          return result;
+        }
+        // Too big for the memory limit (or too slow): kept, and listed in the history, to be
+        // opened after raising goMemoryInsight.maxProfileMemory.
+        tooBig = `go test wrote a heap profile (${memProfile}) that was not opened: ${limit.message}`;
       }
       result.historyId = id;
       await this.history.add(
@@ -227,6 +239,12 @@ export class ProfileRunner implements vscode.Disposable {
         },
         settings.historySize,
       );
+      if (tooBig && outcome.kind === 'ok') {
+        result.outcome = 'unreadable-profile';
+        result.message = tooBig;
+        this.notifyError(result.message, true);
+        return result;
+      }
     }
 
     if (outcome.kind === 'ok') {
@@ -234,7 +252,7 @@ export class ProfileRunner implements vscode.Disposable {
       const file = showCpu ? cpuProfile! : memProfile;
       try {
         // Beside the code, so the graph and the annotated lines are seen together.
-        await this.openProfile(vscode.Uri.file(file), { sampleType: showCpu ? 'cpu' : 'alloc_space', title: `${what} · ${pkgLabel}`, viewColumn: vscode.ViewColumn.Beside, sourceDir: req.dir });
+        await this.openProfile(vscode.Uri.file(file), { sampleType: showCpu ? 'cpu' : 'alloc_space', title: `${what} · ${pkgLabel}`, viewColumn: vscode.ViewColumn.Beside, sourceDir: req.dir, data: showCpu ? undefined : memData });
         result.opened = true;
       } catch (err) {
         result.message = `The profile was written to ${file}, but the flame graph could not open it: ${err instanceof Error ? err.message : String(err)}`;

@@ -5,11 +5,12 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnnotationState } from '../../../src/extension/profiling/annotations';
 import type { ProfileRunResult } from '../../../src/extension/profiling/runner';
 import type { HistoryEntry } from '../../../src/profiling/history';
-import { activateExtension, closeAllEditors, fixturePath, openFixture, waitFor } from '../util';
+import { activateExtension, closeAllEditors, decodeStats, fixturePath, openFixture, waitFor } from '../util';
 
 const TEST_FILE = 'profiling/records_test.go';
 const SOURCE_FILE = 'profiling/records.go';
@@ -88,11 +89,16 @@ describe('profiling', function () {
 
   it('profiles a benchmark from its lens: the flame graph opens on the heap profile, alloc_space selected, heaviest line as expected', async () => {
     const lens = (await profilingLenses(TEST_FILE)).find((l) => l.command!.title === 'Profile benchmark' && l.command!.arguments?.[1] === 'BenchmarkBuild')!;
+    const decodesBefore = (await decodeStats()).started;
     first = (await vscode.commands.executeCommand<ProfileRunResult>(lens.command!.command, ...lens.command!.arguments!))!;
     assert.equal(first.outcome, 'ok', first.message);
     assert.equal(first.opened, true, first.message);
     assert.ok(first.memProfile && fs.statSync(first.memProfile).size > 0);
     assert.deepEqual(first.benchmarks.map((b) => [b.name, b.iterations]), [['BenchmarkBuild', 20]]);
+    // Decoded once: for the history's sample types and for the flame graph.
+    const decodes = await decodeStats();
+    assert.equal(decodes.started - decodesBefore, 1, `decodes since the run started: ${JSON.stringify(decodes.names.slice(-(decodes.started - decodesBefore)))}`);
+    assert.equal(decodes.names.at(-1), path.basename(first.memProfile));
 
     const profileUri = vscode.Uri.file(first.memProfile).toString();
     const flameState = await waitFor(async () => vscode.commands.executeCommand<{ sampleType?: string; error?: string } | undefined>('goMemoryInsight.flame.state', profileUri), { message: 'the flame graph panel on the new profile' });

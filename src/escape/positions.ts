@@ -102,6 +102,9 @@ export function findingRange(lines: LineIndex, line: number, column: number | un
   }
   if (spanStart >= 0) {
     return { start: { line: l, character: spanStart }, end: { line: l, character: spanStart + expr!.length } };
+  } else if (text[start] === '(') {
+    // A call is placed at its `(`: the range is the callee and its arguments, `append(dst, s...)`.
+    return { start: { line: l, character: calleeStart(text, start) }, end: { line: l, character: closingParen(text, start) } };
   } else {
     while (end < text.length) {
       const cp = text.codePointAt(end)!;
@@ -111,4 +114,27 @@ export function findingRange(lines: LineIndex, line: number, column: number | un
     if (end === start && start < text.length) end = start + (text.codePointAt(start)! > 0xffff ? 2 : 1);
   }
   return { start: { line: l, character: start }, end: { line: l, character: end } };
+}
+
+/** Where the callee before the `(` at `open` starts: `fmt.Sprintf(`, `s.buf.Write(`, `append(`. */
+function calleeStart(text: string, open: number): number {
+  let i = open;
+  while (i > 0 && (IDENT_CHAR.test(text[i - 1]!) || text[i - 1] === '.')) i--;
+  return i;
+}
+
+/** The position after the `)` matching the `(` at `open`, or after the `(` when it is not on the line. */
+function closingParen(text: string, open: number): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\' && quote !== '`') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i + 1;
+  }
+  return open + 1;
 }

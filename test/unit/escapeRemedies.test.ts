@@ -3,9 +3,11 @@
 // and not where the allocation is the function's purpose (an AppendX's grown dst, a pooled
 // buffer, a slice grown in a global, a value returned as the interface its signature demands).
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mainCause } from '../../src/escape/explain';
 import type { Finding } from '../../src/escape/model';
+import { findingRange, LineIndex } from '../../src/escape/positions';
 import { runEscapeAnalysis } from '../../src/escape/run';
 import { copyFixture, goBinary, markerLine, testEnv, testRunner } from './escapeFixture';
 
@@ -67,5 +69,12 @@ describe('escape: remedies that fit the code', function () {
 
   it('a closure capture: pass it as an argument', () => {
     assert.match(cause('// captured: n', 'moved-to-heap')?.remedy ?? '', /argument/);
+  });
+
+  it('a call placed at its ( covers the callee and its arguments, not the ( alone', () => {
+    const f = at('// append: AppendInt', 'escapes-to-heap');
+    const lines = new LineIndex(fs.readFileSync(file, 'utf8'));
+    const r = findingRange(lines, f.line, f.column, f.expr);
+    assert.equal(lines.lineText(f.line).slice(r.start.character, r.end.character), "append(dst, ' ')");
   });
 });

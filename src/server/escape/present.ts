@@ -1,7 +1,7 @@
 // Turns the escape-analysis model into LSP diagnostics, hover cards and code lenses.
 // Pure: no connection, no vscode; the service calls these with the texts it has.
 import { pathToFileURL } from 'node:url';
-import { Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, MarkupKind, type CodeLens, type Hover, type Position, type Range } from 'vscode-languageserver/node';
+import { Diagnostic, DiagnosticSeverity, MarkupKind, type CodeLens, type Hover, type Position, type Range } from 'vscode-languageserver/node';
 import { explainCannotInline, explainReason, mainCause, summarize } from '../../escape/explain';
 import type { EscapeModel, Finding, FunctionSummary, ResolvedBlock } from '../../escape/model';
 import { findingRange, LineIndex } from '../../escape/positions';
@@ -88,14 +88,9 @@ export function diagnosticsForFile(model: EscapeModel, file: string, texts: Text
   const all = model.findingsForFile(file).filter((f) => opts.kinds.has(f.kind) && (opts.show?.(f) ?? true) && isCurrent(f));
   const byPackage = opts.packageCap !== undefined && opts.packageCap.cap < Math.min(all.length, opts.maxPerFile);
   const shown = all.slice(0, byPackage ? opts.packageCap!.cap : opts.maxPerFile);
-  const out: Diagnostic[] = shown.map((f) => {
-    const d = Diagnostic.create(rangeOf(texts, file, f.line, f.column, f.expr), headline(f), opts.severity, f.kind, DIAGNOSTIC_SOURCE);
-    const related = explainSteps(f)
-      .filter((s) => !s.file.startsWith('<'))
-      .map((s, i) => DiagnosticRelatedInformation.create(Location.create(fileUri(s.file), rangeOf(texts, s.file, s.line, s.column)), `${i + 1}. ${s.text}`));
-    if (related.length > 0) d.relatedInformation = related;
-    return d;
-  });
+  // The flow's steps are in the hover, each a link: as related information too, an editor's hover
+  // over the diagnostic would list them twice.
+  const out: Diagnostic[] = shown.map((f) => Diagnostic.create(rangeOf(texts, file, f.line, f.column, f.expr), headline(f), opts.severity, f.kind, DIAGNOSTIC_SOURCE));
   if (all.length > shown.length) {
     const first = shown[0];
     const pos: Position = first ? { line: Math.max(0, first.line - 1), character: 0 } : { line: 0, character: 0 };

@@ -31,6 +31,8 @@ export interface FlameSource {
   title?: string;
   /** Directory of the Go package the profile was taken from (its module colours "your code" and maps paths). */
   sourceDir?: string;
+  /** What produced the profile (a profiling run's package and target): its next profile reuses the panel. */
+  reuseKey?: string;
 }
 
 // ---- host → webview ----
@@ -204,6 +206,7 @@ function validateSource(x: unknown): FlameSource | undefined {
   if (isText(x.sampleType)) out.sampleType = x.sampleType;
   if (isText(x.title)) out.title = x.title;
   if (isText(x.sourceDir)) out.sourceDir = x.sourceDir;
+  if (isText(x.reuseKey)) out.reuseKey = x.reuseKey;
   return out;
 }
 

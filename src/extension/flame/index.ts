@@ -32,6 +32,8 @@ export interface OpenProfileOptions {
   sourceDir?: string;
   /** The profile at `uri`, already decoded by the caller: shown without decoding it again. */
   data?: ProfileData;
+  /** What produced the profile: a panel showing an earlier profile of the same source shows this one instead. */
+  reuseKey?: string;
 }
 
 export interface ShownProfile {
@@ -111,7 +113,11 @@ class FlameService implements SessionHost, vscode.Disposable {
     if (opts.sampleType) source.sampleType = opts.sampleType;
     if (opts.title) source.title = opts.title;
     if (opts.sourceDir) source.sourceDir = opts.sourceDir;
-    const existing = [...this.sessions].find((s) => s.source.uri === source.uri && s.source.baseUri === source.baseUri);
+    if (opts.reuseKey) source.reuseKey = opts.reuseKey;
+    // One panel per profile source: the same file, or a newer profile of the same run target.
+    const existing =
+      [...this.sessions].find((s) => s.source.uri === source.uri && s.source.baseUri === source.baseUri) ??
+      (opts.reuseKey && !source.baseUri ? [...this.sessions].find((s) => s.panel.viewType === VIEW_TYPE_PANEL && s.source.reuseKey === opts.reuseKey && !s.source.baseUri) : undefined);
     if (existing) {
       existing.update(source);
       existing.panel.reveal(opts.viewColumn, opts.preserveFocus);

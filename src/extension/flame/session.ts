@@ -270,7 +270,7 @@ export class FlameSession implements vscode.Disposable {
       return undefined;
     }
     const pos = new vscode.Position(target - 1, 0);
-    await vscode.window.showTextDocument(vscode.Uri.file(resolved), { viewColumn: vscode.ViewColumn.Beside, selection: new vscode.Range(pos, pos), preview: true });
+    await vscode.window.showTextDocument(vscode.Uri.file(resolved), { viewColumn: sourceColumn(resolved, this.panel.viewColumn), selection: new vscode.Range(pos, pos), preview: true });
     this.post({ type: 'sourceResult', ok: true, message: `Opened ${resolved}:${target}` });
     return { path: resolved, line: target };
   }
@@ -290,4 +290,17 @@ export class FlameSession implements vscode.Disposable {
     this.host.disposed(this);
     this.panel.dispose();
   }
+}
+
+/**
+ * Where a source file opens from the flame graph: the group already showing it, else a group
+ * with a text editor other than the graph's, else beside the graph. Never a third group that
+ * squeezes the graph.
+ */
+function sourceColumn(file: string, graphColumn: vscode.ViewColumn | undefined): vscode.ViewColumn {
+  const editors = vscode.window.visibleTextEditors.filter((e) => e.viewColumn !== undefined && e.document.uri.scheme === 'file');
+  const showing = editors.find((e) => e.document.uri.fsPath === file);
+  if (showing?.viewColumn !== undefined) return showing.viewColumn;
+  const other = editors.find((e) => e.viewColumn !== graphColumn);
+  return other?.viewColumn ?? vscode.ViewColumn.Beside;
 }

@@ -44,7 +44,7 @@ export interface ProfileRunResult {
 }
 
 /** Opens a profile in the flame graph panel (`data`: the profile at `uri` already decoded, not decoded again). */
-export type OpenProfile = (uri: vscode.Uri, options: { sampleType?: string; title?: string; diffBase?: vscode.Uri; viewColumn?: vscode.ViewColumn; sourceDir?: string; data?: ProfileData }) => Promise<void>;
+export type OpenProfile = (uri: vscode.Uri, options: { sampleType?: string; title?: string; diffBase?: vscode.Uri; viewColumn?: vscode.ViewColumn; sourceDir?: string; data?: ProfileData; reuseKey?: string }) => Promise<void>;
 
 export const OUTPUT_CHANNEL_NAME = 'Go Memory Insight: go test';
 
@@ -252,7 +252,7 @@ export class ProfileRunner implements vscode.Disposable {
       const file = showCpu ? cpuProfile! : memProfile;
       try {
         // Beside the code, so the graph and the annotated lines are seen together.
-        await this.openProfile(vscode.Uri.file(file), { sampleType: showCpu ? 'cpu' : 'alloc_space', title: `${what} · ${pkgLabel}`, viewColumn: vscode.ViewColumn.Beside, sourceDir: req.dir, data: showCpu ? undefined : memData });
+        await this.openProfile(vscode.Uri.file(file), { sampleType: showCpu ? 'cpu' : 'alloc_space', title: `${what} · ${pkgLabel}`, viewColumn: vscode.ViewColumn.Beside, sourceDir: req.dir, data: showCpu ? undefined : memData, reuseKey: `${req.dir}\u0000${what}\u0000${showCpu ? 'cpu' : 'mem'}` });
         result.opened = true;
       } catch (err) {
         result.message = `The profile was written to ${file}, but the flame graph could not open it: ${err instanceof Error ? err.message : String(err)}`;

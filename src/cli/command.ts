@@ -2,6 +2,11 @@
 
 export interface CliIO {
   stdout: (text: string) => void;
+  /**
+   * Resolves once stdout can take more (at once when it is not backed up). Commands that print
+   * a lot write in chunks and wait for it between them, so the output does not pile up in memory.
+   */
+  drained?: () => Promise<void>;
   stderr: (text: string) => void;
   /** Reads standard input fully (for `-` arguments). */
   stdin: NodeJS.ReadableStream;

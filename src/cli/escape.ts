@@ -10,6 +10,7 @@ import { EscapeOutputParser } from '../escape/parser';
 import { EscapeRunError, runEscapeAnalysis, type ToolRunner } from '../escape/run';
 import type { CompilerError } from '../escape/types';
 import { CliError, type CliCommand, type CliIO } from './command';
+import { ChunkedOutput, JsonArrayStream, writeJsonObject } from './output';
 
 const USAGE = `Usage:
   go-memory-insight escape [--json] [--dir DIR] [--tags T1,T2] [--bounds] [--no-tests] [PACKAGES...]
@@ -95,7 +96,8 @@ export interface JsonFinding {
   flows?: { to: string | null; function?: string; steps: { file: string; line: number; column: number | null; text: string }[] }[];
 }
 
-function toJson(f: Finding): JsonFinding {
+/** A finding as `--json` prints it. */
+export function toJson(f: Finding): JsonFinding {
   const j: JsonFinding = { kind: f.kind, file: f.file, line: f.line, column: f.column ?? null, message: f.message, explanation: [] };
   if (f.function) j.function = f.function;
   if (f.count > 1) j.count = f.count;
@@ -110,20 +112,25 @@ function toJson(f: Finding): JsonFinding {
   return j;
 }
 
-function readableListing(model: EscapeModel, io: CliIO, withSynthetic: boolean): void {
+async function readableListing(model: EscapeModel, out: ChunkedOutput, withSynthetic: boolean): Promise<void> {
   const files = model.fileNames().filter((f) => withSynthetic || !model.findingsForFile(f)[0]?.synthetic).sort();
   for (const file of files) {
     const findings = model.findingsForFile(file);
-    io.stdout(`${file}\n`);
+    await out.write(`${file}\n`);
     for (const f of findings) {
       const pos = `${f.line}${f.column !== undefined ? ':' + f.column : ''}`;
       const times = f.count > 1 ? ` (×${f.count})` : '';
-      io.stdout(`  ${pos.padEnd(8)} ${f.kind.padEnd(22)} ${summarize(f)}${times}\n`);
+      await out.write(`  ${pos.padEnd(8)} ${f.kind.padEnd(22)} ${summarize(f)}${times}\n`);
       const cause = f.kind === 'escapes-to-heap' || f.kind === 'moved-to-heap' ? mainCause(f.explanation, f) : undefined;
-      if (cause) io.stdout(`  ${''.padEnd(8)} ${''.padEnd(22)} why: ${cause.cause}.${cause.remedy ? ` ${cause.remedy}` : ''}\n`);
+      if (cause) await out.write(`  ${''.padEnd(8)} ${''.padEnd(22)} why: ${cause.cause}.${cause.remedy ? ` ${cause.remedy}` : ''}\n`);
     }
   }
-  if (files.length === 0) io.stdout('no findings\n');
+  if (files.length === 0) await out.write('no findings\n');
+}
+
+/** The `--json` form of findings, made one at a time as they are written. */
+function* jsonFindings(findings: Iterable<Finding>): Generator<JsonFinding> {
+  for (const f of findings) yield toJson(f);
 }
 
 function printErrors(errors: CompilerError[], io: CliIO): void {
@@ -143,13 +150,18 @@ async function fromOutput(args: Args, io: CliIO): Promise<number> {
   }
   parser.end();
   model.finish();
+  const out = new ChunkedOutput(io);
   if (args.json) {
-    const findings: JsonFinding[] = [...model.all()].map(toJson);
-    for (const message of loose) findings.push({ kind: 'other', file: null, line: null, column: null, message, explanation: [] });
-    io.stdout(JSON.stringify({ findings }, null, 1) + '\n');
+    // Written a finding at a time: the text of a big output is several times the model's size.
+    function* findings(): Generator<JsonFinding> {
+      yield* jsonFindings(model.all());
+      for (const message of loose) yield { kind: 'other', file: null, line: null, column: null, message, explanation: [] };
+    }
+    await writeJsonObject(out, [['findings', new JsonArrayStream(findings())]]);
   } else {
-    readableListing(model, io, true);
-    for (const l of loose) io.stdout(`  ${l}\n`);
+    await readableListing(model, out, true);
+    for (const l of loose) await out.write(`  ${l}\n`);
+    await out.flush();
   }
   return 0;
 }
@@ -172,13 +184,20 @@ export function escapeCommand(deps: { runner?: ToolRunner } = {}): CliCommand {
         if (err instanceof EscapeRunError) throw new CliError(err.message);
         throw err;
       }
+      const out = new ChunkedOutput(io);
       if (args.json) {
-        const json: { findings: JsonFinding[]; errors?: CompilerError[]; testErrors?: CompilerError[] } = { findings: [...result.model.all()].filter((f) => !f.synthetic).map(toJson) };
-        if (result.errors.length > 0) json.errors = result.errors;
-        if (result.testErrors.length > 0) json.testErrors = result.testErrors;
-        io.stdout(JSON.stringify(json, null, 1) + '\n');
+        const model = result.model;
+        function* own(): Generator<Finding> {
+          for (const f of model.all()) if (!f.synthetic) yield f;
+        }
+        await writeJsonObject(out, [
+          ['findings', new JsonArrayStream(jsonFindings(own()))],
+          ['errors', result.errors.length > 0 ? result.errors : undefined],
+          ['testErrors', result.testErrors.length > 0 ? result.testErrors : undefined],
+        ]);
       } else {
-        readableListing(result.model, io, false);
+        await readableListing(result.model, out, false);
+        await out.flush();
       }
       if (result.errors.length > 0) {
         printErrors(result.errors, io);

@@ -59,6 +59,22 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
+/** Resolves when `stream` has room in its buffer again (or is gone: then nothing waits for it). */
+export function drained(stream: NodeJS.WritableStream & { writableNeedDrain?: boolean; destroyed?: boolean }): Promise<void> {
+  if (!stream.writableNeedDrain || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    stream.on('error', done);
+  });
+}
+
 if (require.main === module) {
   // Ctrl-C, SIGTERM, SIGHUP or the parent's exit also end the go commands this run started.
   killProcessGroupsOnExit();
@@ -69,6 +85,7 @@ if (require.main === module) {
   });
   const io: CliIO = {
     stdout: (t) => process.stdout.write(t),
+    drained: () => drained(process.stdout),
     stderr: (t) => process.stderr.write(t),
     stdin: process.stdin,
     cwd: process.cwd(),

@@ -92,6 +92,14 @@ export interface PathContext {
   packageDirs?: ReadonlyMap<string, string>;
 }
 
+/**
+ * A copy of `s` that shares no memory with the string it was cut from. (V8 keeps a substring
+ * of 13 characters or more as a slice that holds its whole parent; JSON.parse makes a new string.)
+ */
+export function detachString(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
 function isWindowsAbsolute(p: string): boolean {
   return /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
 }
@@ -150,9 +158,15 @@ export function scanFuncDecls(text: string): FuncDecl[] {
         end = j;
       }
     }
-    out.push({ name, line: i + 1, endLine: end + 1 });
+    // The name is cut from the source: a copy of its own does not keep the whole file.
+    out.push({ name: detachString(name), line: i + 1, endLine: end + 1 });
   }
   return out;
+}
+
+/** A number for a line and column; positions that share one are told apart by comparing them. */
+function positionKey(line: number, column: number | undefined): number {
+  return line * 0x100000 + (column ?? 0);
 }
 
 const HEAP_KINDS: ReadonlySet<FindingKind> = new Set(['escapes-to-heap', 'moved-to-heap']);
@@ -164,6 +178,11 @@ export interface ModelOptions extends PathContext {
 
 interface FileEntry {
   findings: Finding[];
+  /**
+   * Until finish(): the findings added, by position (positionKey), to find a copy of one. (Keyed
+   * by a number: a string key holding the message would keep the output's text alive.)
+   */
+  byPosition: Map<number, Finding[]> | undefined;
   byLine: Map<number, Finding[]>;
   functions: FunctionSummary[];
 }
@@ -171,7 +190,8 @@ interface FileEntry {
 /** Collects parsed findings (in any order) and answers per-file and per-line lookups. */
 export class EscapeModel {
   private readonly files = new Map<string, FileEntry>();
-  private readonly keys = new Map<string, Finding>();
+  /** Strings kept by findings, by value, until finish() (see own()). */
+  private readonly strings = new Map<string, string>();
   private finished = false;
   private total = 0;
 
@@ -193,7 +213,11 @@ export class EscapeModel {
     if (last !== undefined && last.file === file && last.pkg === pkg) return last.resolved;
     const key = `${pkg ?? ''}\u0000${file}`;
     let r = this.paths.get(key);
-    if (!r) this.paths.set(key, (r = resolveCompilerPath(file, pkg, this.options)));
+    if (!r) {
+      r = resolveCompilerPath(file, pkg, this.options);
+      r.file = this.own(r.file);
+      this.paths.set(key, r);
+    }
     this.lastPath = { file, pkg, resolved: r };
     return r;
   }
@@ -209,62 +233,106 @@ export class EscapeModel {
     if (this.finished) throw new Error('EscapeModel.add after finish');
     if (!p.at) return;
     const at = this.resolve(p.at, p.pkg);
-    const key = `${p.kind}\u0000${at.file}\u0000${at.line}\u0000${at.column ?? ''}\u0000${p.message}`;
-    const seen = this.keys.get(key);
+    let entry = this.files.get(at.file);
+    if (!entry) {
+      entry = { findings: [], byPosition: new Map(), byLine: new Map(), functions: [] };
+      this.files.set(at.file, entry);
+    }
+    const key = positionKey(at.line, at.column);
+    const here = entry.byPosition!.get(key);
+    const seen = here?.find((f) => f.kind === p.kind && f.line === at.line && f.column === at.column && f.message === p.message);
     if (seen) {
       seen.count++;
-      noteInstantiation(seen, p.function);
+      noteInstantiation(seen, this.ownOptional(p.function));
       // Copies whose flows are given for the other one (e.g. a closure inlined into several functions).
       if (seen.explanation.length === 0 && p.explanation.length > 0) seen.explanation = this.resolveBlocks(p);
       return;
     }
     const explanation = this.resolveBlocks(p);
+    const own = (s: string | undefined): string | undefined => this.ownOptional(s);
     const f: Finding = {
-      kind: p.kind, file: at.file, line: at.line, column: at.column, synthetic: at.synthetic, message: p.message,
-      expr: p.expr, function: p.function, count: 1, pkg: p.pkg, inline: p.inline, result: p.result, capture: p.capture, explanation,
+      kind: p.kind, file: at.file, line: at.line, column: at.column, synthetic: at.synthetic, message: this.own(p.message),
+      expr: own(p.expr), function: own(p.function), count: 1, pkg: own(p.pkg),
+      inline: p.inline && this.ownInline(p.inline),
+      result: p.result && { name: this.own(p.result.name), level: p.result.level },
+      capture: p.capture && { by: p.capture.by, variable: this.own(p.capture.variable), function: this.own(p.capture.function) },
+      explanation,
     };
-    noteInstantiation(f, p.function);
-    this.keys.set(key, f);
-    let entry = this.files.get(f.file);
-    if (!entry) {
-      entry = { findings: [], byLine: new Map(), functions: [] };
-      this.files.set(f.file, entry);
-    }
+    noteInstantiation(f, f.function);
+    if (here) here.push(f);
+    else entry.byPosition!.set(key, [f]);
     entry.findings.push(f);
     this.total++;
   }
 
-  private resolveBlocks(p: ParsedFinding): ResolvedBlock[] {
-    const explanation: ResolvedBlock[] = [];
-    for (const b of p.explanation) {
-      const steps: ResolvedStep[] = [];
-      for (const s of b.steps) {
-        const at = this.location(s.at, p.pkg);
-        if (s.kind === 'flow') steps.push({ kind: s.kind, at, text: s.text, dst: s.dst, src: s.src });
-        else if (s.kind === 'from') steps.push({ kind: s.kind, at, text: s.text, expr: s.expr, reason: s.reason });
-        else steps.push({ kind: s.kind, at, text: s.text });
-      }
-      explanation.push({ ...b, at: this.location(b.at, p.pkg), steps });
+  /**
+   * The string to keep for `s`: one copy per distinct value, and a copy of its own. The parser's
+   * strings are substrings of the output it read, which V8 keeps as slices of the whole decoded
+   * chunk (64 KB): a finding that held one would keep its chunk alive, and a model of a big
+   * output would keep all of that output (twice over, for the lines decoded as UTF-16).
+   */
+  private own(s: string): string {
+    // V8 copies substrings shorter than 13 characters: they hold no chunk.
+    if (s.length < 13) return s;
+    let kept = this.strings.get(s);
+    if (kept === undefined) {
+      kept = detachString(s);
+      this.strings.set(kept, kept);
     }
-    return explanation;
+    return kept;
+  }
+
+  /** The parser's object with strings of their own (the same properties: no `delete`, which makes a slow object). */
+  private ownInline(inline: InlineInfo): InlineInfo {
+    const copy = { ...inline, name: this.own(inline.name) };
+    if (inline.reason !== undefined) copy.reason = this.own(inline.reason);
+    if (inline.into !== undefined) copy.into = this.own(inline.into);
+    return copy;
+  }
+
+  private ownOptional(s: string | undefined): string | undefined {
+    return s === undefined ? undefined : this.own(s);
+  }
+
+  private resolveBlocks(p: ParsedFinding): ResolvedBlock[] {
+    // map(): arrays of their exact length (push() on an empty array makes room for 17).
+    return p.explanation.map((b) => {
+      const at = this.location(b.at, p.pkg);
+      const steps = b.steps.map((s): ResolvedStep => {
+        // A flow step has its block's position: one object for both.
+        const sat = s.at === b.at ? at : this.location(s.at, p.pkg);
+        const text = this.own(s.text);
+        if (s.kind === 'flow') return { kind: s.kind, at: sat, text, dst: this.own(s.dst), src: this.own(s.src) };
+        if (s.kind === 'from') return { kind: s.kind, at: sat, text, expr: this.own(s.expr), reason: this.own(s.reason) };
+        return { kind: s.kind, at: sat, text };
+      });
+      const block: ResolvedBlock = { ...b, at, steps, expr: this.own(b.expr), text: this.own(b.text) };
+      if (b.function !== undefined) block.function = this.own(b.function);
+      if (b.sink !== undefined) block.sink = this.own(b.sink);
+      return block;
+    });
   }
 
   /** Sorts, indexes by line and computes function summaries. */
   finish(): this {
     if (this.finished) return this;
     this.finished = true;
-    this.keys.clear();
+    this.strings.clear();
     this.paths.clear();
     this.lastPath = undefined;
     for (const [file, entry] of this.files) {
+      entry.byPosition = undefined;
       this.total -= entry.findings.length;
       foldWrappers(entry);
       this.total += entry.findings.length;
       entry.findings.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
-      for (const f of entry.findings) {
-        let list = entry.byLine.get(f.line);
-        if (!list) entry.byLine.set(f.line, (list = []));
-        list.push(f);
+      // Sorted by line: each line's findings are one run, sliced into an array of its exact length.
+      const sorted = entry.findings;
+      for (let i = 0; i < sorted.length; ) {
+        let j = i + 1;
+        while (j < sorted.length && sorted[j]!.line === sorted[i]!.line) j++;
+        entry.byLine.set(sorted[i]!.line, sorted.slice(i, j));
+        i = j;
       }
       const synthetic = entry.findings[0]?.synthetic ?? true;
       const source = synthetic ? undefined : this.options.readSource?.(file);

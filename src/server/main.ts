@@ -1,19 +1,50 @@
 // The Go Memory Insight language server. Started by the extension over IPC, or by other
 // editors with `--stdio` (node dist/server.js --stdio). It runs the Go compiler's escape
 // analysis for the packages of open Go files and answers diagnostics, hovers and code lenses.
-import { createConnection, DidChangeConfigurationNotification, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
+import { createConnection, DidChangeConfigurationNotification, ProposedFeatures, StreamMessageWriter, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
 import { ANALYSE_PACKAGE_SERVER_COMMAND, AUTO_SAVE_NOTIFICATION, SHOW_ALL_FINDINGS_SERVER_COMMAND, ServerInfoRequest, type InitializationOptions, type ServerInfoResult } from '../shared/protocol';
 import { VERSION } from '../shared/version';
 import { findGo } from '../goenv/findGo';
 import { killProcessGroupsOnExit } from '../goenv/processGroups';
 import { EscapeService } from './escape/service';
 import { settingsFrom, type EscapeSettings } from './escape/settings';
+import { FramingError, StrictStreamMessageReader } from './framing';
 
+const stdio = process.argv.includes('--stdio');
 // No go command outlives the server: signals, stdin's end (--stdio), IPC disconnect, the parent's exit.
-killProcessGroupsOnExit({ stdin: process.argv.includes('--stdio') ? process.stdin : undefined });
-const connection = createConnection(ProposedFeatures.all);
+killProcessGroupsOnExit({ stdin: stdio ? process.stdin : undefined });
+// Over --stdio the messages are framed by the client, and read by a reader that refuses the
+// first malformed frame (src/server/framing.ts) instead of waiting for ever; over IPC (the
+// extension) Node frames them itself.
+const stdioReader = stdio ? new StrictStreamMessageReader(process.stdin) : undefined;
+const connection = stdioReader ? createConnection(ProposedFeatures.all, stdioReader, new StreamMessageWriter(process.stdout)) : createConnection(ProposedFeatures.all);
+let shutdownReceived = false;
+if (stdioReader) stdioOwnership(stdioReader, connection);
+
+/**
+ * What vscode-languageserver does for `--stdio` when it opens the streams itself: exit when stdin
+ * ends (0 after a shutdown request, else 1), and send console output to the client's log, never
+ * into the protocol on stdout. And a malformed message: one line on stderr and exit status 1,
+ * so that the client starts a new server.
+ */
+function stdioOwnership(reader: StrictStreamMessageReader, conn: Connection): void {
+  reader.onError((err) => {
+    const why = err instanceof FramingError ? `malformed message from the client: ${err.message}` : `cannot read from the client: ${err.message.split('\n')[0]}`;
+    process.stderr.write(`go-memory-insight language server: ${why}; exiting\n`);
+    process.exit(1);
+  });
+  reader.onClose(() => process.exit(shutdownReceived ? 0 : 1));
+  const toLog = (send: (message: string) => void) => (...args: unknown[]): void => send(format(...args));
+  console.log = toLog((m) => conn.console.log(m));
+  console.info = toLog((m) => conn.console.info(m));
+  console.debug = toLog((m) => conn.console.debug(m));
+  console.warn = toLog((m) => conn.console.warn(m));
+  console.error = toLog((m) => conn.console.error(m));
+  console.trace = toLog((m) => conn.console.log(`Trace: ${m}\n${new Error().stack?.split('\n').slice(2).join('\n') ?? ''}`));
+}
 const documents = new TextDocuments(TextDocument);
 let options: InitializationOptions & { settings?: { goMemoryInsight?: unknown; go?: unknown } } = {};
 let goBinary: string | undefined;
@@ -128,7 +159,10 @@ connection.onDidChangeWatchedFiles((change) => {
 });
 connection.onHover((params) => escape.hover(params.textDocument.uri, params.position.line, params.position.character));
 connection.onCodeLens((params) => escape.codeLenses(params.textDocument.uri));
-connection.onShutdown(() => escape.dispose());
+connection.onShutdown(() => {
+  shutdownReceived = true;
+  escape.dispose();
+});
 
 documents.listen(connection);
 connection.listen();

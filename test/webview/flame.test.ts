@@ -200,6 +200,18 @@ describe('flame graph page (headless Chromium)', function () {
     });
     assert.ok(sandwich.callers.includes(heap.funcName.indexOf(`${PKG}.BuildRecords`)), 'BuildRecords calls NewRecord');
     assert.ok((await paintedPixels(page, '.sandwich-part canvas')) > 1000, 'callers drawn');
+    // The callers/callees view stays above the legend, its graphs inside it, in a short panel too
+    // (the graph beside the code).
+    const viewport = page.viewportSize();
+    await page.setViewportSize({ width: 640, height: 360 });
+    await page.waitForTimeout(300);
+    const boxes = await page.evaluate(() => {
+      const r = (sel: string): DOMRect[] => [...document.querySelectorAll(sel)].map((e) => e.getBoundingClientRect());
+      return { sandwich: r('.sandwich')[0]!, legend: r('.legend')[0]!, canvases: r('.sandwich-part canvas') };
+    });
+    assert.ok(boxes.sandwich.bottom <= boxes.legend.top + 1, `the callers/callees view (bottom ${boxes.sandwich.bottom}) overlaps the legend (top ${boxes.legend.top})`);
+    for (const c of boxes.canvases) assert.ok(c.bottom <= boxes.legend.top + 1, `a callers/callees graph (bottom ${c.bottom}) overlaps the legend (top ${boxes.legend.top})`);
+    if (viewport) await page.setViewportSize(viewport);
     // The selected function's frames are outlined in the graph.
     assert.equal(await page.evaluate(() => window.flameDebug!.app.graph.selectedFunc), func);
     await page.screenshot({ path: screenshotPath('table-sandwich') });

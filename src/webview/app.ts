@@ -7,6 +7,7 @@ import type { FlameSource, FlameUiState, HostMessage, ShowProfileMessage } from 
 import { parseHostMessage } from '../shared/webviewProtocol';
 import { buildTree, callersCallees, diffTree, flatTable, type FlatRow, heaviestNodeOf, matchTotals, nodeName, OTHER_FUNC, ROOT_FUNC } from '../pprof/tree';
 import { classifyPackage, formatDelta, formatPercent, formatValue, type PackageClass } from '../pprof/units';
+import { limitStackDepth, truncationNote } from '../pprof/stackDepth';
 import { type Palette, type Rgb, hashString, mix, readPalette } from './colors';
 import { button, el, placeNear, show } from './dom';
 import { FlameGraph, type FrameHit } from './flameGraph';
@@ -48,6 +49,8 @@ export class FlameApp {
   private readonly titleEl = el('span', 'title');
   private readonly breadcrumb = el('nav', 'breadcrumb');
   private readonly errorBox = el('div', 'error hidden');
+  /** Says when stacks were cut (ProfileData.truncatedStacks). */
+  private readonly noteBox = el('div', 'note hidden');
   private readonly content = el('div', 'content');
   private readonly graphCol = el('div', 'graph-col');
   private readonly side = el('aside', 'side');
@@ -156,7 +159,7 @@ export class FlameApp {
     this.graphCol.append(this.graph.element, this.sandwich);
     this.side.append(this.table, this.tableNote);
     this.content.append(this.graphCol, this.side);
-    this.root.append(this.toolbar, this.breadcrumb, this.errorBox, this.content, this.legend, this.status);
+    this.root.append(this.toolbar, this.breadcrumb, this.errorBox, this.noteBox, this.content, this.legend, this.status);
     document.body.append(this.tooltip, this.menu);
     this.graph.orientation = this.ui.orientation ?? 'icicle';
     this.orientationBtn.textContent = this.graph.orientation === 'icicle' ? 'Icicle' : 'Flame';
@@ -191,11 +194,18 @@ export class FlameApp {
   }
 
   /** Shows a profile (from the host's message or the standalone page's embedded data). */
-  showProfile(msg: ShowProfileMessage): void {
+  showProfile(received: ShowProfileMessage): void {
     this.receivedAt = performance.now();
     this.firstPaintReported = false;
     delete this.root.dataset.ready;
     show(this.errorBox, false);
+    // Stacks too deep to draw are cut here too, whoever sent them (the host and the CLI already do).
+    const limited = limitStackDepth(received.data);
+    const limitedBase = received.base && limitStackDepth(received.base);
+    const msg = limited === received.data && limitedBase === received.base ? received : { ...received, data: limited, ...(limitedBase ? { base: limitedBase } : {}) };
+    const note = truncationNote(msg.data) ?? (msg.base && truncationNote(msg.base));
+    this.noteBox.textContent = note ?? '';
+    show(this.noteBox, !!note);
     if (msg.source) this.source = msg.source;
     const data = msg.data;
     const types = data.sampleTypes;
@@ -295,6 +305,7 @@ export class FlameApp {
 
   showError(message: string): void {
     this.loaded = undefined;
+    show(this.noteBox, false);
     this.graph.setTree(undefined);
     this.table.replaceChildren();
     this.errorBox.textContent = message;

@@ -185,6 +185,21 @@ export function tinySamples1_5MB(): Buffer {
   return gzipRepeated(h, body, 1000);
 }
 
+/**
+ * 1,500,000 locations (each with an id and one line) in about 5 MB of gzip: objects for each
+ * in the decoder would take about 1.3 GB.
+ */
+export function locations1_5M(): Buffer {
+  const n = 1_500_000;
+  const h = header([['samples', 'count']], [{ id: 1, name: 'main.f' }], []);
+  const out = Buffer.alloc(n * 16);
+  let o = 0;
+  for (let i = 1; i <= n; i++) {
+    for (const b of lfield(4, [...vfield(1, i), ...lfield(4, [...vfield(1, 1), ...vfield(2, (i % 1000) + 1)])])) out[o++] = b;
+  }
+  return gzipSync(Buffer.concat([h, out.subarray(0, o), Buffer.from(sample({ locations: [1], values: [1] }))]));
+}
+
 export const BIG_VALUES = { a: 2n ** 53n + 1n, b: 2n ** 60n + 3n, c: 7n } as const;
 
 /**
@@ -245,6 +260,7 @@ export const CASES: HostileCase[] = [
   { name: 'sampleTypes8M', bytes: sampleTypes8M, expect: 'error', comparable: false },
   { name: 'gzipZeros', bytes: gzipZeros, expect: 'error', comparable: false },
   { name: 'tinySamples1_5MB', bytes: tinySamples1_5MB, expect: 'error', comparable: false },
+  { name: 'locations1_5M', bytes: locations1_5M, expect: 'error', comparable: false },
   { name: 'bigValues', bytes: bigValues, expect: 'output', comparable: true },
   { name: 'bigLines', bytes: bigLines, expect: 'output', comparable: true },
 ];

@@ -131,6 +131,8 @@ if (CHILD) {
     assert.match(big, /this profile needs about [\d.]+ GiB of memory to open, more than the 1 GiB allowed \(raise the limit with --max-memory\)/);
     const needed = Number(/about ([\d.]+) GiB/.exec(big)![1]);
     assert.ok(needed >= 2 && needed <= 4, big);
+    // 1.5 million locations in 5 MB: counted, estimated, refused before any is decoded.
+    assert.match(err('locations1_5M'), /this profile needs about 1\.\d+ GiB of memory to open/);
   });
 
   it('gives the totals of go tool pprof -top on the cases it can read (a deep stack keeps its innermost frames)', async () => {

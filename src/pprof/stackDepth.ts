@@ -143,7 +143,7 @@ export function limitStackDepth(data: ProfileData, maxDepth = MAX_STACK_DEPTH): 
   if (data.valuesExact) {
     out.valuesExact = data.valuesExact.map((row) => {
       const x = new BigInt64Array(n);
-      for (let s = 0; s < nStacks; s++) x[newOf[s]!]! += row[s]!;
+      for (let s = 0; s < nStacks; s++) x[newOf[s]!]! += row[s] ?? 0n; // (not validated by the page, which does not use them)
       return x;
     });
   }

@@ -2,12 +2,13 @@
 // code the extension uses. Subcommands are listed in PPROF_SUBCOMMANDS (others add theirs).
 import type { CliCommand, CliIO } from './command';
 import { CliError, scanArgs } from './command';
-import { decodeProfile, resolveSampleIndex, toProfileData, ProfileError } from '../pprof/decode';
-import { flatTable, sampleTotal, type FlatOptions } from '../pprof/tree';
+import { decodeProfile, inputTooBig, maxInputBytes, resolveSampleIndex, toProfileData, ProfileError, type DecodeOptions } from '../pprof/decode';
+import { flatTable, sampleTotal, sampleTotalExact, type FlatOptions } from '../pprof/tree';
+import { truncationNote } from '../pprof/stackDepth';
 import { compilePattern, type Pattern } from '../pprof/pattern';
 import { formatPercent, formatValue } from '../pprof/units';
 import type { ProfileData } from '../shared/profileData';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pprofFlame } from './pprofFlame';
 
@@ -21,31 +22,59 @@ export interface PprofSubcommand {
   run(args: string[], io: CliIO): Promise<number>;
 }
 
-/** Reads a profile file (or standard input for "-") into ProfileData; one-line errors. */
-export async function loadProfileArg(file: string, io: CliIO): Promise<ProfileData> {
+/** The --max-memory flag: how much memory a profile may take (the decoder's budget). */
+export const MAX_MEMORY_HELP = '--max-memory N    memory a profile may take, e.g. 2G or 512M (default 1G)';
+
+/** A size such as 1073741824, 512M, 2G or 1.5GiB (binary units) in bytes. */
+export function parseSize(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  const bytes = m ? Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
+  if (!(bytes >= 1)) throw new CliError(`${flag}: expected a size such as 2G or 512M, got "${text}"`, 2);
+  return Math.floor(bytes);
+}
+
+/**
+ * Reads a profile file (or standard input for "-") into ProfileData; one-line errors. Input
+ * beyond what the memory budget can decode is not read to the end (see maxInputBytes).
+ */
+export async function loadProfileArg(file: string, io: CliIO, opts: DecodeOptions = {}): Promise<ProfileData> {
   let bytes: Uint8Array;
+  const limit = maxInputBytes(opts);
   try {
     if (file === '-') {
       const chunks: Buffer[] = [];
-      for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+      let size = 0;
+      for await (const chunk of io.stdin) {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        size += b.length;
+        if (size > limit) throw inputTooBig(size, opts, 'standard input');
+        chunks.push(b);
+      }
       bytes = Buffer.concat(chunks);
     } else {
       const path = file.startsWith('/') ? file : `${io.cwd}/${file}`;
+      const size = (await stat(path)).size;
+      if (size > limit) throw inputTooBig(size, opts);
       bytes = await readFile(path);
     }
   } catch (err) {
+    if (err instanceof ProfileError) throw profileCliError(file, err);
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message;
     throw new CliError(`cannot read ${file}: ${why}`);
   }
   try {
-    const data = toProfileData(decodeProfile(bytes), file === '-' ? 'stdin' : basename(file));
+    const data = toProfileData(decodeProfile(bytes, opts), file === '-' ? 'stdin' : basename(file), opts);
     for (const note of data.notes ?? []) io.stderr(`warning: ${file}: ${note}\n`);
     return data;
   } catch (err) {
-    if (err instanceof ProfileError) throw new CliError(`${file}: ${err.message}`);
+    if (err instanceof ProfileError) throw profileCliError(file, err);
     throw err;
   }
+}
+
+function profileCliError(file: string, err: ProfileError): CliError {
+  return new CliError(`${file}: ${err.message}${err.code === 'too-big' ? ' (raise the limit with --max-memory)' : ''}`);
 }
 
 interface TopArgs {
@@ -53,6 +82,7 @@ interface TopArgs {
   sampleIndex?: string;
   json: boolean;
   filters: FlatOptions;
+  decode: DecodeOptions;
 }
 
 /** A --focus/--ignore/--hide pattern (Go syntax, searched in names); empty means none, as in pprof. */
@@ -64,7 +94,7 @@ function patternArg(flag: string, value: string): Pattern | undefined {
 }
 
 function parseTopArgs(args: string[]): TopArgs {
-  const out: TopArgs = { file: '', json: false, filters: {} };
+  const out: TopArgs = { file: '', json: false, filters: {}, decode: {} };
   const files = scanArgs(args, (flag, value) => {
     switch (flag) {
       case '--json':
@@ -83,6 +113,9 @@ function parseTopArgs(args: string[]): TopArgs {
       case '--hide':
         out.filters.hide = patternArg(flag, value());
         return true;
+      case '--max-memory':
+        out.decode.memoryBudgetBytes = parseSize(flag, value());
+        return true;
       default:
         return false;
     }
@@ -94,7 +127,7 @@ function parseTopArgs(args: string[]): TopArgs {
 
 async function runTop(args: string[], io: CliIO): Promise<number> {
   const opts = parseTopArgs(args);
-  const data = await loadProfileArg(opts.file, io);
+  const data = await loadProfileArg(opts.file, io, opts.decode);
   let index: number;
   try {
     index = resolveSampleIndex(data.sampleTypes, opts.sampleIndex, data.defaultSampleIndex);
@@ -103,15 +136,17 @@ async function runTop(args: string[], io: CliIO): Promise<number> {
   }
   const { type, unit } = data.sampleTypes[index]!;
   const total = sampleTotal(data, index);
+  const totalExact = sampleTotalExact(data, index);
   const rows = flatTable(data, index, opts.filters);
+  const note = truncationNote(data);
   if (opts.json) {
-    const out = {
-      sampleType: type,
-      unit,
-      total,
-      rows: rows.map((r) => ({ function: data.funcName[r.func]!, flat: r.flat, cum: r.cum })),
-    };
-    io.stdout(JSON.stringify(out) + '\n');
+    // Written by hand: values beyond 2^53 are printed exactly (JSON numbers have no limit;
+    // JSON.stringify would print the double).
+    const num = (x: number, exact: bigint | undefined) => (exact !== undefined ? exact.toString() : JSON.stringify(x));
+    const head = `{"sampleType":${JSON.stringify(type)},"unit":${JSON.stringify(unit)},"total":${num(total, totalExact)}`;
+    const lines = rows.map((r) => `{"function":${JSON.stringify(data.funcName[r.func]!)},"flat":${num(r.flat, r.flatExact)},"cum":${num(r.cum, r.cumExact)}}`);
+    const truncated = data.truncatedStacks ? `,"truncatedStacks":${JSON.stringify(data.truncatedStacks)}` : '';
+    io.stdout(`${head},"rows":[${lines.join(',')}]${truncated}}\n`);
     return 0;
   }
   const fmt = (v: number) => formatValue(v, unit);
@@ -122,6 +157,7 @@ async function runTop(args: string[], io: CliIO): Promise<number> {
     `Type: ${type} (${unit})`,
     `Showing ${rows.length} functions accounting for ${fmt(shown)}, ${formatPercent(shown, total)} of ${fmt(total)} total`,
   ];
+  if (note) lines.push(note);
   const table: string[][] = [['flat', 'flat%', 'sum%', 'cum', 'cum%', 'function']];
   let sum = 0;
   for (const r of rows) {
@@ -139,17 +175,20 @@ export const PPROF_SUBCOMMANDS: PprofSubcommand[] = [
   {
     name: 'top',
     summary: 'flat and cumulative value per function, like go tool pprof -top',
-    synopsis: 'FILE [--sample-index NAME|N] [--json] [--focus RE] [--ignore RE] [--hide RE]',
+    synopsis: 'FILE [--sample-index NAME|N] [--json] [--focus RE] [--ignore RE] [--hide RE] [--max-memory N]',
     help: [
       'FILE is a pprof profile (gzip-compressed or not), or - for standard input.',
       '--sample-index  sample type by name (alloc_space, inuse_objects, cpu...) or number;',
       '                default: the profile\'s default_sample_type, else the last type',
       '--json          {"sampleType", "unit", "total", "rows": [{"function", "flat", "cum"}]}',
-      '                with every function, heaviest flat first; raw values in the unit',
+      '                with every function, heaviest flat first; raw values in the unit,',
+      '                exact 64-bit integers; "truncatedStacks" when stacks were cut',
       '--focus RE      keep samples with a function matching RE',
       '--ignore RE     drop samples with a function matching RE',
       '--hide RE       remove functions matching RE from stacks',
       '                RE: Go (RE2) regular expression syntax, matched anywhere in the name',
+      MAX_MEMORY_HELP.replace('    ', '  '),
+      'Stacks deeper than 4096 frames keep their innermost frames (a note says so).',
     ],
     run: runTop,
   },

@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CliIO } from './command';
 import { CliError, scanArgs } from './command';
-import { loadProfileArg, type PprofSubcommand } from './pprof';
-import { resolveSampleIndex, ProfileError } from '../pprof/decode';
+import { loadProfileArg, MAX_MEMORY_HELP, parseSize, type PprofSubcommand } from './pprof';
+import { resolveSampleIndex, ProfileError, type DecodeOptions } from '../pprof/decode';
 import type { ShowProfileMessage } from '../shared/webviewProtocol';
 import { encodeProfileMessage } from '../shared/profileJson';
 
@@ -78,11 +78,13 @@ interface FlameArgs {
   sampleIndex?: string;
   base?: string;
   title?: string;
+  decode: DecodeOptions;
 }
 
 function parseArgs(args: string[]): FlameArgs {
   let out: string | undefined;
   const parsed: Partial<FlameArgs> = {};
+  const decode: DecodeOptions = {};
   const files = scanArgs(args, (flag, value) => {
     switch (flag) {
       case '-o':
@@ -101,19 +103,22 @@ function parseArgs(args: string[]): FlameArgs {
       case '--title':
         parsed.title = value();
         return true;
+      case '--max-memory':
+        decode.memoryBudgetBytes = parseSize(flag, value());
+        return true;
       default:
         return false;
     }
   });
   if (files.length !== 1) throw new CliError(files.length === 0 ? 'missing the profile FILE' : `expected one profile FILE, got ${files.length}`, 2);
   if (!out) throw new CliError('missing -o OUT.html', 2);
-  return { ...parsed, file: files[0]!, out };
+  return { ...parsed, file: files[0]!, out, decode };
 }
 
 async function runFlame(args: string[], io: CliIO): Promise<number> {
   const a = parseArgs(args);
-  const data = await loadProfileArg(a.file, io);
-  const base = a.base ? await loadProfileArg(a.base, io) : undefined;
+  const data = await loadProfileArg(a.file, io, a.decode);
+  const base = a.base ? await loadProfileArg(a.base, io, a.decode) : undefined;
   let sampleIndex: number;
   try {
     sampleIndex = resolveSampleIndex(data.sampleTypes, a.sampleIndex, data.defaultSampleIndex);
@@ -147,6 +152,7 @@ export const pprofFlame: PprofSubcommand = {
     '                  the page can switch to the others',
     '--base FILE       diff mode: FILE minus this base profile, growth and shrinkage coloured',
     '--title TEXT      page title (default: the file name)',
+    MAX_MEMORY_HELP,
   ],
   run: runFlame,
 };

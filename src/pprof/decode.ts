@@ -15,22 +15,111 @@
 // slow to fill, and so is a big table to look up in: see bench/pprof/bench.mjs for figures.
 //
 // 64-bit numbers: protobufjs returns Long objects (long.js is bundled with it) or numbers.
-// Ids and addresses are kept exactly (bigint); sample values, periods and durations become
-// doubles (exact up to 2^53); string indices are range-checked after an exact conversion.
+// Ids and addresses are kept exactly (bigint); periods and durations become doubles (exact up
+// to 2^53); sample values are doubles too, and the few beyond 2^53 are also kept exactly
+// (PprofProfile.sampleValuesExact, then ProfileData.valuesExact); string indices are
+// range-checked after an exact conversion.
+//
+// Bounds (hostile or huge files): every decode has a memory budget (DecodeOptions). gzip data
+// is inflated up to a share of it (its first kilobytes checked first, so a bomb of garbage
+// stops there), the fields are counted before anything is built from them and the estimated
+// memory charged, and what grows while the samples are read (location stacks, label sets) is
+// charged as it grows. Past the budget, a ProfileError with code 'too-big' says about how much
+// the profile needs (neededBytes). Absurd counts (sample types) are refused outright. Stacks
+// deeper than MAX_STACK_DEPTH frames are cut in toProfileData (see stackDepth.ts).
 import * as protobuf from 'protobufjs';
-import { gunzipSync } from 'node:zlib';
-import { readFile } from 'node:fs/promises';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { readFile, stat } from 'node:fs/promises';
 import schemaText from './profile.proto';
 import type { ProfileData, SampleTypeInfo } from '../shared/profileData';
 import { compilePattern } from './pattern';
+import { formatBytes } from './units';
+import { limitStackDepth, MAX_STACK_DEPTH } from './stackDepth';
 
-/** A malformed or unreadable profile. The message is one line. */
+/**
+ * What went wrong: 'invalid' (not a pprof profile, or a malformed one), 'too-big' (it needs
+ * more memory than the budget allows; see neededBytes) or 'unsupported' (absurd counts, such
+ * as millions of sample types, that no profiler writes).
+ */
+export type ProfileErrorCode = 'invalid' | 'too-big' | 'unsupported';
+
+/** A malformed, unreadable or too big profile. The message is one line. */
 export class ProfileError extends Error {
-  constructor(message: string) {
+  readonly code: ProfileErrorCode;
+  /** With code 'too-big': about how many bytes of memory opening the profile takes. */
+  readonly neededBytes?: number;
+
+  constructor(message: string, details: { code?: ProfileErrorCode; neededBytes?: number } = {}) {
     super(message.replace(/\s*[\r\n]+\s*/g, ' '));
     this.name = 'ProfileError';
+    this.code = details.code ?? 'invalid';
+    if (details.neededBytes !== undefined) this.neededBytes = details.neededBytes;
   }
 }
+
+/** Default DecodeOptions.memoryBudgetBytes: 1 GiB, what an editor can spare for one profile. */
+export const DEFAULT_MEMORY_BUDGET = 2 ** 30;
+
+/** Profiles with more sample types are refused (Go writes at most 4; other profilers a few). */
+export const MAX_SAMPLE_TYPES = 1000;
+
+export interface DecodeOptions {
+  /**
+   * Memory the decoded profile may take, in bytes (DEFAULT_MEMORY_BUDGET when not set): the
+   * inflated data, the model and (for toProfileData) ProfileData, estimated from the counts
+   * of what the file holds as it is read. Beyond it: ProfileError with code 'too-big'.
+   */
+  memoryBudgetBytes?: number;
+}
+
+export interface ProfileDataOptions extends DecodeOptions {
+  /** Stacks deeper than this many frames are cut (MAX_STACK_DEPTH when not set); see stackDepth.ts. */
+  maxStackDepth?: number;
+}
+
+function budgetOf(opts: DecodeOptions | undefined): number {
+  const b = opts?.memoryBudgetBytes;
+  return b !== undefined && b > 0 ? b : DEFAULT_MEMORY_BUDGET;
+}
+
+/** The 'too-big' error. */
+function tooBig(needed: number, limit: number, what = 'this profile'): ProfileError {
+  const n = Math.ceil(needed);
+  return new ProfileError(`${what} needs about ${formatBytes(n)} of memory to open, more than the ${formatBytes(limit)} allowed`, { code: 'too-big', neededBytes: n });
+}
+
+/**
+ * The memory a decode has taken (estimated), charged as it goes. `charge` throws the
+ * 'too-big' ProfileError once the total passes the limit.
+ */
+class MemoryBudget {
+  used = 0;
+  /** While something is read in order: what the total will be at this rate, for the figure. */
+  project: ((used: number) => number) | undefined;
+  constructor(readonly limit: number) {}
+
+  /** Adds bytes; over the limit, throws with `projected` (at least the total so far) as the figure. */
+  charge(bytes: number, projected = 0): void {
+    this.used += bytes;
+    if (this.used > this.limit) throw tooBig(Math.max(this.used, projected, this.project?.(this.used) ?? 0), this.limit);
+  }
+}
+
+/**
+ * The largest input (a file, standard input) worth reading for a budget: decoding takes the
+ * data and at least as much again, so more than half the budget is too big to start.
+ */
+export function maxInputBytes(opts?: DecodeOptions): number {
+  return Math.floor(budgetOf(opts) / 2);
+}
+
+/** The 'too-big' error for input of `size` bytes (or more) over maxInputBytes. */
+export function inputTooBig(size: number, opts?: DecodeOptions, what = 'this profile'): ProfileError {
+  return tooBig(size * RAW_FACTOR, budgetOf(opts), what);
+}
+
+/** Memory a profile takes per byte of its inflated data (the data, the model, ProfileData): measured on Go heap profiles. */
+const RAW_FACTOR = 3;
 
 export interface PprofLabel {
   key: string;
@@ -101,6 +190,13 @@ export interface PprofProfile {
    * Int32Array when every value fits in 32 bits (half the memory to fill), else doubles.
    */
   sampleValues: Int32Array | Float64Array;
+  /**
+   * The sample values that doubles round (beyond 2^53 in magnitude), exactly: key
+   * i * sampleTypes.length + t. Not set when there are none (real profiles).
+   */
+  sampleValuesExact?: Map<number, bigint>;
+  /** Set when some sample value is negative (diff profiles; never in what the Go runtime writes). */
+  hasNegativeValues?: boolean;
   /** The labels of sample i: label set sampleLabelSet[i] (samples with equal labels share one). */
   sampleLabelSet: Int32Array;
   /** Distinct label sets: set k is label columns labelSetStart[k] .. labelSetStart[k+1]. See sampleLabels(). */
@@ -195,28 +291,94 @@ function idKey(v: bigint): number | bigint {
 // ---------------------------------------------------------------------------------------
 // Decoding
 
-/** Maximum size of an inflated profile. */
-const MAX_INFLATED = 1 << 30;
+/** Input bytes inflated first (at most ~1 MB out), to check that the data looks like a profile. */
+const PREFIX_INPUT = 1024;
 
-/** The bytes of a profile file inflated if they are gzip data (by the magic bytes), as decodeProfile reads them. */
-export function inflate(bytes: Uint8Array): Uint8Array {
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    // The last four bytes of gzip data are the inflated size (mod 2^32). Output chunks that
-    // big let zlib inflate into one buffer, with no copy joining chunks at the end. Only a
-    // hint: it is believed up to deflate's maximum ratio (1032:1); a wrong or truncated
-    // trailer costs some chunks, not correctness.
-    const n = bytes.length;
-    const isize = (bytes[n - 4]! | (bytes[n - 3]! << 8) | (bytes[n - 2]! << 16) | (bytes[n - 1]! << 24)) >>> 0;
-    const chunkSize = n >= 18 && isize > 1 << 16 && isize < MAX_INFLATED && isize <= n * 1032 ? isize + 1 : 1 << 16;
+/**
+ * The bytes of a profile file inflated if they are gzip data (by the magic bytes), as
+ * decodeProfile reads them. The inflated data may take at most half the memory budget (see
+ * maxInputBytes): beyond it, the 'too-big' ProfileError. Its first kilobytes are inflated
+ * first and checked (checkPrefix): gigabytes of zeros stop there, as not a profile.
+ */
+export function inflate(bytes: Uint8Array, opts: DecodeOptions = {}): Uint8Array {
+  return inflateWithin(bytes, new MemoryBudget(budgetOf(opts)));
+}
+
+function inflateWithin(bytes: Uint8Array, budget: MemoryBudget): Uint8Array {
+  if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) return bytes;
+  budget.charge(bytes.length);
+  const n = bytes.length;
+  const corrupt = (err: unknown) => new ProfileError(`corrupt gzip data: ${(err as Error).message}`);
+  // The start: deflate turns a byte into at most 1032, so this stays small.
+  if (n > PREFIX_INPUT) {
+    let prefix: Uint8Array;
     try {
-      return gunzipSync(bytes, { maxOutputLength: MAX_INFLATED, chunkSize });
+      prefix = gunzipSync(bytes.subarray(0, PREFIX_INPUT), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'ERR_BUFFER_TOO_LARGE') throw new ProfileError('the profile inflates to more than 1 GiB');
-      throw new ProfileError(`corrupt gzip data: ${(err as Error).message}`);
+      throw corrupt(err);
     }
+    checkPrefix(prefix);
   }
-  return bytes;
+  const limit = Math.floor((budget.limit - budget.used) / 2);
+  // The last four bytes of gzip data are the inflated size (mod 2^32). Output chunks that
+  // big let zlib inflate into one buffer, with no copy joining chunks at the end. Only a
+  // hint: it is believed up to deflate's maximum ratio (1032:1); a wrong or truncated
+  // trailer costs some chunks, not correctness. Beyond the limit, the profile is too big
+  // (without inflating it: a file that lies about it is not a profile anyway).
+  const isize = (bytes[n - 4]! | (bytes[n - 3]! << 8) | (bytes[n - 2]! << 16) | (bytes[n - 1]! << 24)) >>> 0;
+  const plausible = n >= 18 && isize <= n * 1032;
+  const tooLarge = (size: number) => tooBig(budget.used + size * RAW_FACTOR, budget.limit);
+  if (plausible && isize > limit) throw tooLarge(isize);
+  const chunkSize = plausible && isize > 1 << 16 ? isize + 1 : 1 << 16;
+  let out: Uint8Array;
+  try {
+    out = gunzipSync(bytes, { maxOutputLength: Math.max(limit, 1), chunkSize });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(Math.max(limit + 1, plausible ? isize : 0));
+    throw corrupt(err);
+  }
+  budget.charge(out.length);
+  return out;
+}
+
+/**
+ * Checks the start of inflated data: a legacy text profile, or top-level fields that no
+ * profile has (field number 0, group or reserved wire types) throw ProfileError. Fields
+ * cut by the end of the prefix are fine.
+ */
+function checkPrefix(prefix: Uint8Array): void {
+  const text = looksLikeText(prefix);
+  if (text) throw new ProfileError(text);
+  let pos = 0;
+  const len = prefix.length;
+  const varintEnd = (at: number): number => {
+    for (let i = at; i < Math.min(len, at + 10); i++) if (prefix[i]! < 0x80) return i + 1;
+    return at + 10 <= len ? -2 : -1; // -2: malformed, -1: cut by the end
+  };
+  while (pos < len) {
+    const tagEnd = varintEnd(pos);
+    if (tagEnd === -1) return;
+    if (tagEnd === -2) throw new ProfileError(`not a valid pprof profile: malformed varint at offset ${pos}`);
+    topVarint(prefix, pos);
+    const field = Math.floor(topValue / 8);
+    const wire = topValue % 8;
+    if (field === 0) throw new ProfileError(`not a valid pprof profile: field number 0 at offset ${pos}`);
+    if (wire === 3) return; // a group (no profile has one; the decoder skips it)
+    if (wire !== 0 && wire !== 1 && wire !== 2 && wire !== 5) throw new ProfileError(`not a valid pprof profile: wire type ${wire} at offset ${pos}`);
+    pos = tagEnd;
+    if (wire === 0) {
+      const e = varintEnd(pos);
+      if (e === -1) return;
+      if (e === -2) throw new ProfileError(`not a valid pprof profile: malformed varint at offset ${pos}`);
+      pos = e;
+    } else if (wire === 2) {
+      const e = varintEnd(pos);
+      if (e < 0) return;
+      topVarint(prefix, pos);
+      pos = e + topValue;
+    } else pos += wire === 1 ? 8 : 4;
+  }
 }
 
 function looksLikeText(bytes: Uint8Array): string | undefined {
@@ -229,16 +391,19 @@ function looksLikeText(bytes: Uint8Array): string | undefined {
 
 /**
  * Decodes a pprof profile (gzip-compressed or raw protobuf). Throws ProfileError for anything
- * that is not a valid profile.
+ * that is not a valid profile, and for a profile that needs more memory than
+ * opts.memoryBudgetBytes (code 'too-big', with neededBytes).
  */
-export function decodeProfile(input: Uint8Array): PprofProfile {
+export function decodeProfile(input: Uint8Array, opts: DecodeOptions = {}): PprofProfile {
   if (input.length === 0) throw new ProfileError('empty file: not a pprof profile');
-  const bytes = inflate(input);
+  const budget = new MemoryBudget(budgetOf(opts));
+  const bytes = inflateWithin(input, budget);
   if (bytes.length === 0) throw new ProfileError('empty profile after decompression');
   const text = looksLikeText(bytes);
   if (text) throw new ProfileError(text);
+  if (bytes === input) budget.charge(bytes.length);
   try {
-    return decodeRaw(bytes);
+    return decodeRaw(bytes, budget);
   } catch (err) {
     if (err instanceof ProfileError) throw err;
     const message = err instanceof Error ? err.message : String(err);
@@ -246,17 +411,20 @@ export function decodeProfile(input: Uint8Array): PprofProfile {
   }
 }
 
-/** Reads and decodes a profile file. */
-export async function readProfile(file: string): Promise<PprofProfile> {
+/** Reads and decodes a profile file (a file over maxInputBytes is not read: 'too-big'). */
+export async function readProfile(file: string, opts: DecodeOptions = {}): Promise<PprofProfile> {
   let bytes: Uint8Array;
   try {
+    const size = (await stat(file)).size;
+    if (size > maxInputBytes(opts)) throw inputTooBig(size, opts);
     bytes = await readFile(file);
   } catch (err) {
+    if (err instanceof ProfileError) throw err;
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message;
     throw new ProfileError(`cannot read ${file}: ${why}`);
   }
-  return decodeProfile(bytes);
+  return decodeProfile(bytes, opts);
 }
 
 interface RawValueType {
@@ -340,18 +508,67 @@ interface SampleRuns {
   /** Run r: bytes runs[2r] .. runs[2r+1]. Go writes all the samples in one run. */
   runs: number[];
   count: number;
+  /** Bytes of the sample fields (tags and lengths included), and of the smallest one (without). */
+  bytes: number;
+  minSize: number;
+}
+
+/** How many of each top-level field (by field number, 0 for numbers above 15) pass 1 found. */
+interface FieldCounts {
+  field: Float64Array;
+  /** Line messages in all locations. */
+  lines: number;
+  /** Bytes of the strings of the string table. */
+  stringBytes: number;
+  /** Bytes of packed comment fields (a byte at least per comment). */
+  commentBytes: number;
+}
+
+/** Number of line fields (4) in the Location message bytes[pos, end); -1 when it has no id. */
+function countLines(bytes: Uint8Array, pos: number, end: number): number {
+  let lines = 0;
+  let id = false;
+  while (pos < end) {
+    pos = topVarint(bytes, pos);
+    const field = Math.floor(topValue / 8);
+    const wire = topValue % 8;
+    if (wire === 0) {
+      pos = topVarint(bytes, pos);
+      if (field === 1 && topValue !== 0) id = true;
+    } else if (wire === 2) {
+      pos = topVarint(bytes, pos);
+      pos += topValue;
+      if (field === 4) lines++;
+    } else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else throw new ProfileError(`not a valid pprof profile: wire type ${wire} in a location`);
+  }
+  if (pos > end) throw new ProfileError('not a valid pprof profile: a location runs past its end');
+  return id ? lines : -1;
 }
 
 /**
- * Pass 1 over the Profile message: where the samples (field 2) are, and every other field
- * copied together (for protobufjs). A plain walk over tags and lengths, with a fast path for
- * the sample tag and a short length (Reader.skipType for the rare fixed-size and group fields).
+ * Memory per item while protobufjs decodes it and the model and ProfileData are made from it:
+ * peak RSS of the CLI on profiles of a million of each, over a million.
  */
-function findSamples(bytes: Uint8Array): { samples: SampleRuns; headerBytes: Uint8Array } {
+const ITEM_BYTES = { sampleType: 256, mapping: 640, location: 560, line: 320, function: 640, string: 96, comment: 128 };
+
+/**
+ * Pass 1 over the Profile message: where the samples (field 2) are, how many of the other
+ * fields there are, and every other field copied together (for protobufjs). A plain walk over
+ * tags and lengths, with a fast path for the sample tag and a short length (Reader.skipType
+ * for the rare fixed-size and group fields). Locations are walked too, for their lines.
+ */
+function findSamples(bytes: Uint8Array, budget: MemoryBudget): { samples: SampleRuns; headerBytes: Uint8Array; counts: FieldCounts } {
   const len = bytes.length;
   const runs: number[] = [];
   let nSamples = 0;
-  const rest: Array<[number, number]> = [];
+  let minSize = Infinity;
+  /** Ranges of the other fields: [start, end) pairs. */
+  const rest: number[] = [];
+  const counts: FieldCounts = { field: new Float64Array(16), lines: 0, stringBytes: 0, commentBytes: 0 };
+  // The two arrays grow with the fields (on hostile data, a field of two bytes each): charged.
+  let charged = 0;
   let reader: protobuf.Reader | undefined;
   let pos = 0;
   while (pos < len) {
@@ -385,45 +602,103 @@ function findSamples(bytes: Uint8Array): { samples: SampleRuns; headerBytes: Uin
         if (wire === 0) pos = topVarint(bytes, pos);
         else if (wire === 2) {
           pos = topVarint(bytes, pos);
-          if (pos + topValue > len) throw new ProfileError('truncated profile: a field runs past the end of the data');
-          pos += topValue;
+          const size = topValue;
+          if (pos + size > len) throw new ProfileError('truncated profile: a field runs past the end of the data');
+          if (field === 4) {
+            const lines = countLines(bytes, pos, pos + size);
+            if (lines < 0) throw new ProfileError(`location ${counts.field[4]} has id 0`);
+            counts.lines += lines;
+          } else if (field === 6) counts.stringBytes += size;
+          else if (field === 13) counts.commentBytes += size;
+          pos += size;
         } else {
           reader ??= protobuf.Reader.create(bytes);
           reader.pos = pos;
           reader.skipType(wire, 0, field);
           pos = reader.pos;
         }
-        const last = rest[rest.length - 1];
-        if (last && last[1] === fieldStart) last[1] = pos;
-        else rest.push([fieldStart, pos]);
+        counts.field[field < 16 ? field : 0]!++;
+        if (rest.length > 0 && rest[rest.length - 1] === fieldStart) rest[rest.length - 1] = pos;
+        else {
+          rest.push(fieldStart, pos);
+          if (rest.length + runs.length > charged) charged = chargeRanges(budget, charged);
+        }
         continue;
       }
     }
     if (pos + size > len) throw new ProfileError('truncated profile: a sample runs past the end of the data');
     pos += size;
     nSamples++;
+    if (size < minSize) minSize = size;
     if (runs.length > 0 && runs[runs.length - 1] === fieldStart) runs[runs.length - 1] = pos;
-    else runs.push(fieldStart, pos);
-  }
-  let headerBytes: Uint8Array;
-  if (rest.length === 1 && rest[0]![0] === 0 && rest[0]![1] === len) headerBytes = bytes;
-  else {
-    let size = 0;
-    for (const [a, b] of rest) size += b - a;
-    headerBytes = new Uint8Array(size);
-    let o = 0;
-    for (const [a, b] of rest) {
-      headerBytes.set(bytes.subarray(a, b), o);
-      o += b - a;
+    else {
+      runs.push(fieldStart, pos);
+      if (rest.length + runs.length > charged) charged = chargeRanges(budget, charged);
     }
   }
-  return { samples: { runs, count: nSamples }, headerBytes };
+  let sampleBytes = 0;
+  for (let r = 0; r < runs.length; r += 2) sampleBytes += runs[r + 1]! - runs[r]!;
+  let headerBytes: Uint8Array;
+  if (rest.length === 2 && rest[0] === 0 && rest[1] === len) headerBytes = bytes;
+  else {
+    let size = 0;
+    for (let r = 0; r < rest.length; r += 2) size += rest[r + 1]! - rest[r]!;
+    budget.charge(size);
+    headerBytes = new Uint8Array(size);
+    let o = 0;
+    for (let r = 0; r < rest.length; r += 2) {
+      headerBytes.set(bytes.subarray(rest[r]!, rest[r + 1]!), o);
+      o += rest[r + 1]! - rest[r]!;
+    }
+  }
+  return { samples: { runs, count: nSamples, bytes: sampleBytes, minSize }, headerBytes, counts };
 }
 
-function decodeRaw(bytes: Uint8Array): PprofProfile {
+/** Charges the range arrays of findSamples for another million entries; returns the new mark. */
+function chargeRanges(budget: MemoryBudget, charged: number): number {
+  const step = 1 << 20;
+  budget.charge(step * 8);
+  return charged + step;
+}
+
+/**
+ * Checks what pass 1 counted before anything is made of it: refuses absurd numbers of sample
+ * types and samples too short to hold their values, and charges the memory the header (through
+ * protobufjs and into the model) and the sample columns will take.
+ */
+function checkCounts(counts: FieldCounts, samples: SampleRuns, budget: MemoryBudget): void {
+  const f = counts.field;
+  const nTypes = f[1]!;
+  if (nTypes > MAX_SAMPLE_TYPES) {
+    throw new ProfileError(`the profile has ${nTypes.toLocaleString('en-US')} sample types; at most ${MAX_SAMPLE_TYPES.toLocaleString('en-US')} are supported (Go writes 2 to 4)`, { code: 'unsupported' });
+  }
+  // Each value takes a byte at least.
+  if (samples.count > 0 && samples.minSize < nTypes) {
+    throw new ProfileError(`not a valid pprof profile: a sample of ${samples.minSize} bytes cannot hold the values of ${nTypes} sample types`);
+  }
+  const header =
+    nTypes * ITEM_BYTES.sampleType +
+    f[3]! * ITEM_BYTES.mapping +
+    f[4]! * ITEM_BYTES.location +
+    counts.lines * ITEM_BYTES.line +
+    f[5]! * ITEM_BYTES.function +
+    f[6]! * ITEM_BYTES.string +
+    counts.stringBytes +
+    (f[13]! + counts.commentBytes) * ITEM_BYTES.comment;
+  // Per sample: its stack and label set, and its values as 32-bit integers.
+  const columns = samples.count * (8 + 4 * nTypes);
+  // The location stacks, label sets and ProfileData are charged as they are made; for the
+  // figure of a profile that does not fit, a guess from Go heap profiles.
+  const projected = budget.used + header + columns + 1.5 * samples.bytes;
+  budget.charge(header, projected);
+  budget.charge(columns, projected);
+}
+
+function decodeRaw(bytes: Uint8Array, budget: MemoryBudget): PprofProfile {
   const { profile: profileType } = profileSchema();
 
-  const { samples, headerBytes } = findSamples(bytes);
+  const { samples, headerBytes, counts } = findSamples(bytes, budget);
+  checkCounts(counts, samples, budget);
   const raw = profileType.decode(headerBytes) as unknown as RawProfile;
 
   // Strings.
@@ -549,7 +824,7 @@ function decodeRaw(bytes: Uint8Array): PprofProfile {
   };
   if (raw.period_type) profile.periodType = valueType(raw.period_type, 'period_type');
 
-  decodeSamples(bytes, samples, profile, denseLocations, locationIndex);
+  decodeSamples(bytes, samples, profile, denseLocations, locationIndex, budget);
   return profile;
 }
 
@@ -594,6 +869,11 @@ function varint(buf: Uint8Array, pos: number, limit: number): number {
 /** The last varint as a signed 64-bit number (a double: exact up to 2^53). */
 function varintSigned(): number {
   return (VARINT[1]! | 0) * TWO32 + VARINT[0]!;
+}
+
+/** The last varint as a signed 64-bit number, exactly. */
+function varintBig(): bigint {
+  return BigInt.asIntN(64, (BigInt(VARINT[1]!) << 32n) | BigInt(VARINT[0]!));
 }
 
 /** Skips a field of the given wire type; returns the new position. */
@@ -651,6 +931,8 @@ class LabelSets {
   /** Open addressing, at most half full: set id + 1 per slot, 0 when empty. */
   private table = new Int32Array(256);
 
+  constructor(private readonly budget: MemoryBudget) {}
+
   push(key: number, str: number, num: number, unit: number): void {
     if (this.n === this.key.length) this.grow();
     const j = this.n++;
@@ -663,6 +945,7 @@ class LabelSets {
 
   private grow(): void {
     const size = this.key.length * 2;
+    this.budget.charge((size - this.key.length) * 20);
     this.key = growInt32(this.key, size, this.n);
     this.str = growInt32(this.str, size, this.n);
     this.unit = growInt32(this.unit, size, this.n);
@@ -708,6 +991,7 @@ class LabelSets {
     }
     const k = this.nSets++;
     if (k + 2 > start.length) {
+      this.budget.charge(start.length * 8);
       this.start = new Uint32Array(start.length * 2);
       this.start.set(start);
       const h2 = new Int32Array(start.length * 2);
@@ -720,6 +1004,7 @@ class LabelSets {
     table[slot] = k + 1;
     if (this.nSets * 2 > table.length) {
       const size = table.length * 2;
+      this.budget.charge(table.length * 4);
       const t2 = new Int32Array(size);
       for (let i = 0; i < this.nSets; i++) {
         let sl = this.hash[i]! & (size - 1);
@@ -755,13 +1040,16 @@ class StackTable {
   constructor(
     private readonly total: number,
     private readonly sampleBytes: number,
+    private readonly budget: MemoryBudget,
   ) {
     this.locs = new Uint32Array(Math.min(sampleBytes, 1 << 16));
   }
 
   /** Room for locations up to index need (exclusive), the first `used` kept. */
   reserve(need: number, used: number): Uint32Array {
-    const bigger = new Uint32Array(projectedSize(this.locs.length, need, this.nLocs, this.done, this.total, this.sampleBytes));
+    const size = projectedSize(this.locs.length, need, this.nLocs, this.done, this.total, this.sampleBytes);
+    this.budget.charge((size - this.locs.length) * 4);
+    const bigger = new Uint32Array(size);
     bigger.set(this.locs.subarray(0, used));
     this.locs = bigger;
     return bigger;
@@ -798,6 +1086,7 @@ class StackTable {
     const k = this.n++;
     if (k + 2 > start.length) {
       const size = start.length * 2;
+      this.budget.charge(start.length * 8);
       const s2 = new Uint32Array(size);
       s2.set(start);
       this.start = s2;
@@ -820,6 +1109,7 @@ class StackTable {
   }
 
   private rehash(size: number): void {
+    this.budget.charge((size - this.table.length) * 4);
     const table = new Int32Array(size);
     const mask = size - 1;
     const hashes = this.hash;
@@ -882,9 +1172,10 @@ function decodeLabel(buf: Uint8Array, pos: number, end: number, c: LabelSets, nS
 /**
  * Reads sample s in [pos, end) with the general reader (any field order, encoding and id,
  * with the errors): its location indices into st.locs from st.nLocs on (returns where they
- * end), its values into `values` (nTypes of them) and its labels.
+ * end), its values into `values` (nTypes of them; those a double rounds also into `exact`,
+ * at s * nTypes + t) and its labels.
  */
-function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: number, values: Float64Array, nTypes: number, st: StackTable, c: LabelSets, dense: Int32Array | null, locationIndex: Map<number | bigint, number>, nStrings: number): number {
+function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: number, values: Float64Array, exact: Map<number, bigint>, nTypes: number, st: StackTable, c: LabelSets, dense: Int32Array | null, locationIndex: Map<number | bigint, number>, nStrings: number): number {
   let nValues = 0;
   let nLocs = st.nLocs;
   const tooMany = () => new ProfileError(`a sample has more values than the ${nTypes} sample types`);
@@ -915,12 +1206,16 @@ function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: numbe
       while (pos < packedEnd) {
         pos = varint(buf, pos, packedEnd);
         if (nValues >= nTypes) throw tooMany();
-        values[nValues++] = varintSigned();
+        const v = varintSigned();
+        if (!Number.isSafeInteger(v)) exact.set(s * nTypes + nValues, varintBig());
+        values[nValues++] = v;
       }
     } else if (field === 2 && wire === 0) {
       pos = varint(buf, pos, end);
       if (nValues >= nTypes) throw tooMany();
-      values[nValues++] = varintSigned();
+      const v = varintSigned();
+      if (!Number.isSafeInteger(v)) exact.set(s * nTypes + nValues, varintBig());
+      values[nValues++] = v;
     } else if (field === 1 || field === 2) {
       throw new ProfileError(`sample field ${field} has wire type ${wire}`);
     } else if (field === 3 && wire === 2) {
@@ -949,22 +1244,24 @@ function decodeSampleGeneral(buf: Uint8Array, pos: number, end: number, s: numbe
  * samples side by side, one per allocation size) are not read again: same stack. Kept free
  * of closures, so that V8 optimizes it once and for all.
  */
-function decodeSamples(buf: Uint8Array, samples: SampleRuns, p: PprofProfile, dense: Int32Array | null, locationIndex: Map<number | bigint, number>): void {
+function decodeSamples(buf: Uint8Array, samples: SampleRuns, p: PprofProfile, dense: Int32Array | null, locationIndex: Map<number | bigint, number>, budget: MemoryBudget): void {
   const n = samples.count;
   const runs = samples.runs;
   const nTypes = p.sampleTypes.length;
   const nStrings = p.strings.length;
-  let sampleBytes = 0;
-  for (let r = 0; r < runs.length; r += 2) sampleBytes += runs[r + 1]! - runs[r]!;
+  const sampleBytes = samples.bytes;
+  // (The columns below were charged by checkCounts.)
   const sampleStack = new Int32Array(n);
   const sampleLabelSet = new Int32Array(n);
   // Values as int32 until one does not fit (then all as doubles).
   let v32: Int32Array | null = new Int32Array(n * nTypes);
   let v64: Float64Array | null = null;
   const scratch = new Float64Array(nTypes);
-  const c = new LabelSets();
+  const exact = new Map<number, bigint>();
+  const c = new LabelSets(budget);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const st = new StackTable(n, sampleBytes);
+  const st = new StackTable(n, sampleBytes, budget);
+  budget.project = projection(budget.used, n, st);
   let locs = st.locs;
   const table = dense ?? new Int32Array(0);
   const tableLen = table.length;
@@ -1086,6 +1383,7 @@ function decodeSamples(buf: Uint8Array, samples: SampleRuns, p: PprofProfile, de
             if (v32 !== null && v <= 0x7fffffff) v32[i] = v;
             else {
               if (v64 === null) {
+                budget.charge(v32!.length * 8);
                 v64 = new Float64Array(v32!);
                 v32 = null;
               }
@@ -1132,15 +1430,19 @@ function decodeSamples(buf: Uint8Array, samples: SampleRuns, p: PprofProfile, de
         prevLocLen = locLen;
       } else {
         c.n = c.committed;
-        nLocs = decodeSampleGeneral(buf, start, end, s, scratch, nTypes, st, c, dense, locationIndex, nStrings);
+        const exactBefore = exact.size;
+        nLocs = decodeSampleGeneral(buf, start, end, s, scratch, exact, nTypes, st, c, dense, locationIndex, nStrings);
+        if (exact.size !== exactBefore) budget.charge((exact.size - exactBefore) * 96);
         locs = st.locs;
         sampleStack[s] = st.intern(nLocs);
         prevLocLen = -1;
         for (let t = 0; t < nTypes; t++) {
           const v = scratch[t]!;
+          if (v < 0) p.hasNegativeValues = true;
           if (v32 !== null && v <= 0x7fffffff && v >= -0x80000000) v32[vbase + t] = v;
           else {
             if (v64 === null) {
+              budget.charge(v32!.length * 8);
               v64 = new Float64Array(v32!);
               v32 = null;
             }
@@ -1156,12 +1458,19 @@ function decodeSamples(buf: Uint8Array, samples: SampleRuns, p: PprofProfile, de
   p.stackLocStart = st.start.slice(0, st.n + 1);
   p.stackLocations = trimmed(st.locs, st.nLocs);
   p.sampleValues = v64 ?? v32!;
+  if (exact.size > 0) p.sampleValuesExact = exact;
+  budget.project = undefined;
   p.sampleLabelSet = sampleLabelSet;
   p.labelSetStart = c.start.slice(0, c.nSets + 1);
   p.labelKey = c.key.slice(0, c.n);
   p.labelStr = c.str.slice(0, c.n);
   p.labelNum = c.num.slice(0, c.n);
   p.labelNumUnit = c.unit.slice(0, c.n);
+}
+
+/** MemoryBudget.project while the samples are read: what they take so far, for all of them. */
+function projection(before: number, n: number, st: StackTable): (used: number) => number {
+  return (used) => before + ((used - before) * n) / Math.max(1, st.done);
 }
 
 /**
@@ -1263,12 +1572,16 @@ function pruneRules(p: PprofProfile, notes: string[]): Int32Array | null {
  * (function, line), stacks of frames (leaf first, inlined frames expanded) with samples of
  * identical frame sequences merged (labels are not part of ProfileData).
  */
-export function toProfileData(p: PprofProfile, name: string): ProfileData {
+export function toProfileData(p: PprofProfile, name: string, opts: ProfileDataOptions = {}): ProfileData {
   const nTypes = p.sampleTypes.length;
+  const budget = new MemoryBudget(budgetOf(opts));
+  // (ProfileData takes about 0.6 times the model on Go heap profiles: for the figure.)
+  const model = modelBytes(p);
+  budget.charge(model, model * 1.6);
   // Functions: the profile's own, plus one per unsymbolized address / nameless line.
   const funcName = p.functions.map((f) => f.name);
   const funcFile = p.functions.map((f) => f.file);
-  const funcStartLine = p.functions.map((f) => f.startLine);
+  const funcStartLine = p.functions.map((f) => lineNumber(f.startLine));
   const extraFunc = new Map<string, number>();
   const syntheticFunc = (label: string, file: string): number => {
     let i = extraFunc.get(label);
@@ -1310,7 +1623,7 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
       for (let i = first; i < loc.lines.length; i++) {
         const ln = loc.lines[i]!;
         const fn = ln.function >= 0 ? ln.function : syntheticFunc(`0x${loc.address.toString(16)}`, mapFile);
-        locFrames.push(frame(fn, ln.line));
+        locFrames.push(frame(fn, lineNumber(ln.line)));
       }
     }
     locFrameStart[li + 1] = locFrames.length;
@@ -1349,6 +1662,9 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
       frameBound += locFrameStart[loc + 1]! - locFrameStart[loc]!;
     }
   }
+  // What ProfileData takes (the frame table: a map entry and two array slots per frame).
+  const pdBytes = locFrames.length * 64 + nLocStacks * 24 + cap * 4 + frameBound * 4 + nTypes * nLocStacks * 8;
+  budget.charge(pdBytes);
   const stackFrames = new Int32Array(frameBound);
   let nFrames = 0;
   for (let k = 0; k < nLocStacks; k++) {
@@ -1441,6 +1757,8 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
     }
   }
 
+  const valuesExact = exactSums(p, stackOf, nStacks, values, budget);
+
   const data: ProfileData = {
     name,
     sampleTypes: p.sampleTypes.map((t) => ({ ...t })),
@@ -1460,7 +1778,62 @@ export function toProfileData(p: PprofProfile, name: string): ProfileData {
   if (p.period) data.period = p.period;
   if (p.comments.length > 0) data.comments = p.comments.slice();
   if (notes.length > 0) data.notes = notes;
-  return data;
+  if (valuesExact) data.valuesExact = valuesExact;
+  return limitStackDepth(data, opts.maxStackDepth ?? MAX_STACK_DEPTH);
+}
+
+/**
+ * A line number as ProfileData keeps it (32-bit): lines outside [0, 2^31) are no source line
+ * (pprof reads them as int64), so they become 0, unknown, rather than wrap onto real lines.
+ */
+function lineNumber(line: number): number {
+  return line >= 0 && line <= 0x7fffffff ? line : 0;
+}
+
+/** About the memory a decoded profile takes (its columns, and its objects as measured). */
+function modelBytes(p: PprofProfile): number {
+  let lines = 0;
+  for (const l of p.locations) lines += l.lines.length;
+  const columns = [p.sampleStack, p.stackLocStart, p.stackLocations, p.sampleValues, p.sampleLabelSet, p.labelSetStart, p.labelKey, p.labelStr, p.labelNum, p.labelNumUnit];
+  let bytes = 0;
+  for (const c of columns) bytes += c.byteLength;
+  return bytes + p.locations.length * 160 + lines * 100 + p.functions.length * 120 + p.mappings.length * 200 + p.strings.length * 40 + p.sampleTypes.length * 64 + (p.sampleValuesExact?.size ?? 0) * 96;
+}
+
+/**
+ * The per-stack sums as exact int64 (wrapping like pprof's), when the doubles may be rounded:
+ * a sample value beyond 2^53, or sums that can pass it. Undefined otherwise (real profiles).
+ * With no negative value, the doubles are exact while the total is below 2^53 (each partial
+ * sum is at most the total); with negative ones, while the sum of magnitudes is.
+ */
+function exactSums(p: PprofProfile, stackOf: Int32Array, nStacks: number, values: Float64Array[], budget: MemoryBudget): BigInt64Array[] | undefined {
+  const { sampleCount, sampleStack, sampleValues } = p;
+  const exact = p.sampleValuesExact;
+  const nTypes = values.length;
+  if (!exact) {
+    let most = 0;
+    if (p.hasNegativeValues) {
+      for (let i = 0; i < sampleValues.length; i++) most += Math.abs(sampleValues[i]!);
+    } else {
+      for (const row of values) {
+        let sum = 0;
+        for (let s = 0; s < row.length; s++) sum += row[s]!;
+        most = Math.max(most, sum);
+      }
+    }
+    if (most < 2 ** 53) return undefined;
+  }
+  budget.charge(nTypes * nStacks * 8);
+  const out: BigInt64Array[] = [];
+  for (let t = 0; t < nTypes; t++) out.push(new BigInt64Array(nStacks));
+  for (let s = 0; s < sampleCount; s++) {
+    const id = stackOf[sampleStack[s]!]!;
+    for (let t = 0; t < nTypes; t++) {
+      const i = s * nTypes + t;
+      out[t]![id]! += exact?.get(i) ?? BigInt(sampleValues[i]!);
+    }
+  }
+  return out;
 }
 
 /** A copy of a with room for at least `need` entries, the first `used` kept. */
@@ -1490,6 +1863,6 @@ function prunedStart(rules: Int32Array, locs: Uint32Array, lo: number, hi: numbe
 }
 
 /** Decodes a profile file straight to ProfileData (named after the file). */
-export async function readProfileData(file: string, name = file.split(/[\\/]/).pop() ?? file): Promise<ProfileData> {
-  return toProfileData(await readProfile(file), name);
+export async function readProfileData(file: string, name = file.split(/[\\/]/).pop() ?? file, opts: ProfileDataOptions = {}): Promise<ProfileData> {
+  return toProfileData(await readProfile(file, opts), name, opts);
 }

@@ -24,6 +24,9 @@ export interface FlatRow {
   flat: number;
   /** Value of samples with this function anywhere on the stack (counted once per sample). */
   cum: number;
+  /** flat and cum as exact int64, when the profile has ProfileData.valuesExact. */
+  flatExact?: bigint;
+  cumExact?: bigint;
 }
 
 export interface FlatOptions {
@@ -56,6 +59,16 @@ export function sampleTotal(data: ProfileData, sampleIndex: number): number {
   let t = 0;
   for (let i = 0; i < values.length; i++) t += values[i]!;
   return t;
+}
+
+/** sampleTotal as an exact int64 (wrapping like pprof's), when the profile has ProfileData.valuesExact. */
+export function sampleTotalExact(data: ProfileData, sampleIndex: number): bigint | undefined {
+  checkSampleIndex(data, sampleIndex);
+  const exact = data.valuesExact?.[sampleIndex];
+  if (!exact) return undefined;
+  const t = new BigInt64Array(1);
+  for (let i = 0; i < exact.length; i++) t[0]! += exact[i]!;
+  return t[0]!;
 }
 
 /** Per function: 1 when its name matches the pattern. Null when there is no pattern. */
@@ -181,7 +194,9 @@ class Levels {
 
   constructor(paths: Paths) {
     const depths = paths.maxLen;
-    for (let d = 0; d < depths; d++) this.level.push(new Int32Array(3 * 64));
+    // (Grown as needed: a deep chain of one path takes 3 numbers per depth.)
+    const initial = 3 * Math.max(1, Math.min(64, paths.count));
+    for (let d = 0; d < depths; d++) this.level.push(new Int32Array(initial));
     this.size = new Int32Array(depths + 1);
     this.endRank = new Int32Array(paths.count);
     this.prevKeys = new Int32Array(depths);
@@ -756,9 +771,13 @@ export function flatTable(data: ProfileData, sampleIndex: number, opts: FlatOpti
   const touched = new Uint8Array(nf);
   const stamp = new Int32Array(nf);
   const stackCount = stackStart.length - 1;
+  // Exact sums too, in the rare profiles whose doubles may be rounded.
+  const exact = data.valuesExact?.[sampleIndex];
+  const flatX = exact ? new BigInt64Array(nf) : null;
+  const cumX = exact ? new BigInt64Array(nf) : null;
   for (let s = 0; s < stackCount; s++) {
     const v = values[s]!;
-    if (v === 0) continue;
+    if (v === 0 && !(exact && exact[s] !== 0n)) continue;
     const lo = stackStart[s]!;
     const hi = stackStart[s + 1]!;
     if (f.ignore || f.focus) {
@@ -777,24 +796,30 @@ export function flatTable(data: ProfileData, sampleIndex: number, opts: FlatOpti
       if (f.hide && f.hide[fn]) continue;
       if (!leafDone) {
         flat[fn]! += v;
+        if (flatX) flatX[fn]! += exact![s]!;
         leafDone = true;
       }
       if (stamp[fn] !== s + 1) {
         stamp[fn] = s + 1;
         cum[fn]! += v;
+        if (cumX) cumX[fn]! += exact![s]!;
         touched[fn] = 1;
       }
     }
   }
   const rows: FlatRow[] = [];
   for (let fn = 0; fn < nf; fn++) {
-    if (touched[fn] && (flat[fn] !== 0 || cum[fn] !== 0)) rows.push({ func: fn, flat: flat[fn]!, cum: cum[fn]! });
+    if (!touched[fn]) continue;
+    if (flatX && cumX) {
+      if (flatX[fn] !== 0n || cumX[fn] !== 0n) rows.push({ func: fn, flat: flat[fn]!, cum: cum[fn]!, flatExact: flatX[fn]!, cumExact: cumX[fn]! });
+    } else if (flat[fn] !== 0 || cum[fn] !== 0) rows.push({ func: fn, flat: flat[fn]!, cum: cum[fn]! });
   }
-  rows.sort((a, b) => b.flat - a.flat || b.cum - a.cum || cmp(data.funcName[a.func]!, data.funcName[b.func]!) || a.func - b.func);
+  if (flatX) rows.sort((a, b) => cmp(b.flatExact!, a.flatExact!) || cmp(b.cumExact!, a.cumExact!) || cmp(data.funcName[a.func]!, data.funcName[b.func]!) || a.func - b.func);
+  else rows.sort((a, b) => b.flat - a.flat || b.cum - a.cum || cmp(data.funcName[a.func]!, data.funcName[b.func]!) || a.func - b.func);
   return rows;
 }
 
-function cmp(a: string, b: string): number {
+function cmp<T extends string | bigint>(a: T, b: T): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

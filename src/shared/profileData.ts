@@ -48,4 +48,16 @@ export interface ProfileData {
   notes?: string[];
   /** Main module path (from the workspace's go.mod) used to colour user code; set by the host. */
   mainModule?: string;
+  /**
+   * Set when stacks deeper than maxDepth frames were cut (src/pprof/stackDepth.ts): each keeps
+   * its innermost frames under one synthetic outermost frame. stacks: how many were cut;
+   * deepest: the frames of the deepest one.
+   */
+  truncatedStacks?: { maxDepth: number; stacks: number; deepest: number };
+  /**
+   * values again as exact 64-bit integers (summed with int64 wraparound, like pprof), set only
+   * when the doubles of `values` may be rounded: a sample value or a sum beyond 2^53. The CLI
+   * prints these; the page does not need them (and the JSON of the CLI's page leaves them out).
+   */
+  valuesExact?: BigInt64Array[];
 }

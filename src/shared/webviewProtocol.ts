@@ -196,6 +196,11 @@ export function validateProfileData(x: unknown): string | undefined {
     const e = checkStrings(x, 'notes');
     if (e) return e;
   }
+  if (x.truncatedStacks !== undefined) {
+    const t = x.truncatedStacks;
+    const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+    if (!isRecord(t) || !count(t.maxDepth) || !count(t.stacks) || !count(t.deepest)) return 'truncatedStacks is malformed';
+  }
   return undefined;
 }
 

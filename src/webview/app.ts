@@ -8,6 +8,7 @@ import { parseHostMessage } from '../shared/webviewProtocol';
 import { compilePattern } from '../pprof/pattern';
 import { buildTree, callersCallees, diffTree, flatTable, type FlatRow, heaviestNodeOf, matchTotals, nodeName, OTHER_FUNC, ROOT_FUNC } from '../pprof/tree';
 import { classifyPackage, formatDelta, formatPercent, formatValue, type PackageClass } from '../pprof/units';
+import { limitStackDepth, truncationNote } from '../pprof/stackDepth';
 import { type Palette, type Rgb, hashString, mix, readPalette } from './colors';
 import { button, el, placeNear, show } from './dom';
 import { FlameGraph, type FrameHit } from './flameGraph';
@@ -194,11 +195,15 @@ export class FlameApp {
   }
 
   /** Shows a profile (from the host's message or the standalone page's embedded data). */
-  showProfile(msg: ShowProfileMessage): void {
+  showProfile(received: ShowProfileMessage): void {
     this.receivedAt = performance.now();
     this.firstPaintReported = false;
     delete this.root.dataset.ready;
     show(this.errorBox, false);
+    // Stacks too deep to draw are cut here too, whoever sent them (the host and the CLI already do).
+    const limited = limitStackDepth(received.data);
+    const limitedBase = received.base && limitStackDepth(received.base);
+    const msg = limited === received.data && limitedBase === received.base ? received : { ...received, data: limited, ...(limitedBase ? { base: limitedBase } : {}) };
     if (msg.source) this.source = msg.source;
     const data = msg.data;
     const types = data.sampleTypes;
@@ -213,7 +218,10 @@ export class FlameApp {
     );
     this.titleEl.textContent = msg.title;
     document.title = msg.title;
-    const notes = [...(data.notes ?? []), ...(msg.base?.notes ?? []).map((n) => `Base profile: ${n}`)];
+    // Stacks cut, drop_frames refused: what the profile on screen is not quite.
+    const own = [truncationNote(data), ...(data.notes ?? [])];
+    const base = msg.base ? [truncationNote(msg.base), ...(msg.base.notes ?? [])] : [];
+    const notes = [...own.filter((n): n is string => !!n), ...base.filter((n): n is string => !!n).map((n) => `Base profile: ${n}`)];
     this.notesBox.replaceChildren(...notes.map((n) => el('div', 'note', n)));
     show(this.notesBox, notes.length > 0);
     show(this.cbBtn, !!msg.base);
@@ -301,6 +309,7 @@ export class FlameApp {
 
   showError(message: string): void {
     this.loaded = undefined;
+    show(this.notesBox, false);
     this.graph.setTree(undefined);
     this.table.replaceChildren();
     this.errorBox.textContent = message;

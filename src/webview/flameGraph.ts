@@ -244,7 +244,22 @@ export class FlameGraph {
 
     const stats = { visited: 0, frames: 0, labels: 0 };
     this.lastDrawStats = stats;
-    const visit = (node: FlameNode, start: number, depth: number): void => {
+    // Depth first with a stack of its own (a stack thousands of frames deep would overflow
+    // the call stack): a node is drawn when entered, then its children one by one, runs of
+    // narrow ones merged into one block. Rows get their frames left to right.
+    interface Visit {
+      node: FlameNode;
+      depth: number;
+      children: FlameNode[];
+      next: number;
+      /** Start of the next child. */
+      cs: number;
+      run: FlameNode[];
+      runStart: number;
+      runWeight: number;
+    }
+    const stack: Visit[] = [];
+    const enter = (node: FlameNode, start: number, depth: number): void => {
       stats.visited++;
       const w = weight(node) * scale;
       const x = (start - this.viewStart) * scale;
@@ -253,36 +268,40 @@ export class FlameGraph {
       // Deeper rows lie further down (icicle) or up (flame): prune once past the viewport.
       if (icicle ? y >= H : y + rowH <= 0) return;
       if (icicle ? y + rowH > 0 : y < H) this.drawFrame({ node, weight: weight(node), start, depth, x, w }, y, p);
-      let cs = start;
-      let run: FlameNode[] = [];
-      let runStart = 0;
-      let runWeight = 0;
-      const flush = () => {
-        if (run.length === 0) return;
-        const rw = runWeight * scale;
-        const rx = (runStart - this.viewStart) * scale;
-        if (rw >= 0.5 && rx < W && rx + rw > 0) {
-          const cy = rowTop(depth + 1);
-          if (cy + rowH > 0 && cy < H) this.drawFrame({ node: run[0]!, merged: run, weight: runWeight, start: runStart, depth: depth + 1, x: rx, w: rw }, cy, p);
-        }
-        run = [];
-        runWeight = 0;
-      };
-      for (const child of node.children) {
-        const cw = weight(child);
-        if (cw * scale < MIN_FRAME_PX || child.func === OTHER_FUNC) {
-          if (run.length === 0) runStart = cs;
-          run.push(child);
-          runWeight += cw;
-        } else {
-          flush();
-          visit(child, cs, depth + 1);
-        }
-        cs += cw;
-      }
-      flush();
+      stack.push({ node, depth, children: node.children, next: 0, cs: start, run: [], runStart: 0, runWeight: 0 });
     };
-    visit(tree.root, 0, 0);
+    const flush = (v: Visit) => {
+      if (v.run.length === 0) return;
+      const rw = v.runWeight * scale;
+      const rx = (v.runStart - this.viewStart) * scale;
+      if (rw >= 0.5 && rx < W && rx + rw > 0) {
+        const cy = rowTop(v.depth + 1);
+        if (cy + rowH > 0 && cy < H) this.drawFrame({ node: v.run[0]!, merged: v.run, weight: v.runWeight, start: v.runStart, depth: v.depth + 1, x: rx, w: rw }, cy, p);
+      }
+      v.run = [];
+      v.runWeight = 0;
+    };
+    enter(tree.root, 0, 0);
+    while (stack.length > 0) {
+      const v = stack[stack.length - 1]!;
+      if (v.next === v.children.length) {
+        flush(v);
+        stack.pop();
+        continue;
+      }
+      const child = v.children[v.next++]!;
+      const cw = weight(child);
+      const cs = v.cs;
+      v.cs += cw;
+      if (cw * scale < MIN_FRAME_PX || child.func === OTHER_FUNC) {
+        if (v.run.length === 0) v.runStart = cs;
+        v.run.push(child);
+        v.runWeight += cw;
+      } else {
+        flush(v);
+        enter(child, cs, v.depth + 1);
+      }
+    }
     this.lastDrawMs = performance.now() - t0;
     if (this.opts.measureName) performance.measure(this.opts.measureName, { start: t0, end: t0 + this.lastDrawMs });
   }

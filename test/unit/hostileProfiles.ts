@@ -58,6 +58,8 @@ export function deepStackProfile(depth: number): Buffer {
  * reads them as one stream), so 64 members are 1 GiB inflated from about 1 MB.
  */
 export function gzipBomb(members: number): Buffer {
-  const member = gzipSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 });
+  // Valid protobuf all the way: empty string_table entries (field 6, length 0), so the
+  // decoder cannot tell it from a real profile by its first bytes and must inflate it.
+  const member = gzipSync(Buffer.alloc(16 * 1024 * 1024, Buffer.from([0x32, 0x00])), { level: 9 });
   return Buffer.concat(Array.from({ length: members }, () => member));
 }

@@ -286,10 +286,11 @@ describe('pprof decoder', function () {
       )
       .finish();
     const t0 = performance.now();
-    const d = toProfileData(decodeProfile(bytes), 'big');
+    const d = toProfileData(decodeProfile(bytes), 'big', { maxStackDepth: depth });
     assert.ok(performance.now() - t0 < 2000);
     assert.equal(d.stackFrames.length, depth);
     assert.deepEqual(d.values.map((v) => Array.from(v)), [[-3]]);
+    assert.equal(d.truncatedStacks, undefined);
   });
 
   it('never throws anything but ProfileError on random bytes, gzip of random bytes, or corrupted real profiles', async () => {

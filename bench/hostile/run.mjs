@@ -26,7 +26,7 @@ if (!existsSync(cli)) {
 const outDir = join(root, 'bench', 'out');
 mkdirSync(outDir, { recursive: true });
 const bundle = join(outDir, 'hostile-cases.js');
-await esbuild.build({ entryPoints: [join(root, 'test', 'hostile', 'cases.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+await esbuild.build({ entryPoints: [join(root, 'test', 'hostile', 'cases.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', loader: { '.proto': 'text' } });
 const { CASES } = createRequire(import.meta.url)(bundle);
 
 /** Peak RSS (VmHWM) of a process in bytes, read from /proc while it runs. */

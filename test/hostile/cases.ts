@@ -6,6 +6,7 @@
 // repeated (deflate output flushed at a byte boundary can be concatenated; back references
 // stay inside each copy), so writing a 1 GiB bomb takes a megabyte of memory, not a gigabyte.
 import { constants, crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { redosProfileBytes } from '../unit/patternProfiles';
 
 // ---- protobuf encoding (profile.proto field numbers) ----
 
@@ -263,4 +264,6 @@ export const CASES: HostileCase[] = [
   { name: 'locations1_5M', bytes: locations1_5M, expect: 'error', comparable: false },
   { name: 'bigValues', bytes: bigValues, expect: 'output', comparable: true },
   { name: 'bigLines', bytes: bigLines, expect: 'output', comparable: true },
+  // drop_frames `(a+)+` against a name of 40 a's then b: minutes with a backtracking engine.
+  { name: 'redosDropFrames', bytes: () => Buffer.from(redosProfileBytes()), expect: 'output', comparable: true },
 ];

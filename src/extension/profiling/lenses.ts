@@ -1,5 +1,5 @@
 // Code lenses in _test.go files: on the package clause, what a package run runs ("Profile
-// benchmarks (3)", "Profile tests (1)", "CPU…"); "Profile test" and "Profile benchmark" above
+// package: 3 benchmarks", "1 test", "CPU…"); "Profile test" and "Profile benchmark" above
 // each test and benchmark function; and the last results of each benchmark that ran (ns/op,
 // B/op, allocs/op and the change against the run before).
 import * as fs from 'node:fs';
@@ -32,12 +32,20 @@ function resultTooltip(func: string, results: readonly BenchResult[], time: numb
   return lines.join('\n');
 }
 
-/** "Profile benchmarks (3)", "Profile tests (1)" and "CPU" on the package clause: each says what it runs. */
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * "Profile package: 2 benchmarks | 1 test | CPU…" on the package clause: each says what it
+ * runs (the first word says it is the package's, not the function's below).
+ */
 function packageLenses(range: vscode.Range, uri: vscode.Uri, pkg: PackageTests, benchtime: string): vscode.CodeLens[] {
   const lenses: vscode.CodeLens[] = [];
+  const prefix = (): string => (lenses.length === 0 ? 'Profile package: ' : '');
   if (pkg.benchmarks > 0) {
     lenses.push(new vscode.CodeLens(range, {
-      title: `Profile benchmarks (${pkg.benchmarks})`,
+      title: `${prefix()}${count(pkg.benchmarks, 'benchmark')}`,
       tooltip: `${describeCommand({ kind: 'package', run: 'benchmarks' }, benchtime)} -memprofile\nEvery benchmark of the package, each for about ${benchtime} (setting goMemoryInsight.benchtime).`,
       command: COMMANDS.profilePackageMemory,
       arguments: [uri, { run: 'benchmarks' }],
@@ -45,7 +53,7 @@ function packageLenses(range: vscode.Range, uri: vscode.Uri, pkg: PackageTests, 
   }
   if (pkg.tests > 0) {
     lenses.push(new vscode.CodeLens(range, {
-      title: `Profile tests (${pkg.tests})`,
+      title: `${prefix()}${count(pkg.tests, 'test')}`,
       tooltip: `${describeCommand({ kind: 'package', run: 'tests' }, benchtime)} -memprofile\nEvery test of the package, once (no benchmark).`,
       command: COMMANDS.profilePackageMemory,
       arguments: [uri, { run: 'tests' }],

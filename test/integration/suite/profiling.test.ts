@@ -83,7 +83,7 @@ describe('profiling', function () {
     }, { message: 'the profiling code lenses' });
     const at = (line: number): string[] => found.filter((l) => l.range.start.line === line).map((l) => l.command!.title);
     // The package lenses say what they run; their tooltips give the command.
-    assert.deepEqual(at(lineOf(TEST_FILE, 'package profiling')), ['Profile benchmarks (2)', 'Profile tests (1)', 'CPU…']);
+    assert.deepEqual(at(lineOf(TEST_FILE, 'package profiling')), ['Profile package: 2 benchmarks', '1 test', 'CPU…']);
     const pkgLenses = found.filter((l) => l.range.start.line === lineOf(TEST_FILE, 'package profiling'));
     assert.deepEqual(pkgLenses.map((l) => l.command!.arguments?.[1]), [{ run: 'benchmarks' }, { run: 'tests' }, undefined]);
     assert.match(pkgLenses[0]!.command!.tooltip!, /^go test -run '\^\$' -bench \. -benchmem -benchtime=20x -memprofile/);

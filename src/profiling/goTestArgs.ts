@@ -159,3 +159,10 @@ export function describeCommand(target: ProfileTarget, benchtime: string | undef
   if (target.kind === 'benchmark') return `go test -run '^$' -bench '${anchored(target.name)}' -benchmem${bt}`;
   return target.run === 'benchmarks' ? `go test -run '^$' -bench . -benchmem${bt}` : 'go test';
 }
+
+/** How long each benchmark runs, in words: "for about 100ms", "20 times". */
+export function benchtimeWords(benchtime: string): string {
+  const count = /^(\d+)x$/.exec(benchtime);
+  if (count) return count[1] === '1' ? 'once' : `${count[1]} times`;
+  return `for about ${benchtime}`;
+}

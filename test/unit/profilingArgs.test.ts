@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildGoTestArgs, DEFAULT_BENCHTIME, describeCommand, describeTarget, effectiveBenchtime, isValidBenchtime, mergeBuildTags, parseTestFlags, splitBuildTags } from '../../src/profiling/goTestArgs';
+import { benchtimeWords, buildGoTestArgs, DEFAULT_BENCHTIME, describeCommand, describeTarget, effectiveBenchtime, isValidBenchtime, mergeBuildTags, parseTestFlags, splitBuildTags } from '../../src/profiling/goTestArgs';
 import { copyFixture, runGo } from './profilingFixture';
 
 describe('profiling: go test arguments', () => {
@@ -60,6 +60,7 @@ describe('profiling: go test arguments', () => {
     assert.equal(describeCommand({ kind: 'benchmark', name: 'BenchmarkB' }, '1s'), "go test -run '^$' -bench '^BenchmarkB$' -benchmem -benchtime=1s");
     assert.equal(describeCommand({ kind: 'test', name: 'TestX' }, '1s'), "go test -run '^TestX$'");
     assert.equal(describeTarget({ kind: 'package', run: 'tests' }), 'all tests');
+    assert.deepEqual(['100ms', '20x', '1x'].map(benchtimeWords), ['for about 100ms', '20 times', 'once']);
     for (const ok of ['100ms', '1s', '1.5s', '2m', '1h30m', '50x', '250us', '10µs']) assert.ok(isValidBenchtime(ok), ok);
     for (const bad of ['', 'fast', '1', 'x', '-1s', '10 s', '1.5x']) assert.ok(!isValidBenchtime(bad), bad);
   });

@@ -5,7 +5,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isGoTestFileName, scanGoSource, testFuncAt, type TestFuncKind } from '../../profiling/goSource';
-import { describeCommand, effectiveBenchtime, type PackageRun, type ProfileTarget } from '../../profiling/goTestArgs';
+import { benchtimeWords, describeCommand, effectiveBenchtime, type PackageRun, type ProfileTarget } from '../../profiling/goTestArgs';
 import { scanPackageTests, type PackageTests } from '../../profiling/packageTests';
 import type { FeatureContext } from '../feature';
 import * as flame from '../flame';
@@ -69,7 +69,7 @@ async function pickPackageRun(pkg: PackageTests, pkgLabel: string, cpu: boolean,
       run: 'benchmarks',
       label: `$(watch) Benchmarks (${pkg.benchmarks})`,
       description: describeCommand({ kind: 'package', run: 'benchmarks' }, benchtime),
-      detail: `Every benchmark, each for about ${benchtime} (setting goMemoryInsight.benchtime); the results show above each benchmark.`,
+      detail: `Every benchmark, each ${benchtimeWords(benchtime)} (setting goMemoryInsight.benchtime); the results show above each benchmark.`,
     },
     {
       run: 'tests',

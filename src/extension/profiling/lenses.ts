@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatBenchSummary, type BenchResult } from '../../profiling/bench';
 import { isGoTestFileName, scanGoSource } from '../../profiling/goSource';
-import { describeCommand, effectiveBenchtime } from '../../profiling/goTestArgs';
+import { benchtimeWords, describeCommand, effectiveBenchtime } from '../../profiling/goTestArgs';
 import { scanPackageTests, type PackageTests } from '../../profiling/packageTests';
 import { readProfilingSettings } from './settings';
 import type { BenchStore } from './stores';
@@ -46,7 +46,7 @@ function packageLenses(range: vscode.Range, uri: vscode.Uri, pkg: PackageTests, 
   if (pkg.benchmarks > 0) {
     lenses.push(new vscode.CodeLens(range, {
       title: `${prefix()}${count(pkg.benchmarks, 'benchmark')}`,
-      tooltip: `${describeCommand({ kind: 'package', run: 'benchmarks' }, benchtime)} -memprofile\nEvery benchmark of the package, each for about ${benchtime} (setting goMemoryInsight.benchtime).`,
+      tooltip: `${describeCommand({ kind: 'package', run: 'benchmarks' }, benchtime)} -memprofile\nEvery benchmark of the package, each ${benchtimeWords(benchtime)} (setting goMemoryInsight.benchtime).`,
       command: COMMANDS.profilePackageMemory,
       arguments: [uri, { run: 'benchmarks' }],
     }));

@@ -2,19 +2,9 @@
 // the Command Palette: the benchmark under the cursor is profiled and the flame graph opens.
 // Profile Test and Profile Benchmark are also in the editor's context menu of a _test.go file.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { root } from '../../harness/codeServer.mjs';
+import { fixtureLine, openExactly } from './profiling-helpers.mjs';
 
 export const title = 'Profile Test and Profile Benchmark are in the palette and the context menu; from the palette they profile the function under the cursor';
-
-/** 1-based line of the first line of a fixture file containing `text`. */
-function fixtureLine(relative, text) {
-  const lines = fs.readFileSync(path.join(root, 'test', 'fixtures', ...relative.split('/')), 'utf8').split('\n');
-  const i = lines.findIndex((l) => l.includes(text));
-  if (i < 0) throw new Error(`${text} not in ${relative}`);
-  return i + 1;
-}
 
 /** The rows the Command Palette lists for `query` (without running anything). */
 async function paletteRows(wb, query) {
@@ -35,7 +25,7 @@ export default async function (wb) {
   await page.setViewportSize({ width: 1600, height: 900 });
   // Earlier tests' panels have the same title: start from no editor at all.
   await wb.runCommand('View: Close All Editors');
-  await wb.openFile('profiling/records_test.go');
+  await openExactly(wb, 'profiling/records_test.go');
   await wb.waitForText('func BenchmarkBuild', { within: '.editor-instance .view-lines' });
 
   // Both commands are offered in the palette for a Go test file.

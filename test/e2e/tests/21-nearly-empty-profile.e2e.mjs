@@ -1,21 +1,12 @@
 // A person profiles a benchmark that allocates nothing: the flame graph has next to nothing in
 // it, and a notification says why (the one 512 KiB sample is the runtime's; Go samples one
 // allocation per 512 KiB) and offers a run with memProfileRate=1, which the person accepts.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
-import { root } from '../../harness/codeServer.mjs';
+import { fixtureLine, openExactly } from './profiling-helpers.mjs';
 
 export const title = 'a nearly empty heap profile says why and re-runs with memProfileRate=1';
 
 const FILE = 'profiling/cases/noalloc/noalloc_test.go';
-
-function fixtureLine(relative, text) {
-  const lines = fs.readFileSync(path.join(root, 'test', 'fixtures', ...relative.split('/')), 'utf8').split('\n');
-  const i = lines.findIndex((l) => l.includes(text));
-  if (i < 0) throw new Error(`${text} not in ${relative}`);
-  return i + 1;
-}
 
 /** @param {import('../workbench.mjs').Workbench} wb */
 export default async function (wb) {
@@ -23,7 +14,7 @@ export default async function (wb) {
   await page.setViewportSize({ width: 1600, height: 900 });
   await wb.runCommand('Notifications: Clear All Notifications');
   await wb.runCommand('View: Close All Editors');
-  await wb.openFile(FILE);
+  await openExactly(wb, FILE);
   await wb.waitForText('func BenchmarkSum', { within: '.editor-instance .view-lines' });
   await wb.goTo(fixtureLine(FILE, 'func BenchmarkSum(') + 2, 3);
   await wb.runCommand('Go Memory Insight: Profile Benchmark');

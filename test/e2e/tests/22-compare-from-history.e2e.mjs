@@ -2,31 +2,15 @@
 // their b.N), "Browse…" last; picking a benchmark run and then an earlier run of the same
 // benchmark opens a diff flame graph that compares them per op.
 import * as assert from 'node:assert/strict';
+import { fixtureLine, openExactly } from './profiling-helpers.mjs';
 
 export const title = 'Compare Profiles… offers the history first and compares two benchmark runs per op';
-
-/**
- * Opens a workspace file through Quick Open once the row it will open (the focused one) is
- * that file: recently opened files are listed first while the results are still coming in.
- * @param {import('../workbench.mjs').Workbench} wb
- */
-async function openExactly(wb, relativePath) {
-  const name = relativePath.split('/').pop();
-  await wb.page.keyboard.press('Control+P');
-  const input = wb.page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(relativePath);
-  await wb.page.waitForFunction((n) => {
-    const row = document.querySelector('.quick-input-widget .monaco-list-row.focused .label-name');
-    return !!row && row.textContent?.replace(/\s+/g, '') === n;
-  }, name, { timeout: 20_000 });
-  await wb.page.keyboard.press('Enter');
-  await wb.waitForText(name.replace(/\.go$/, ''), { within: '.tabs-container .tab.active', timeoutMs: 20_000 });
-}
 
 /** @param {import('../workbench.mjs').Workbench} wb */
 async function profileBuildFromLens(wb) {
   await openExactly(wb, 'profiling/records_test.go');
+  // The editor may come back scrolled to where it was: show the benchmark and its lens.
+  await wb.goTo(fixtureLine('profiling/records_test.go', 'func BenchmarkBuild('), 1);
   const lens = wb.page.locator('.codelens-decoration a', { hasText: /^Profile benchmark$/ }).first();
   await lens.waitFor({ state: 'visible', timeout: 60_000 });
   const tabs = await wb.page.locator('.tabs-container .tab').count();

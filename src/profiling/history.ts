@@ -39,6 +39,8 @@ export interface HistoryBench {
   nsPerOp?: number;
   bytesPerOp?: number;
   allocsPerOp?: number;
+  /** The benchmark loops with b.Loop (its b.N is every iteration it ran). */
+  usesLoop?: boolean;
 }
 
 function optNumber(v: unknown): number | undefined {
@@ -52,14 +54,17 @@ function readBenches(raw: unknown): HistoryBench[] | undefined {
     if (typeof r !== 'object' || r === null) continue;
     const b = r as Record<string, unknown>;
     if (typeof b.name !== 'string' || typeof b.func !== 'string' || typeof b.iterations !== 'number' || !(b.iterations >= 0)) continue;
-    out.push({ name: b.name, func: b.func, iterations: b.iterations, nsPerOp: optNumber(b.nsPerOp), bytesPerOp: optNumber(b.bytesPerOp), allocsPerOp: optNumber(b.allocsPerOp) });
+    out.push({ name: b.name, func: b.func, iterations: b.iterations, nsPerOp: optNumber(b.nsPerOp), bytesPerOp: optNumber(b.bytesPerOp), allocsPerOp: optNumber(b.allocsPerOp), usesLoop: b.usesLoop === true ? true : undefined });
   }
   return out.length > 0 ? out : undefined;
 }
 
-/** The history's record of benchmark results (the metrics beyond the three usual ones left out). */
-export function historyBenches(results: readonly HistoryBench[]): HistoryBench[] {
-  return results.map((r) => ({ name: r.name, func: r.func, iterations: r.iterations, nsPerOp: r.nsPerOp, bytesPerOp: r.bytesPerOp, allocsPerOp: r.allocsPerOp }));
+/**
+ * The history's record of benchmark results (the metrics beyond the three usual ones left
+ * out); `loops`: the benchmark functions written with b.Loop.
+ */
+export function historyBenches(results: readonly HistoryBench[], loops?: ReadonlySet<string>): HistoryBench[] {
+  return results.map((r) => ({ name: r.name, func: r.func, iterations: r.iterations, nsPerOp: r.nsPerOp, bytesPerOp: r.bytesPerOp, allocsPerOp: r.allocsPerOp, usesLoop: loops?.has(r.func) ? true : undefined }));
 }
 
 export interface HistoryUpdate {

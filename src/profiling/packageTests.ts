@@ -2,7 +2,7 @@
 // lenses and commands can say what a run will run ("Benchmarks (109)", "Tests (12)").
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { isGoTestFileName, scanGoSource } from './goSource';
+import { isGoTestFileName, maskGoSource, scanGoSource } from './goSource';
 
 export interface PackageTests {
   testFiles: number;
@@ -34,4 +34,33 @@ export async function scanPackageTests(dir: string, texts?: ReadonlyMap<string, 
     }
   }
   return result;
+}
+
+/**
+ * The benchmark functions of the package in `dir` that loop with b.Loop (`for b.Loop() {`,
+ * in the function or a sub-benchmark's closure): their b.N counts every iteration they ran.
+ */
+export async function benchmarksUsingLoop(dir: string): Promise<Set<string>> {
+  const found = new Set<string>();
+  let names: string[];
+  try {
+    names = (await fs.readdir(dir)).filter(isGoTestFileName);
+  } catch {
+    return found;
+  }
+  for (const name of names) {
+    let text: string;
+    try {
+      text = await fs.readFile(path.join(dir, name), 'utf8');
+    } catch {
+      continue;
+    }
+    const lines = maskGoSource(text).split('\n');
+    for (const f of scanGoSource(text).funcs) {
+      if (f.kind !== 'benchmark') continue;
+      const body = lines.slice(f.line, (f.endLine ?? lines.length - 1) + 1).join('\n');
+      if (/\.\s*Loop\s*\(\s*\)/.test(body)) found.add(f.name);
+    }
+  }
+  return found;
 }

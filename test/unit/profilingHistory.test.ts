@@ -49,7 +49,8 @@ describe('profiling: history', () => {
   it('keeps b.N and the per-op figures of benchmark runs, and reads entries from before they were kept', () => {
     const r = parseBenchLine('BenchmarkBuildSizes/small-8 17004 72902 ns/op 33280 B/op 25 allocs/op 3.5 MB/s')!;
     const benches = historyBenches([r]);
-    assert.deepEqual(benches, [{ name: 'BenchmarkBuildSizes/small', func: 'BenchmarkBuildSizes', iterations: 17004, nsPerOp: 72902, bytesPerOp: 33280, allocsPerOp: 25 }]);
+    assert.deepEqual(benches, [{ name: 'BenchmarkBuildSizes/small', func: 'BenchmarkBuildSizes', iterations: 17004, nsPerOp: 72902, bytesPerOp: 33280, allocsPerOp: 25, usesLoop: undefined }]);
+    assert.equal(historyBenches([r], new Set(['BenchmarkBuildSizes']))[0]!.usesLoop, true);
     const stored = JSON.parse(JSON.stringify([entry('a', { benchmarks: benches, benchtime: '100ms' }), entry('old')])) as unknown;
     const [a, old] = readHistory(stored);
     assert.deepEqual(a!.benchmarks, benches);

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isGoTestFileName, maskGoSource, scanGoSource, testFuncAt, testFuncKind } from '../../src/profiling/goSource';
-import { scanPackageTests } from '../../src/profiling/packageTests';
+import { benchmarksUsingLoop, scanPackageTests } from '../../src/profiling/packageTests';
+import * as os from 'node:os';
 import { FIXTURE_DIR } from './profilingFixture';
 
 describe('profiling: Go source scanner', () => {
@@ -130,5 +131,31 @@ describe('profiling: Go source scanner', () => {
     const file = path.join(FIXTURE_DIR, 'records_test.go');
     const edited = `${fs.readFileSync(file, 'utf8')}\nfunc BenchmarkMore(b *testing.B) {}\nfunc TestMore(t *testing.T) {}\n`;
     assert.deepEqual(await scanPackageTests(FIXTURE_DIR, new Map([[file, edited]])), { testFiles: 1, tests: 2, benchmarks: 3 });
+  });
+
+  it('finds the benchmarks written with b.Loop, in the function or a sub-benchmark, not in comments', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-loop-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a_test.go'), [
+        'package a',
+        'import "testing"',
+        'func BenchmarkLoop(b *testing.B) {',
+        '\tfor b.Loop() {',
+        '\t}',
+        '}',
+        'func BenchmarkSub(b *testing.B) {',
+        '\tb.Run("x", func(b *testing.B) { for b.Loop() {} })',
+        '}',
+        'func BenchmarkN(b *testing.B) {',
+        '\t// for b.Loop() { is the newer way',
+        '\tfor i := 0; i < b.N; i++ {',
+        '\t}',
+        '}',
+      ].join('\n'));
+      assert.deepEqual([...(await benchmarksUsingLoop(dir))].sort(), ['BenchmarkLoop', 'BenchmarkSub']);
+      assert.deepEqual([...(await benchmarksUsingLoop(path.join(dir, 'missing')))], []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { compareChoices, describeBenches, type CompareChoice, type HistoryEntry } from '../../profiling/history';
-import { isIdentity, perOpDecision, scaleProfile, type PerOpPlan } from '../../profiling/perOp';
+import { benchmarkBytes, isIdentity, perOpDecision, scaleProfile, type PerOpPlan } from '../../profiling/perOp';
 import type { OpenProfile } from './runner';
 import type { HistoryStore } from './stores';
 
@@ -134,7 +134,18 @@ export class HistoryCommands {
     for (const e of [entry, base]) {
       if (!e.memProfile || !fs.existsSync(e.memProfile)) return this.missing(e, e.memProfile ?? e.id);
     }
-    const decision = perOpDecision(entry.benchmarks, base.benchmarks);
+    // Each benchmark's share of each profile, to measure how many ops the profile holds.
+    const funcs = new Set([...(entry.benchmarks ?? []), ...(base.benchmarks ?? [])].map((b) => b.func));
+    const shares = async (file: string): Promise<Map<string, number> | undefined> => {
+      if (funcs.size === 0) return undefined;
+      try {
+        return benchmarkBytes(await fs.promises.readFile(file), funcs);
+      } catch (err) {
+        this.log.warn(`Compare: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      }
+    };
+    const decision = perOpDecision(entry, base, { next: await shares(entry.memProfile!), base: await shares(base.memProfile!) });
     let baseFile = base.memProfile!;
     if (decision.perOp && !isIdentity(decision.plan)) baseFile = await this.perOpBase(entry, base, decision.plan);
     const result: CompareResult = { perOp: decision.perOp, detail: decision.perOp ? decision.summary : decision.reason, baseFile };

@@ -13,6 +13,7 @@ import { buildGoTestArgs, describeTarget, effectiveBenchtime, type ProfileTarget
 import { checkGoVersion } from '../../profiling/goVersion';
 import { heapProfileStats, profileHint, type ProfileHint } from '../../profiling/hints';
 import { historyBenches, newHistoryId } from '../../profiling/history';
+import { benchmarksUsingLoop } from '../../profiling/packageTests';
 import type { ProfileData } from '../../shared/profileData';
 import type { FeatureContext } from '../feature';
 import { readProfilingSettings } from './settings';
@@ -237,7 +238,7 @@ export class ProfileRunner implements vscode.Disposable {
           cpuProfile: cpuWritten ? cpuProfile : undefined,
           sampleTypes,
           failed: outcome.kind === 'ok' ? undefined : outcome.message,
-          benchmarks: benchmarks.length > 0 ? historyBenches(benchmarks) : undefined,
+          benchmarks: benchmarks.length > 0 ? historyBenches(benchmarks, await benchmarksUsingLoop(req.dir)) : undefined,
           benchtime,
         },
         settings.historySize,

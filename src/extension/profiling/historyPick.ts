@@ -3,7 +3,7 @@
 // operations are scriptable (keybindings, tests) without the quick pick.
 // "Compare Profiles…": the same history offered first for both sides, "Browse…" last. Two
 // benchmark runs are compared per op (src/profiling/perOp.ts): the base is scaled to the
-// newer run's b.N in a copy kept beside the profiles.
+// newer run's number of ops in a copy kept beside the profiles.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';

@@ -91,18 +91,20 @@ const KIND_WORDS: Record<TestFuncKind, { noun: string; signature: string; comman
   benchmark: { noun: 'benchmark', signature: 'func BenchmarkXxx(b *testing.B)', command: COMMANDS.profileBenchmark, title: 'Profile Benchmark' },
 };
 
-/**
- * The test or benchmark a Profile Test / Profile Benchmark command without a name is about:
- * the function under the cursor of the editor of `uri` (the editor context menu passes it),
- * else of the active editor. Says so clearly when there is none, offering a way on.
- */
+/** The function to profile, or why there is none (with a way on, when there is one). */
 type CursorFunc = { uri: vscode.Uri; name: string } | { message: string; outcome: ProfileRunOutcome; offer?: () => Thenable<unknown>; offerLabel?: string };
 
+/**
+ * The test or benchmark a Profile Test / Profile Benchmark command without a name is about:
+ * the function under the cursor of the active editor, or of the editor of `uri` (the editor
+ * context menu passes its file). Says so clearly when there is none.
+ */
 function funcUnderCursor(kind: TestFuncKind, uri: unknown): CursorFunc {
   const words = KIND_WORDS[kind];
-  const editor = uri instanceof vscode.Uri
-    ? vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()) ?? (vscode.window.activeTextEditor?.document.uri.toString() === uri.toString() ? vscode.window.activeTextEditor : undefined)
-    : vscode.window.activeTextEditor;
+  const active = vscode.window.activeTextEditor;
+  const editor = !(uri instanceof vscode.Uri) || active?.document.uri.toString() === uri.toString()
+    ? active
+    : vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
   const doc = editor?.document;
   if (!editor || !doc || doc.uri.scheme !== 'file' || !isGoTestFileName(path.basename(doc.uri.fsPath))) {
     return { outcome: 'no-target', message: `${words.title} profiles the ${words.noun} under the cursor: open a _test.go file and put the cursor inside a ${words.signature}.` };

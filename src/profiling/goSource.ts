@@ -12,6 +12,8 @@ export interface TestFunc {
   line: number;
   /** 0-based column of the `func` keyword. */
   character: number;
+  /** 0-based line of the closing brace of its body (undefined when the file ends first). */
+  endLine?: number;
 }
 
 export interface GoSourceScan {
@@ -98,6 +100,8 @@ export function scanGoSource(src: string): GoSourceScan {
   let line = 0;
   let lineStart = 0;
   let atLineStart = true; // only whitespace seen so far on this line
+  // The test function whose body has not closed yet: the next `}` back at depth 0 ends it.
+  let open: TestFunc | undefined;
   for (let i = 0; i < masked.length; i++) {
     const c = masked[i];
     if (c === '\n') {
@@ -108,13 +112,22 @@ export function scanGoSource(src: string): GoSourceScan {
     }
     if (c === ' ' || c === '\t' || c === '\r') continue;
     if (c === '{' || c === '(' || c === '[') depth++;
-    else if (c === '}' || c === ')' || c === ']') depth = Math.max(0, depth - 1);
-    else if (atLineStart && depth === 0) {
+    else if (c === '}' || c === ')' || c === ']') {
+      depth = Math.max(0, depth - 1);
+      if (c === '}' && depth === 0 && open) {
+        open.endLine = line;
+        open = undefined;
+      }
+    } else if (atLineStart && depth === 0) {
       if (c === 'f' && masked.startsWith('func', i)) {
+        open = undefined; // a declaration without a body (implemented in assembly) ends here
         const m = FUNC_RE.exec(masked.slice(i, i + 400));
         if (m) {
           const kind = testFuncKind(m[1], m[2] as 'T' | 'B');
-          if (kind) result.funcs.push({ kind, name: m[1], line, character: i - lineStart });
+          if (kind) {
+            open = { kind, name: m[1], line, character: i - lineStart };
+            result.funcs.push(open);
+          }
         }
       } else if (c === 'p' && result.packageName === undefined && masked.startsWith('package', i)) {
         const m = PACKAGE_RE.exec(masked.slice(i, i + 200));
@@ -128,6 +141,20 @@ export function scanGoSource(src: string): GoSourceScan {
     atLineStart = false;
   }
   return result;
+}
+
+/**
+ * The test or benchmark function a 0-based line is in: from its `func` line to the closing
+ * brace of its body (a function whose body does not close in the file runs to the next
+ * function). Undefined when the line is outside every test and benchmark function.
+ */
+export function testFuncAt(scan: GoSourceScan, line: number): TestFunc | undefined {
+  for (let k = 0; k < scan.funcs.length; k++) {
+    const f = scan.funcs[k]!;
+    const end = f.endLine ?? (k + 1 < scan.funcs.length ? scan.funcs[k + 1]!.line - 1 : Number.POSITIVE_INFINITY);
+    if (line >= f.line && line <= end) return f;
+  }
+  return undefined;
 }
 
 /** Whether a file name is a Go test file that `go test` compiles (not ignored by the go tool). */

@@ -2,10 +2,29 @@
 // benchmark. Arguments only, never a shell string: they go to runTool as they are.
 
 export type ProfileTarget =
-  /** Every benchmark of the package when it has any, else every test. */
-  | { kind: 'package'; hasBenchmarks: boolean }
+  /** Every test (`go test`) or every benchmark (`-run ^$ -bench .`) of the package. */
+  | { kind: 'package'; run: PackageRun }
   | { kind: 'test'; name: string }
   | { kind: 'benchmark'; name: string };
+
+export type PackageRun = 'tests' | 'benchmarks';
+
+/**
+ * The -benchtime of profiling runs unless goMemoryInsight.benchtime or a -benchtime in
+ * goMemoryInsight.testFlags says otherwise. Go's own default is 1s per benchmark: a package
+ * with 100 benchmarks then takes minutes (each one also spends time ramping b.N up to it).
+ * 100ms keeps such a first run to seconds, and at the allocation rates of code worth
+ * profiling (tens of MB/s and up) still gives tens to hundreds of heap samples per
+ * benchmark at the default sampling of one per 512 KiB. A count (`100x`) would bound
+ * nothing: 100 iterations of a 50 ms benchmark take 5 s, and of a 20 ns one allocate too
+ * little to be sampled at all.
+ */
+export const DEFAULT_BENCHTIME = '100ms';
+
+/** A -benchtime value go test accepts: a duration ("100ms", "1.5s", "2m") or a count ("50x"). */
+export function isValidBenchtime(value: string): boolean {
+  return /^(\d+x|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/.test(value);
+}
 
 export interface GoTestArgsOptions {
   target: ProfileTarget;
@@ -21,6 +40,8 @@ export interface GoTestArgsOptions {
   buildTags?: string[];
   /** Extra flags from goMemoryInsight.testFlags, passed before ours. */
   testFlags?: string[];
+  /** -benchtime for benchmark runs (goMemoryInsight.benchtime); empty or undefined: go's default (1s). A -benchtime in testFlags wins. */
+  benchtime?: string;
 }
 
 /** Splits a build tag setting ("a,b" or "a b") into tags. */
@@ -65,12 +86,13 @@ export function buildGoTestArgs(opts: GoTestArgsOptions): string[] {
   if (tags.length > 0 && !userFlags.has('tags')) args.push(`-tags=${tags.join(',')}`);
   if (!userFlags.has('count')) args.push('-count=1');
   const t = opts.target;
+  const benchtime = opts.benchtime && !userFlags.has('benchtime') ? [`-benchtime=${opts.benchtime}`] : [];
   if (t.kind === 'test') {
     args.push('-run', anchored(t.name));
   } else if (t.kind === 'benchmark') {
-    args.push('-run', '^$', '-bench', anchored(t.name), '-benchmem');
-  } else if (t.hasBenchmarks) {
-    args.push('-run', '^$', '-bench', '.', '-benchmem');
+    args.push('-run', '^$', '-bench', anchored(t.name), '-benchmem', ...benchtime);
+  } else if (t.run === 'benchmarks') {
+    args.push('-run', '^$', '-bench', '.', '-benchmem', ...benchtime);
   }
   if (opts.testBinary) args.push('-o', opts.testBinary);
   args.push(`-memprofile=${opts.memProfile}`);
@@ -114,5 +136,33 @@ export function parseTestFlags(value: unknown): string[] {
 /** Describes a target for titles and messages: "BenchmarkBuild", "TestBuild", "all benchmarks". */
 export function describeTarget(t: ProfileTarget): string {
   if (t.kind !== 'package') return t.name;
-  return t.hasBenchmarks ? 'all benchmarks' : 'all tests';
+  return t.run === 'benchmarks' ? 'all benchmarks' : 'all tests';
+}
+
+/** The -benchtime a run ends up with: the user's own flag, else ours, else go's default. */
+export function effectiveBenchtime(testFlags: readonly string[] | undefined, benchtime: string | undefined): string {
+  const user = [...(testFlags ?? [])].reverse();
+  for (let i = 0; i < user.length; i++) {
+    const m = /^--?benchtime(?:=(.*))?$/.exec(user[i]!);
+    if (m) return m[1] ?? user[i - 1] ?? '1s';
+  }
+  return benchtime || '1s';
+}
+
+/**
+ * What a run selects, as a person would type it (for code lens tooltips, quick pick items and
+ * messages): "go test -run '^$' -bench . -benchmem -benchtime=100ms". Profile flags left out.
+ */
+export function describeCommand(target: ProfileTarget, benchtime: string | undefined): string {
+  const bt = benchtime ? ` -benchtime=${benchtime}` : '';
+  if (target.kind === 'test') return `go test -run '${anchored(target.name)}'`;
+  if (target.kind === 'benchmark') return `go test -run '^$' -bench '${anchored(target.name)}' -benchmem${bt}`;
+  return target.run === 'benchmarks' ? `go test -run '^$' -bench . -benchmem${bt}` : 'go test';
+}
+
+/** How long each benchmark runs, in words: "for about 100ms", "20 times". */
+export function benchtimeWords(benchtime: string): string {
+  const count = /^(\d+)x$/.exec(benchtime);
+  if (count) return count[1] === '1' ? 'once' : `${count[1]} times`;
+  return `for about ${benchtime}`;
 }

@@ -1,5 +1,6 @@
 // The list of recent profiling runs kept in workspace storage: pure bookkeeping (adding with
 // a limit, dropping, describing); the extension stores the list and deletes dropped files.
+import { formatNumber } from './bench';
 
 export interface HistoryEntry {
   /** Unique id, also the stem of the profile file names. */
@@ -21,6 +22,49 @@ export interface HistoryEntry {
   sampleTypes: string[];
   /** The run did not pass, but wrote a profile anyway. */
   failed?: string;
+  /** Benchmark results of the run (b.N and the per-op figures), for per-op comparisons. */
+  benchmarks?: HistoryBench[];
+  /** The -benchtime of a benchmark run ("100ms", "20x"). */
+  benchtime?: string;
+}
+
+/** What the history keeps of one benchmark result line. */
+export interface HistoryBench {
+  /** "BenchmarkBuildSizes/small" */
+  name: string;
+  /** "BenchmarkBuildSizes" */
+  func: string;
+  /** b.N of the reported round. */
+  iterations: number;
+  nsPerOp?: number;
+  bytesPerOp?: number;
+  allocsPerOp?: number;
+  /** The benchmark loops with b.Loop (its b.N is every iteration it ran). */
+  usesLoop?: boolean;
+}
+
+function optNumber(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function readBenches(raw: unknown): HistoryBench[] | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  const out: HistoryBench[] = [];
+  for (const r of raw as unknown[]) {
+    if (typeof r !== 'object' || r === null) continue;
+    const b = r as Record<string, unknown>;
+    if (typeof b.name !== 'string' || typeof b.func !== 'string' || typeof b.iterations !== 'number' || !(b.iterations >= 0)) continue;
+    out.push({ name: b.name, func: b.func, iterations: b.iterations, nsPerOp: optNumber(b.nsPerOp), bytesPerOp: optNumber(b.bytesPerOp), allocsPerOp: optNumber(b.allocsPerOp), usesLoop: b.usesLoop === true ? true : undefined });
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * The history's record of benchmark results (the metrics beyond the three usual ones left
+ * out); `loops`: the benchmark functions written with b.Loop.
+ */
+export function historyBenches(results: readonly HistoryBench[], loops?: ReadonlySet<string>): HistoryBench[] {
+  return results.map((r) => ({ name: r.name, func: r.func, iterations: r.iterations, nsPerOp: r.nsPerOp, bytesPerOp: r.bytesPerOp, allocsPerOp: r.allocsPerOp, usesLoop: loops?.has(r.func) ? true : undefined }));
 }
 
 export interface HistoryUpdate {
@@ -69,6 +113,8 @@ export function readHistory(raw: unknown): HistoryEntry[] {
       cpuProfile: typeof e.cpuProfile === 'string' ? e.cpuProfile : undefined,
       sampleTypes: Array.isArray(e.sampleTypes) ? e.sampleTypes.filter((s): s is string => typeof s === 'string') : [],
       failed: typeof e.failed === 'string' ? e.failed : undefined,
+      benchmarks: readBenches(e.benchmarks),
+      benchtime: typeof e.benchtime === 'string' ? e.benchtime : undefined,
     });
   }
   return out;
@@ -79,4 +125,30 @@ export function newHistoryId(now: Date, random: number): string {
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
   return `${stamp}-${Math.floor(random * 0x10000).toString(16).padStart(4, '0')}`;
+}
+
+/** An entry of the "Compare Profiles…" pickers: a history entry, or "Browse…" (always last). */
+export type CompareChoice = { kind: 'entry'; entry: HistoryEntry } | { kind: 'browse' };
+
+/**
+ * The choices of a compare picker: the history entries with a heap profile (newest first),
+ * then "Browse…". For the base (`after` given), the newer profile itself is left out and the
+ * earlier runs of the same target in the same package come first: the usual comparison is a
+ * run against the one before it.
+ */
+export function compareChoices(list: readonly HistoryEntry[], after?: HistoryEntry): CompareChoice[] {
+  let entries = list.filter((e) => e.memProfile !== undefined && e.id !== after?.id);
+  if (after) {
+    const same = (e: HistoryEntry): boolean => e.target === after.target && e.packageDir === after.packageDir;
+    entries = [...entries.filter(same), ...entries.filter((e) => !same(e))];
+  }
+  return [...entries.map((entry): CompareChoice => ({ kind: 'entry', entry })), { kind: 'browse' }];
+}
+
+/** "BenchmarkBuild 12,000 ops · 96 B/op" for the benchmarks of a history entry (at most `max`). */
+export function describeBenches(benches: readonly HistoryBench[] | undefined, max = 2): string | undefined {
+  if (!benches?.length) return undefined;
+  const parts = benches.slice(0, max).map((b) => `${b.name} ${formatNumber(b.iterations)} ops${b.bytesPerOp !== undefined ? ` · ${formatNumber(b.bytesPerOp)} B/op` : ''}`);
+  if (benches.length > max) parts.push(`${benches.length - max} more`);
+  return parts.join(', ');
 }

@@ -54,7 +54,7 @@ describe('profiling: benchmark results', () => {
   it('parses what the real go test -bench -benchmem prints, sub-benchmarks included', async () => {
     const fx = copyFixture();
     try {
-      const args = buildGoTestArgs({ target: { kind: 'package', hasBenchmarks: true }, memProfile: path.join(path.dirname(fx.dir), 'mem.pprof'), testFlags: ['-benchtime=20x'] });
+      const args = buildGoTestArgs({ target: { kind: 'package', run: 'benchmarks' }, memProfile: path.join(path.dirname(fx.dir), 'mem.pprof'), testFlags: ['-benchtime=20x'] });
       const res = await runGo(fx.dir, args);
       assert.equal(res.exitCode, 0, res.stdout + res.stderr);
       const rs = parseBenchOutput(res.stdout);

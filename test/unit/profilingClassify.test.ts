@@ -21,7 +21,7 @@ describe('profiling: why a run failed, from real go test output', function () {
     const profile = path.join(path.dirname(fx.dir), `${subdir.replace(/\W/g, '_')}-${target.kind}.pprof`);
     const args = buildGoTestArgs({ target, memProfile: profile, testFlags: extra });
     const res = await runGo(path.join(fx.dir, subdir), args);
-    const expectBenchmarks = target.kind === 'benchmark' || (target.kind === 'package' && target.hasBenchmarks);
+    const expectBenchmarks = target.kind === 'benchmark' || (target.kind === 'package' && target.run === 'benchmarks');
     return { input: { ...res, cancelled: false, timedOut: false, expectBenchmarks, benchmarkCount: parseBenchOutput(res.stdout).length }, profile };
   }
 
@@ -32,7 +32,7 @@ describe('profiling: why a run failed, from real go test output', function () {
   });
 
   it('reports a package that does not compile, with the first compiler error', async () => {
-    const { input, profile } = await run('cases/broken', { kind: 'package', hasBenchmarks: false });
+    const { input, profile } = await run('cases/broken', { kind: 'package', run: 'tests' });
     const o = classifyRun(input);
     assert.equal(o.kind, 'build-failed');
     assert.match(o.firstError!, /broken\.go:9:\d+: undefined: totl/);
@@ -41,14 +41,14 @@ describe('profiling: why a run failed, from real go test output', function () {
   });
 
   it('names the failing test, and the profile is written anyway', async () => {
-    const { input, profile } = await run('cases/failing', { kind: 'package', hasBenchmarks: false });
+    const { input, profile } = await run('cases/failing', { kind: 'package', run: 'tests' });
     const o = classifyRun(input);
     assert.deepEqual([o.kind, o.message, o.failed], ['test-failed', 'FAIL TestFails', ['TestFails']]);
     assert.ok(fs.existsSync(profile));
   });
 
   it('reports a package with no test files', async () => {
-    const { input } = await run('cases/notests', { kind: 'package', hasBenchmarks: false });
+    const { input } = await run('cases/notests', { kind: 'package', run: 'tests' });
     assert.equal(classifyRun(input).kind, 'no-test-files');
   });
 
@@ -93,7 +93,7 @@ describe('profiling: why a run failed, from real go test output', function () {
     const outside = path.join(path.dirname(fx.dir), 'nomodule');
     fs.mkdirSync(outside, { recursive: true });
     fs.writeFileSync(path.join(outside, 'x_test.go'), 'package x\n');
-    const res = await runGo(outside, buildGoTestArgs({ target: { kind: 'package', hasBenchmarks: false }, memProfile: path.join(outside, 'm.pprof') }));
+    const res = await runGo(outside, buildGoTestArgs({ target: { kind: 'package', run: 'tests' }, memProfile: path.join(outside, 'm.pprof') }));
     const o = classifyRun({ ...res, cancelled: false, timedOut: false });
     assert.notEqual(o.kind, 'ok');
     assert.match(o.message, /go: |cannot find|go\.mod/);

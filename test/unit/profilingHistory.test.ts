@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { addToHistory, entryFiles, limitHistory, newHistoryId, readHistory, removeFromHistory, type HistoryEntry } from '../../src/profiling/history';
+import { addToHistory, compareChoices, describeBenches, entryFiles, historyBenches, limitHistory, newHistoryId, readHistory, removeFromHistory, type HistoryEntry } from '../../src/profiling/history';
+import { parseBenchLine } from '../../src/profiling/bench';
 
 function entry(id: string, extra: Partial<HistoryEntry> = {}): HistoryEntry {
   return { id, time: 1, command: 'Profile benchmark', target: 'BenchmarkX', packageDir: '/w/p', memProfile: `/s/${id}.mem.pprof`, sampleTypes: ['alloc_space'], ...extra };
@@ -43,5 +44,37 @@ describe('profiling: history', () => {
     const b = newHistoryId(new Date(2026, 0, 2, 3, 4, 6), 0.1);
     assert.equal(a, '20260102-030405-8000');
     assert.ok(a < b);
+  });
+
+  it('keeps b.N and the per-op figures of benchmark runs, and reads entries from before they were kept', () => {
+    const r = parseBenchLine('BenchmarkBuildSizes/small-8 17004 72902 ns/op 33280 B/op 25 allocs/op 3.5 MB/s')!;
+    const benches = historyBenches([r]);
+    assert.deepEqual(benches, [{ name: 'BenchmarkBuildSizes/small', func: 'BenchmarkBuildSizes', iterations: 17004, nsPerOp: 72902, bytesPerOp: 33280, allocsPerOp: 25, usesLoop: undefined }]);
+    assert.equal(historyBenches([r], new Set(['BenchmarkBuildSizes']))[0]!.usesLoop, true);
+    const stored = JSON.parse(JSON.stringify([entry('a', { benchmarks: benches, benchtime: '100ms' }), entry('old')])) as unknown;
+    const [a, old] = readHistory(stored);
+    assert.deepEqual(a!.benchmarks, benches);
+    assert.equal(a!.benchtime, '100ms');
+    assert.equal(old!.benchmarks, undefined);
+    // Broken benchmark records are dropped, not trusted.
+    const [bad] = readHistory([{ ...entry('b'), benchmarks: [{ name: 'X' }, { name: 'BenchmarkY', func: 'BenchmarkY', iterations: -1 }, 'x'] }]);
+    assert.equal(bad!.benchmarks, undefined);
+    assert.equal(describeBenches(benches), 'BenchmarkBuildSizes/small 17,004 ops · 33,280 B/op');
+    assert.equal(describeBenches(undefined), undefined);
+  });
+
+  it('offers the history first and Browse… last when comparing; for the base, earlier runs of the same target first', () => {
+    const list = [
+      entry('n', { target: 'BenchmarkX' }),
+      entry('t', { target: 'all tests' }),
+      entry('x1', { target: 'BenchmarkX' }),
+      entry('gone', { target: 'BenchmarkX', memProfile: undefined }),
+      entry('other', { target: 'BenchmarkX', packageDir: '/w/q' }),
+      entry('x2', { target: 'BenchmarkX' }),
+    ];
+    const ids = (cs: ReturnType<typeof compareChoices>): string[] => cs.map((c) => (c.kind === 'entry' ? c.entry.id : 'Browse…'));
+    assert.deepEqual(ids(compareChoices(list)), ['n', 't', 'x1', 'other', 'x2', 'Browse…']);
+    assert.deepEqual(ids(compareChoices(list, list[0])), ['x1', 'x2', 't', 'other', 'Browse…']);
+    assert.deepEqual(ids(compareChoices([])), ['Browse…']);
   });
 });

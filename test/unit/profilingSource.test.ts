@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isGoTestFileName, maskGoSource, scanGoSource, testFuncKind } from '../../src/profiling/goSource';
+import { isGoTestFileName, maskGoSource, scanGoSource, testFuncAt, testFuncKind } from '../../src/profiling/goSource';
+import { benchmarksUsingLoop, scanPackageTests } from '../../src/profiling/packageTests';
+import * as os from 'node:os';
 import { FIXTURE_DIR } from './profilingFixture';
 
 describe('profiling: Go source scanner', () => {
@@ -91,5 +93,69 @@ describe('profiling: Go source scanner', () => {
     assert.equal(isGoTestFileName('records.go'), false);
     assert.equal(isGoTestFileName('_skip_test.go'), false);
     assert.equal(isGoTestFileName('.hidden_test.go'), false);
+  });
+
+  it('finds the test or benchmark under the cursor, from its func line to its closing brace', () => {
+    const src = [
+      'package p', //                                   0
+      'import "testing"', //                            1
+      'func helper() {}', //                            2
+      'func TestA(t *testing.T) {', //                  3
+      '\tt.Run("x", func(t *testing.T) {', //           4
+      '\t\ts := "}" // }', //                           5
+      '\t})', //                                        6
+      '}', //                                           7
+      '', //                                            8
+      'func BenchmarkB(b *testing.B) {', //             9
+      '\tfor i := 0; i < b.N; i++ {', //                10
+      '\t}', //                                         11
+      '}', //                                           12
+      'func after() {', //                              13
+      '}', //                                           14
+    ].join('\n');
+    const scan = scanGoSource(src);
+    assert.deepEqual(scan.funcs.map((f) => [f.name, f.line, f.endLine]), [['TestA', 3, 7], ['BenchmarkB', 9, 12]]);
+    const at = (line: number): string | undefined => testFuncAt(scan, line)?.name;
+    assert.deepEqual([0, 2, 3, 5, 7, 8, 9, 11, 12, 13, 14].map(at), [undefined, undefined, 'TestA', 'TestA', 'TestA', undefined, 'BenchmarkB', 'BenchmarkB', 'BenchmarkB', undefined, undefined]);
+    // A body that never closes (the user is typing) runs to the end: what follows is inside it.
+    const open = scanGoSource('package p\nfunc TestA(t *testing.T) {\n\tx := 1\nfunc TestB(t *testing.T) {\n');
+    assert.deepEqual(open.funcs.map((f) => [f.name, f.endLine]), [['TestA', undefined]]);
+    assert.equal(testFuncAt(open, 2)?.name, 'TestA');
+    assert.equal(testFuncAt(open, 4)?.name, 'TestA');
+    assert.equal(testFuncAt(open, 0), undefined);
+  });
+
+  it('counts the tests and benchmarks of a package, an open file\'s unsaved text included', async () => {
+    const disk = await scanPackageTests(FIXTURE_DIR);
+    assert.deepEqual(disk, { testFiles: 1, tests: 1, benchmarks: 2 });
+    const file = path.join(FIXTURE_DIR, 'records_test.go');
+    const edited = `${fs.readFileSync(file, 'utf8')}\nfunc BenchmarkMore(b *testing.B) {}\nfunc TestMore(t *testing.T) {}\n`;
+    assert.deepEqual(await scanPackageTests(FIXTURE_DIR, new Map([[file, edited]])), { testFiles: 1, tests: 2, benchmarks: 3 });
+  });
+
+  it('finds the benchmarks written with b.Loop, in the function or a sub-benchmark, not in comments', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-loop-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a_test.go'), [
+        'package a',
+        'import "testing"',
+        'func BenchmarkLoop(b *testing.B) {',
+        '\tfor b.Loop() {',
+        '\t}',
+        '}',
+        'func BenchmarkSub(b *testing.B) {',
+        '\tb.Run("x", func(b *testing.B) { for b.Loop() {} })',
+        '}',
+        'func BenchmarkN(b *testing.B) {',
+        '\t// for b.Loop() { is the newer way',
+        '\tfor i := 0; i < b.N; i++ {',
+        '\t}',
+        '}',
+      ].join('\n'));
+      assert.deepEqual([...(await benchmarksUsingLoop(dir))].sort(), ['BenchmarkLoop', 'BenchmarkSub']);
+      assert.deepEqual([...(await benchmarksUsingLoop(path.join(dir, 'missing')))], []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,15 +4,17 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isGoTestFileName, scanGoSource } from '../../profiling/goSource';
-import type { ProfileTarget } from '../../profiling/goTestArgs';
+import { isGoTestFileName, scanGoSource, testFuncAt, type TestFuncKind } from '../../profiling/goSource';
+import { benchtimeWords, describeCommand, effectiveBenchtime, type PackageRun, type ProfileTarget } from '../../profiling/goTestArgs';
+import { scanPackageTests, type PackageTests } from '../../profiling/packageTests';
 import type { FeatureContext } from '../feature';
 import * as flame from '../flame';
 import { AllocationAnnotations, type AnnotationState } from './annotations';
-import { HistoryCommands } from './historyPick';
+import { COMPARE_COMMAND, HistoryCommands } from './historyPick';
 import { COMMANDS, ProfilingLensProvider } from './lenses';
-import { ProfileRunner, type OpenProfile, type ProfileRunResult } from './runner';
+import { ProfileRunner, type OpenProfile, type ProfileRunOutcome, type ProfileRunResult } from './runner';
 import { readProfilingSettings } from './settings';
+import { storageRoot } from './storage';
 import { BenchStore, HistoryStore } from './stores';
 
 export interface ProfilingDeps {
@@ -22,32 +24,6 @@ export interface ProfilingDeps {
   onDidChangeShownProfile: vscode.Event<flame.ShownProfile | undefined>;
   /** What the flame graph shows now (a panel restored before this feature registered). */
   shownProfile(): flame.ShownProfile | undefined;
-}
-
-interface PackageTests {
-  testFiles: number;
-  tests: number;
-  benchmarks: number;
-}
-
-/** Counts the tests and benchmarks of the package in `dir` from its _test.go files. */
-async function scanPackage(dir: string): Promise<PackageTests> {
-  const names = (await fs.readdir(dir)).filter(isGoTestFileName);
-  const result: PackageTests = { testFiles: 0, tests: 0, benchmarks: 0 };
-  for (const name of names) {
-    let text: string;
-    try {
-      text = await fs.readFile(path.join(dir, name), 'utf8');
-    } catch {
-      continue;
-    }
-    result.testFiles++;
-    for (const f of scanGoSource(text).funcs) {
-      if (f.kind === 'test') result.tests++;
-      else result.benchmarks++;
-    }
-  }
-  return result;
 }
 
 /** The package directory of a command argument (a file or folder Uri), else of the active Go editor. */
@@ -65,8 +41,101 @@ async function packageDir(arg: unknown): Promise<string | undefined> {
   }
 }
 
-function aborted(message: string): ProfileRunResult {
-  return { outcome: 'failed', message, benchmarks: [], opened: false };
+/** The current text of the package's files open in editors (unsaved edits included). */
+function openTexts(dir: string): Map<string, string> {
+  const texts = new Map<string, string>();
+  for (const doc of vscode.workspace.textDocuments) {
+    if (doc.uri.scheme === 'file' && path.dirname(doc.uri.fsPath) === dir) texts.set(doc.uri.fsPath, doc.getText());
+  }
+  return texts;
+}
+
+function aborted(message: string, outcome: ProfileRunOutcome = 'failed'): ProfileRunResult {
+  return { outcome, message, benchmarks: [], opened: false };
+}
+
+/** What a package command was asked to run: the second argument of the command ({ run: 'tests' | 'benchmarks' }). */
+function requestedRun(options: unknown): PackageRun | undefined {
+  if (typeof options !== 'object' || options === null) return undefined;
+  const run = (options as Record<string, unknown>).run;
+  return run === 'tests' || run === 'benchmarks' ? run : undefined;
+}
+
+/** Asks whether a package run runs the tests or the benchmarks, each with its count and command. */
+async function pickPackageRun(pkg: PackageTests, pkgLabel: string, cpu: boolean, benchtime: string): Promise<PackageRun | undefined> {
+  type Item = vscode.QuickPickItem & { run: PackageRun };
+  const items: Item[] = [
+    {
+      run: 'benchmarks',
+      label: `$(watch) Benchmarks (${pkg.benchmarks})`,
+      description: describeCommand({ kind: 'package', run: 'benchmarks' }, benchtime),
+      detail: `Every benchmark, each ${benchtimeWords(benchtime)} (setting goMemoryInsight.benchtime); the results show above each benchmark.`,
+    },
+    {
+      run: 'tests',
+      label: `$(beaker) Tests (${pkg.tests})`,
+      description: describeCommand({ kind: 'package', run: 'tests' }, benchtime),
+      detail: 'Every test of the package, once; no benchmark runs.',
+    },
+  ];
+  const chosen = await vscode.window.showQuickPick(items, {
+    title: `Profile ${cpu ? 'CPU and memory' : 'memory'} of ${pkgLabel}`,
+    placeHolder: 'Run the tests or the benchmarks of the package?',
+    matchOnDescription: true,
+  });
+  return chosen?.run;
+}
+
+const KIND_WORDS: Record<TestFuncKind, { noun: string; signature: string; command: string; title: string }> = {
+  test: { noun: 'test', signature: 'func TestXxx(t *testing.T)', command: COMMANDS.profileTest, title: 'Profile Test' },
+  benchmark: { noun: 'benchmark', signature: 'func BenchmarkXxx(b *testing.B)', command: COMMANDS.profileBenchmark, title: 'Profile Benchmark' },
+};
+
+/** The function to profile, or why there is none (with a way on, when there is one). */
+type CursorFunc = { uri: vscode.Uri; name: string } | { message: string; outcome: ProfileRunOutcome; offer?: () => Thenable<unknown>; offerLabel?: string };
+
+/**
+ * The test or benchmark a Profile Test / Profile Benchmark command without a name is about:
+ * the function under the cursor of the active editor, or of the editor of `uri` (the editor
+ * context menu passes its file). Says so clearly when there is none.
+ */
+function funcUnderCursor(kind: TestFuncKind, uri: unknown): CursorFunc {
+  const words = KIND_WORDS[kind];
+  const active = vscode.window.activeTextEditor;
+  const editor = !(uri instanceof vscode.Uri) || active?.document.uri.toString() === uri.toString()
+    ? active
+    : vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+  const doc = editor?.document;
+  if (!editor || !doc || doc.uri.scheme !== 'file' || !isGoTestFileName(path.basename(doc.uri.fsPath))) {
+    return { outcome: 'no-target', message: `${words.title} profiles the ${words.noun} under the cursor: open a _test.go file and put the cursor inside a ${words.signature}.` };
+  }
+  const scan = scanGoSource(doc.getText());
+  const line = editor.selection.active.line;
+  const f = testFuncAt(scan, line);
+  if (f && f.kind === kind) return { uri: doc.uri, name: f.name };
+  if (f) {
+    const other = KIND_WORDS[f.kind];
+    return {
+      outcome: 'no-target',
+      message: `The cursor is in ${f.name}, a ${other.noun}, not a ${words.noun}.`,
+      offerLabel: other.title,
+      offer: () => vscode.commands.executeCommand(other.command, doc.uri, f.name),
+    };
+  }
+  const candidates = scan.funcs.filter((x) => x.kind === kind);
+  const file = path.basename(doc.uri.fsPath);
+  if (candidates.length === 0) {
+    return { outcome: 'no-target', message: `${file} has no ${words.noun} (${words.signature}) to profile.` };
+  }
+  return {
+    outcome: 'no-target',
+    message: `The cursor (line ${line + 1}) is not inside a ${words.noun} of ${file}: put it inside a ${words.signature}, or choose one.`,
+    offerLabel: `Choose a ${words.noun[0]!.toUpperCase()}${words.noun.slice(1)}…`,
+    offer: async () => {
+      const picked = await vscode.window.showQuickPick(candidates.map((c) => ({ label: c.name, description: `line ${c.line + 1}` })), { title: `${words.title}: ${file}` });
+      return picked ? vscode.commands.executeCommand(words.command, doc.uri, picked.label) : undefined;
+    },
+  };
 }
 
 export function registerProfiling(ctx: FeatureContext, deps: ProfilingDeps): void {
@@ -76,11 +145,11 @@ export function registerProfiling(ctx: FeatureContext, deps: ProfilingDeps): voi
   const runner = new ProfileRunner(ctx, history, benches, deps.openProfile);
   const lenses = new ProfilingLensProvider(benches);
   const annotations = new AllocationAnnotations(log, readProfilingSettings().annotations);
-  const historyCommands = new HistoryCommands(history, deps.openProfile, log);
+  const historyCommands = new HistoryCommands(history, deps.openProfile, log, () => storageRoot(context));
   context.subscriptions.push(runner, benches, lenses, annotations);
   annotations.show(deps.shownProfile());
 
-  const profilePackage = async (arg: unknown, cpu: boolean): Promise<ProfileRunResult> => {
+  const profilePackage = async (arg: unknown, cpu: boolean, options: unknown): Promise<ProfileRunResult> => {
     const dir = await packageDir(arg);
     if (!dir) {
       const message = 'Open a Go file of the package to profile (or run the command from a Go file\'s context menu).';
@@ -89,27 +158,49 @@ export function registerProfiling(ctx: FeatureContext, deps: ProfilingDeps): voi
     }
     let pkg: PackageTests;
     try {
-      pkg = await scanPackage(dir);
+      pkg = await scanPackageTests(dir, openTexts(dir));
     } catch (err) {
       const message = `Cannot read the package folder ${dir}: ${err instanceof Error ? err.message : String(err)}`;
       void vscode.window.showErrorMessage(`Go Memory Insight: ${message}`);
       return aborted(message);
     }
+    const pkgLabel = vscode.workspace.asRelativePath(dir) || dir;
     if (vscode.workspace.isTrusted && pkg.tests + pkg.benchmarks === 0) {
       const message = pkg.testFiles === 0
-        ? `The package in ${vscode.workspace.asRelativePath(dir)} has no test files (*_test.go): a memory profile is taken while tests or benchmarks run. Add a test or a benchmark first.`
-        : `The package in ${vscode.workspace.asRelativePath(dir)} has no Test or Benchmark functions to run.`;
+        ? `The package in ${pkgLabel} has no test files (*_test.go): a memory profile is taken while tests or benchmarks run. Add a test or a benchmark first.`
+        : `The package in ${pkgLabel} has no Test or Benchmark functions to run.`;
       void vscode.window.showWarningMessage(`Go Memory Insight: ${message}`);
       return { outcome: pkg.testFiles === 0 ? 'no-test-files' : 'no-tests', message, benchmarks: [], opened: false };
     }
-    const target: ProfileTarget = { kind: 'package', hasBenchmarks: pkg.benchmarks > 0 };
-    return runner.run({ dir, target, cpu, command: cpu ? 'Profile Package CPU' : 'Profile Package Memory' });
+    // The tests, the benchmarks, or (when the package has both and nobody said) ask.
+    let run: PackageRun | undefined = requestedRun(options);
+    if (!run && pkg.benchmarks === 0) run = 'tests';
+    if (!run && pkg.tests === 0) run = 'benchmarks';
+    if (!run) {
+      const settings = readProfilingSettings(vscode.Uri.file(dir));
+      run = await pickPackageRun(pkg, pkgLabel, cpu, effectiveBenchtime(settings.testFlags, settings.benchtime));
+      if (!run) return aborted('Nothing chosen.', 'cancelled');
+    }
+    const target: ProfileTarget = { kind: 'package', run };
+    const what = run === 'benchmarks' ? 'benchmarks' : 'tests';
+    return runner.run({ dir, target, cpu, command: `Profile package ${what}${cpu ? ' (CPU)' : ''}` });
   };
 
-  const profileFunc = async (kind: 'test' | 'benchmark', uri: unknown, name: unknown): Promise<ProfileRunResult> => {
+  const profileFunc = async (kind: TestFuncKind, uri: unknown, name: unknown): Promise<ProfileRunResult> => {
+    if (name === undefined) {
+      // From the command palette or the editor's context menu: the function under the cursor.
+      const found = funcUnderCursor(kind, uri);
+      if ('message' in found) {
+        const { offer, offerLabel } = found;
+        void vscode.window.showInformationMessage(`Go Memory Insight: ${found.message}`, ...(offerLabel ? [offerLabel] : [])).then((c) => (c && offer ? offer() : undefined));
+        return aborted(found.message, found.outcome);
+      }
+      uri = found.uri;
+      name = found.name;
+    }
     const dir = await packageDir(uri);
     if (!dir || typeof name !== 'string' || !/^(Test|Benchmark)[\p{L}\p{Nd}_]*$/u.test(name)) {
-      const message = `Profile ${kind} needs the file and the name of the ${kind} (it is run from its code lens).`;
+      const message = `Profile ${kind} needs the file and the name of the ${kind}.`;
       void vscode.window.showErrorMessage(`Go Memory Insight: ${message}`);
       return aborted(message);
     }
@@ -118,8 +209,8 @@ export function registerProfiling(ctx: FeatureContext, deps: ProfilingDeps): voi
 
   context.subscriptions.push(
     vscode.languages.registerCodeLensProvider({ language: 'go', scheme: 'file', pattern: '**/*_test.go' }, lenses),
-    vscode.commands.registerCommand(COMMANDS.profilePackageMemory, (arg?: unknown) => profilePackage(arg, false)),
-    vscode.commands.registerCommand(COMMANDS.profilePackageCpu, (arg?: unknown) => profilePackage(arg, true)),
+    vscode.commands.registerCommand(COMMANDS.profilePackageMemory, (arg?: unknown, options?: unknown) => profilePackage(arg, false, options)),
+    vscode.commands.registerCommand(COMMANDS.profilePackageCpu, (arg?: unknown, options?: unknown) => profilePackage(arg, true, options)),
     vscode.commands.registerCommand(COMMANDS.profileTest, (uri?: unknown, name?: unknown) => profileFunc('test', uri, name)),
     vscode.commands.registerCommand(COMMANDS.profileBenchmark, (uri?: unknown, name?: unknown) => profileFunc('benchmark', uri, name)),
     vscode.commands.registerCommand('goMemoryInsight.cancelProfiling', () => {
@@ -139,6 +230,17 @@ export function registerProfiling(ctx: FeatureContext, deps: ProfilingDeps): voi
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         log.error(`Profile history: ${message}`);
+        void vscode.window.showErrorMessage(`Go Memory Insight: ${message}`);
+        return false;
+      }
+    }),
+    // "Compare Profiles…" in the palette: the history first, "Browse…" for any file.
+    vscode.commands.registerCommand(COMPARE_COMMAND, async () => {
+      try {
+        return await historyCommands.pickCompare();
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        log.error(`Compare profiles: ${message}`);
         void vscode.window.showErrorMessage(`Go Memory Insight: ${message}`);
         return false;
       }

@@ -1,11 +1,14 @@
-// Code lenses in _test.go files: "Profile package" on the package clause, "Profile test" and
-// "Profile benchmark" above each test and benchmark function, and the last results of each
-// benchmark that ran (ns/op, B/op, allocs/op and the change against the run before).
+// Code lenses in _test.go files: on the package clause, what a package run runs ("Profile
+// package: 3 benchmarks", "1 test", "CPU…"); "Profile test" and "Profile benchmark" above
+// each test and benchmark function; and the last results of each benchmark that ran (ns/op,
+// B/op, allocs/op and the change against the run before).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatBenchSummary, type BenchResult } from '../../profiling/bench';
 import { isGoTestFileName, scanGoSource } from '../../profiling/goSource';
+import { benchtimeWords, describeCommand, effectiveBenchtime } from '../../profiling/goTestArgs';
+import { scanPackageTests, type PackageTests } from '../../profiling/packageTests';
 import { readProfilingSettings } from './settings';
 import type { BenchStore } from './stores';
 
@@ -29,6 +32,45 @@ function resultTooltip(func: string, results: readonly BenchResult[], time: numb
   return lines.join('\n');
 }
 
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * "Profile package: 2 benchmarks | 1 test | CPU…" on the package clause: each says what it
+ * runs (the first word says it is the package's, not the function's below).
+ */
+function packageLenses(range: vscode.Range, uri: vscode.Uri, pkg: PackageTests, benchtime: string): vscode.CodeLens[] {
+  const lenses: vscode.CodeLens[] = [];
+  const prefix = (): string => (lenses.length === 0 ? 'Profile package: ' : '');
+  if (pkg.benchmarks > 0) {
+    lenses.push(new vscode.CodeLens(range, {
+      title: `${prefix()}${count(pkg.benchmarks, 'benchmark')}`,
+      tooltip: `${describeCommand({ kind: 'package', run: 'benchmarks' }, benchtime)} -memprofile\nEvery benchmark of the package, each ${benchtimeWords(benchtime)} (setting goMemoryInsight.benchtime).`,
+      command: COMMANDS.profilePackageMemory,
+      arguments: [uri, { run: 'benchmarks' }],
+    }));
+  }
+  if (pkg.tests > 0) {
+    lenses.push(new vscode.CodeLens(range, {
+      title: `${prefix()}${count(pkg.tests, 'test')}`,
+      tooltip: `${describeCommand({ kind: 'package', run: 'tests' }, benchtime)} -memprofile\nEvery test of the package, once (no benchmark).`,
+      command: COMMANDS.profilePackageMemory,
+      arguments: [uri, { run: 'tests' }],
+    }));
+  }
+  if (pkg.benchmarks + pkg.tests > 0) {
+    const both = pkg.benchmarks > 0 && pkg.tests > 0;
+    lenses.push(new vscode.CodeLens(range, {
+      title: both ? 'CPU…' : 'CPU',
+      tooltip: `The same with -cpuprofile as well, opening the CPU profile${both ? ': asks whether to run the tests or the benchmarks' : ''}.`,
+      command: COMMANDS.profilePackageCpu,
+      arguments: [uri],
+    }));
+  }
+  return lenses;
+}
+
 export class ProfilingLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.emitter.event;
@@ -44,28 +86,28 @@ export class ProfilingLensProvider implements vscode.CodeLensProvider, vscode.Di
     ];
   }
 
-  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+  async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     // Running tests runs the workspace's code: nothing to offer in an untrusted workspace.
     if (!vscode.workspace.isTrusted) return [];
     if (document.uri.scheme !== 'file' || !isGoTestFileName(path.basename(document.uri.fsPath))) return [];
-    if (!readProfilingSettings(document.uri).codeLens) return [];
+    const settings = readProfilingSettings(document.uri);
+    if (!settings.codeLens) return [];
     const scan = scanGoSource(document.getText());
     const lenses: vscode.CodeLens[] = [];
     const dir = path.dirname(document.uri.fsPath);
+    const benchtime = effectiveBenchtime(settings.testFlags, settings.benchtime);
     if (scan.packageLine !== undefined) {
       const range = new vscode.Range(scan.packageLine, scan.packageCharacter ?? 0, scan.packageLine, scan.packageCharacter ?? 0);
-      lenses.push(
-        new vscode.CodeLens(range, { title: 'Profile package', tooltip: 'Run go test with -memprofile on this package (its benchmarks when it has any, else its tests)', command: COMMANDS.profilePackageMemory, arguments: [document.uri] }),
-        new vscode.CodeLens(range, { title: 'CPU', tooltip: 'Run go test with -cpuprofile and -memprofile on this package', command: COMMANDS.profilePackageCpu, arguments: [document.uri] }),
-      );
+      const pkg = await this.packageTests(dir, document);
+      lenses.push(...packageLenses(range, document.uri, pkg, benchtime));
     }
     for (const f of scan.funcs) {
       const range = new vscode.Range(f.line, f.character, f.line, f.character);
       if (f.kind === 'test') {
-        lenses.push(new vscode.CodeLens(range, { title: 'Profile test', tooltip: `go test -run '^${f.name}$' -memprofile`, command: COMMANDS.profileTest, arguments: [document.uri, f.name] }));
+        lenses.push(new vscode.CodeLens(range, { title: 'Profile test', tooltip: `${describeCommand({ kind: 'test', name: f.name }, benchtime)} -memprofile`, command: COMMANDS.profileTest, arguments: [document.uri, f.name] }));
         continue;
       }
-      lenses.push(new vscode.CodeLens(range, { title: 'Profile benchmark', tooltip: `go test -bench '^${f.name}$' -benchmem -memprofile`, command: COMMANDS.profileBenchmark, arguments: [document.uri, f.name] }));
+      lenses.push(new vscode.CodeLens(range, { title: 'Profile benchmark', tooltip: `${describeCommand({ kind: 'benchmark', name: f.name }, benchtime)} -memprofile`, command: COMMANDS.profileBenchmark, arguments: [document.uri, f.name] }));
       const rec = this.benches.get(dir, f.name);
       if (!rec) continue;
       const previous = new Map((rec.previous?.results ?? []).map((r) => [r.name, r]));
@@ -87,6 +129,17 @@ export class ProfilingLensProvider implements vscode.CodeLensProvider, vscode.Di
       if (more > 0) lenses.push(new vscode.CodeLens(range, { title: `+${more} more`, tooltip, command: '' }));
     }
     return lenses;
+  }
+
+  /** The package's tests and benchmarks, with this document's current text (the other files from disk). */
+  private async packageTests(dir: string, document: vscode.TextDocument): Promise<PackageTests> {
+    const texts = new Map([[document.uri.fsPath, document.getText()]]);
+    try {
+      return await scanPackageTests(dir, texts);
+    } catch {
+      const scan = scanGoSource(document.getText()).funcs;
+      return { testFiles: 1, tests: scan.filter((f) => f.kind === 'test').length, benchmarks: scan.filter((f) => f.kind === 'benchmark').length };
+    }
   }
 
   dispose(): void {

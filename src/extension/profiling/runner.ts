@@ -10,9 +10,11 @@ import type { ProfileData } from '../../shared/profileData';
 import { decodeErrorOf } from '../decode';
 import { parseBenchOutput, type BenchResult } from '../../profiling/bench';
 import { classifyRun, type OutcomeKind } from '../../profiling/classify';
-import { buildGoTestArgs, describeTarget, type ProfileTarget } from '../../profiling/goTestArgs';
+import { buildGoTestArgs, describeTarget, effectiveBenchtime, type ProfileTarget } from '../../profiling/goTestArgs';
 import { checkGoVersion } from '../../profiling/goVersion';
-import { newHistoryId } from '../../profiling/history';
+import { heapProfileStats, profileHint, type ProfileHint } from '../../profiling/hints';
+import { historyBenches, newHistoryId } from '../../profiling/history';
+import { benchmarksUsingLoop } from '../../profiling/packageTests';
 import type { FeatureContext } from '../feature';
 import { readProfilingSettings } from './settings';
 import { fileSize, prepareStorage, removeFiles, storageRoot, StorageError } from './storage';
@@ -24,11 +26,14 @@ export interface ProfileRequest {
   target: ProfileTarget;
   /** Also write a CPU profile, and open it instead of the heap profile. */
   cpu: boolean;
-  /** The command's name, for the history ("Profile Package Memory", "Profile benchmark"). */
+  /** The command's name, for the history ("Profile package benchmarks", "Profile benchmark"). */
   command: string;
+  /** -memprofilerate for this run only, instead of goMemoryInsight.memProfileRate (the hint's "Re-run with memProfileRate=1"). */
+  memProfileRate?: number;
 }
 
-export type ProfileRunOutcome = OutcomeKind | 'untrusted' | 'no-go' | 'storage' | 'no-profile' | 'unreadable-profile';
+/** Beyond go test's outcomes: refused before running, nothing to run (the cursor is in no test), no profile. */
+export type ProfileRunOutcome = OutcomeKind | 'untrusted' | 'no-go' | 'storage' | 'no-target' | 'no-profile' | 'unreadable-profile';
 
 /** What the profiling commands return (the integration tests read it). */
 export interface ProfileRunResult {
@@ -41,6 +46,8 @@ export interface ProfileRunResult {
   /** The flame graph was asked to open the profile. */
   opened: boolean;
   durationMs?: number;
+  /** Why the profile shows (almost) nothing, when it does (also shown as a notification). */
+  hint?: Omit<ProfileHint, 'offerFullRate'>;
 }
 
 /** Opens a profile in the flame graph panel (`data`: the profile at `uri` already decoded, not decoded again). */
@@ -114,6 +121,7 @@ export class ProfileRunner implements vscode.Disposable {
     }
 
     const settings = readProfilingSettings(vscode.Uri.file(req.dir));
+    const memProfileRate = req.memProfileRate ?? settings.memProfileRate;
     const id = newHistoryId(new Date(), Math.random());
     const memProfile = path.join(storage.profiles, `${id}.mem.pprof`);
     const cpuProfile = req.cpu ? path.join(storage.profiles, `${id}.cpu.pprof`) : undefined;
@@ -123,11 +131,15 @@ export class ProfileRunner implements vscode.Disposable {
       memProfile,
       cpuProfile,
       testBinary,
-      memProfileRate: settings.memProfileRate,
+      memProfileRate,
       buildTags: settings.buildTags,
       testFlags: settings.testFlags,
+      benchtime: settings.benchtime,
     });
+    const benchRun = req.target.kind === 'benchmark' || (req.target.kind === 'package' && req.target.run === 'benchmarks');
+    const benchtime = benchRun ? effectiveBenchtime(settings.testFlags, settings.benchtime) : undefined;
     const what = describeTarget(req.target);
+    const rateNote = req.memProfileRate !== undefined ? ` (memProfileRate=${req.memProfileRate})` : '';
     const pkgLabel = vscode.workspace.asRelativePath(req.dir, true) || req.dir;
 
     this.running.get(req.dir)?.abort();
@@ -142,7 +154,7 @@ export class ProfileRunner implements vscode.Disposable {
     let res;
     try {
       res = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Profiling ${what} in ${pkgLabel}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: `Profiling ${what}${benchtime ? ` (-benchtime=${benchtime})` : ''}${rateNote} in ${pkgLabel}`, cancellable: true },
         (progress, token) => {
           const sub = token.onCancellationRequested(() => controller.abort());
           progress.report({ message: 'building…' });
@@ -168,8 +180,7 @@ export class ProfileRunner implements vscode.Disposable {
     }
 
     const benchmarks = parseBenchOutput(res.stdout);
-    const expectBenchmarks = req.target.kind === 'benchmark' || (req.target.kind === 'package' && req.target.hasBenchmarks);
-    const outcome = classifyRun({ ...res, timeoutMs: settings.timeoutMs, expectBenchmarks, benchmarkCount: benchmarks.length });
+    const outcome = classifyRun({ ...res, timeoutMs: settings.timeoutMs, expectBenchmarks: benchRun, benchmarkCount: benchmarks.length });
     this.output.appendLine(`${res.cancelled ? 'cancelled' : res.timedOut ? 'timed out' : `exit code ${res.exitCode ?? 'none'}`} after ${(res.durationMs / 1000).toFixed(1)} s: ${outcome.message}`);
     this.output.appendLine('');
     log.info(`Profiling ${what} in ${req.dir}: ${outcome.kind} (${outcome.message})`);
@@ -228,7 +239,7 @@ export class ProfileRunner implements vscode.Disposable {
         {
           id,
           time: Date.now(),
-          command: req.command,
+          command: `${req.command}${rateNote}`,
           target: what,
           packageDir: req.dir,
           packagePath: pkgLabel,
@@ -236,6 +247,8 @@ export class ProfileRunner implements vscode.Disposable {
           cpuProfile: cpuWritten ? cpuProfile : undefined,
           sampleTypes,
           failed: outcome.kind === 'ok' ? undefined : outcome.message,
+          benchmarks: benchmarks.length > 0 ? historyBenches(benchmarks, await benchmarksUsingLoop(req.dir)) : undefined,
+          benchtime,
         },
         settings.historySize,
       );
@@ -252,12 +265,13 @@ export class ProfileRunner implements vscode.Disposable {
       const file = showCpu ? cpuProfile! : memProfile;
       try {
         // Beside the code, so the graph and the annotated lines are seen together.
-        await this.openProfile(vscode.Uri.file(file), { sampleType: showCpu ? 'cpu' : 'alloc_space', title: `${what} · ${pkgLabel}`, viewColumn: vscode.ViewColumn.Beside, sourceDir: req.dir, data: showCpu ? undefined : memData, reuseKey: `${req.dir}\u0000${what}\u0000${showCpu ? 'cpu' : 'mem'}` });
+        await this.openProfile(vscode.Uri.file(file), { sampleType: showCpu ? 'cpu' : 'alloc_space', title: `${what}${rateNote} · ${pkgLabel}`, viewColumn: vscode.ViewColumn.Beside, sourceDir: req.dir, data: showCpu ? undefined : memData, reuseKey: `${req.dir}\u0000${what}\u0000${showCpu ? 'cpu' : 'mem'}` });
         result.opened = true;
       } catch (err) {
         result.message = `The profile was written to ${file}, but the flame graph could not open it: ${err instanceof Error ? err.message : String(err)}`;
         this.notifyError(result.message, true);
       }
+      if (result.opened && !showCpu && memData) this.hint(req, result, memData, memProfileRate, benchmarks);
       return result;
     }
 
@@ -271,6 +285,19 @@ export class ProfileRunner implements vscode.Disposable {
       else if (choice === 'Open Profile') void this.openProfile(vscode.Uri.file(memProfile), { sampleType: 'alloc_space', title: `${what} · ${pkgLabel} (failed run)` }).catch((e: unknown) => log.error(`Opening ${memProfile} failed: ${String(e)}`));
     });
     return result;
+  }
+
+  /** Says why a heap profile is (nearly) empty and offers a run that records every allocation. */
+  private hint(req: ProfileRequest, result: ProfileRunResult, data: ProfileData, memProfileRate: number, benchmarks: BenchResult[]): void {
+    const stats = heapProfileStats(data);
+    const hint = stats && profileHint({ stats, memProfileRate, benchmarks });
+    if (!hint) return;
+    result.hint = { kind: hint.kind, message: hint.message };
+    this.ctx.log.info(`Profiling ${describeTarget(req.target)}: ${hint.message}`);
+    const rerun = 'Re-run with memProfileRate=1';
+    void vscode.window.showInformationMessage(`Go Memory Insight: ${hint.message}`, ...(hint.offerFullRate ? [rerun] : [])).then((choice) => {
+      if (choice === rerun) void this.run({ ...req, memProfileRate: 1 });
+    });
   }
 
   private notifyError(message: string, withOutput: boolean): void {

@@ -1,12 +1,14 @@
 // Reads the settings of a profiling run: ours (goMemoryInsight.*) and the vscode-go settings
 // Go developers already have (go.buildTags, go.testEnvVars).
 import * as vscode from 'vscode';
-import { mergeBuildTags, parseTestFlags, splitBuildTags } from '../../profiling/goTestArgs';
+import { DEFAULT_BENCHTIME, isValidBenchtime, mergeBuildTags, parseTestFlags, splitBuildTags } from '../../profiling/goTestArgs';
 
 export interface ProfilingSettings {
   buildTags: string[];
   testFlags: string[];
   memProfileRate: number;
+  /** -benchtime of benchmark runs; "" for go's default. */
+  benchtime: string;
   /** 0: no limit. */
   timeoutMs: number;
   /** Environment additions for go test. */
@@ -18,6 +20,13 @@ export interface ProfilingSettings {
 
 function num(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+/** goMemoryInsight.benchtime: a value go test accepts, "" for go's own default; anything else falls back to ours. */
+function benchtimeSetting(value: unknown): string {
+  if (typeof value !== 'string') return DEFAULT_BENCHTIME;
+  const v = value.trim();
+  return v === '' || isValidBenchtime(v) ? v : DEFAULT_BENCHTIME;
 }
 
 export function readProfilingSettings(scope?: vscode.Uri): ProfilingSettings {
@@ -32,6 +41,7 @@ export function readProfilingSettings(scope?: vscode.Uri): ProfilingSettings {
     buildTags: mergeBuildTags(splitBuildTags(ours.get<string>('buildTags')), splitBuildTags(go.get<string>('buildTags'))),
     testFlags: parseTestFlags(ours.get<unknown>('testFlags')),
     memProfileRate: num(ours.get('memProfileRate'), 0),
+    benchtime: benchtimeSetting(ours.get<unknown>('benchtime')),
     timeoutMs: num(ours.get('profileTimeout'), 600) * 1000,
     env,
     historySize: Math.max(1, Math.floor(num(ours.get('profileHistorySize'), 20))),

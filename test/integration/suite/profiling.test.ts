@@ -2,19 +2,23 @@
 // profiled through its lens (the flame graph opens on a profile whose heaviest line is the
 // one the fixture marks, and that line gets its end-of-line figure), the benchmark results
 // lens, failures explained, cancel and timeout leaving no process behind, and the history.
+// Also: package runs of the tests or the benchmarks, Profile Test / Profile Benchmark at the
+// cursor (as from the palette), the hint on a nearly empty profile, per-op comparisons.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnnotationState } from '../../../src/extension/profiling/annotations';
+import type { CompareResult } from '../../../src/extension/profiling/historyPick';
 import type { ProfileRunResult } from '../../../src/extension/profiling/runner';
 import type { HistoryEntry } from '../../../src/profiling/history';
-import { activateExtension, closeAllEditors, decodeStats, fixturePath, openFixture, waitFor } from '../util';
+import { activateExtension, closeAllEditors, decodeStats, fixturePath, openFixture, waitFor, workspaceRoot } from '../util';
 
 const TEST_FILE = 'profiling/records_test.go';
 const SOURCE_FILE = 'profiling/records.go';
 const SLOW_FILE = 'profiling/slow/slow_test.go';
+const NOALLOC_FILE = 'profiling/cases/noalloc/noalloc_test.go';
 
 /** 0-based line of the first line of a fixture file that contains `text`. */
 function lineOf(relative: string, text: string): number {
@@ -40,10 +44,16 @@ async function annotationState(): Promise<AnnotationState> {
   return vscode.commands.executeCommand<AnnotationState>('goMemoryInsight.allocationAnnotationsState');
 }
 
-/** Processes whose command line contains `needle` (pid and args), from ps. */
+/**
+ * Processes of this test run whose command line contains `needle` (pid and args), from ps.
+ * Only this run's: the go command and the test binary name the run's temporary folder (the
+ * test binary is written to the extension's storage there), and other test runs on the same
+ * machine run the same fixture.
+ */
 function processesWith(needle: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo'));
+  const runDir = path.dirname(workspaceRoot());
+  return out.split('\n').filter((l) => l.includes(needle) && l.includes(runDir) && !l.includes('ps -eo'));
 }
 
 async function setSetting(key: string, value: unknown): Promise<void> {
@@ -61,7 +71,7 @@ describe('profiling', function () {
   });
 
   after(async () => {
-    for (const key of ['memProfileRate', 'testFlags', 'profileTimeout']) await setSetting(key, undefined);
+    for (const key of ['memProfileRate', 'testFlags', 'profileTimeout', 'benchtime']) await setSetting(key, undefined);
     await closeAllEditors();
   });
 
@@ -72,7 +82,11 @@ describe('profiling', function () {
       return ls.length >= 5 ? ls : undefined;
     }, { message: 'the profiling code lenses' });
     const at = (line: number): string[] => found.filter((l) => l.range.start.line === line).map((l) => l.command!.title);
-    assert.deepEqual(at(lineOf(TEST_FILE, 'package profiling')), ['Profile package', 'CPU']);
+    // The package lenses say what they run; their tooltips give the command.
+    assert.deepEqual(at(lineOf(TEST_FILE, 'package profiling')), ['Profile package: 2 benchmarks', '1 test', 'CPU…']);
+    const pkgLenses = found.filter((l) => l.range.start.line === lineOf(TEST_FILE, 'package profiling'));
+    assert.deepEqual(pkgLenses.map((l) => l.command!.arguments?.[1]), [{ run: 'benchmarks' }, { run: 'tests' }, undefined]);
+    assert.match(pkgLenses[0]!.command!.tooltip!, /^go test -run '\^\$' -bench \. -benchmem -benchtime=20x -memprofile/);
     assert.deepEqual(at(lineOf(TEST_FILE, 'func TestBuild(')), ['Profile test']);
     assert.deepEqual(at(lineOf(TEST_FILE, 'func BenchmarkBuild(')).slice(0, 1), ['Profile benchmark']);
     assert.deepEqual(at(lineOf(TEST_FILE, 'func BenchmarkBuildSizes(')).slice(0, 1), ['Profile benchmark']);
@@ -210,8 +224,8 @@ describe('profiling', function () {
 
   it('Profile Package CPU runs every benchmark of the package and opens the CPU profile', async () => {
     await openFixture(SOURCE_FILE);
-    // From the active editor, as from the command palette.
-    const r = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profilePackageCpu');
+    // From the active editor, as from the command palette (the package has tests too: say which).
+    const r = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profilePackageCpu', undefined, { run: 'benchmarks' });
     assert.equal(r?.outcome, 'ok', r?.message);
     assert.ok(r!.cpuProfile && fs.statSync(r!.cpuProfile).size > 0);
     assert.ok(r!.memProfile && fs.statSync(r!.memProfile).size > 0);
@@ -227,15 +241,100 @@ describe('profiling', function () {
     const [newest, older] = list.filter((e) => e.target === 'BenchmarkBuild');
     assert.ok(newest && older);
     assert.ok(newest.sampleTypes.includes('alloc_space'));
+    assert.deepEqual(newest.benchmarks?.map((b) => [b.name, b.iterations]), [['BenchmarkBuild', 20]]);
     // Only the diff panel shows the newer profile, so the flame state below is the diff's.
     await closeAllEditors();
-    assert.equal(await vscode.commands.executeCommand('goMemoryInsight.profileHistory', { action: 'compare', id: newest.id, baseId: older.id }), true);
+    // Both reported b.N 20: per op the two profiles are (nearly) as they are.
+    const compared = await vscode.commands.executeCommand<CompareResult>('goMemoryInsight.profileHistory', { action: 'compare', id: newest.id, baseId: older.id });
+    assert.ok(compared && compared.perOp, JSON.stringify(compared));
+    assert.match(compared.detail, /^BenchmarkBuild b\.N 20 → 20( \(base ×(0\.99\d|1\.0\d)\))?$/);
     const diff = await waitFor(async () => vscode.commands.executeCommand<{ baseUri?: string } | undefined>('goMemoryInsight.flame.state', vscode.Uri.file(newest.memProfile!).toString()), { message: 'the diff panel' });
-    assert.equal(diff.baseUri, vscode.Uri.file(older.memProfile!).toString());
+    assert.equal(diff.baseUri, vscode.Uri.file(compared.baseFile).toString());
     assert.equal(await vscode.commands.executeCommand('goMemoryInsight.profileHistory', { action: 'delete', id: older.id }), true);
     const after = (await vscode.commands.executeCommand<HistoryEntry[]>('goMemoryInsight.profileHistory', { action: 'list' }))!;
     assert.ok(!after.some((e) => e.id === older.id));
     assert.equal(fs.existsSync(older.memProfile!), false, 'the deleted entry\'s file is gone');
+  });
+
+  it('compares two runs of a benchmark with different b.N per op: the base is scaled to the newer run\'s ops', async () => {
+    const uri = vscode.Uri.file(fixturePath(TEST_FILE));
+    await setSetting('testFlags', ['-benchtime=10x']);
+    const base = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileBenchmark', uri, 'BenchmarkBuild');
+    await setSetting('testFlags', ['-benchtime=30x']);
+    const next = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileBenchmark', uri, 'BenchmarkBuild');
+    await setSetting('testFlags', ['-benchtime=20x']);
+    assert.equal(base?.outcome, 'ok', base?.message);
+    assert.equal(next?.outcome, 'ok', next?.message);
+    await closeAllEditors();
+    const r = await vscode.commands.executeCommand<CompareResult>('goMemoryInsight.profileHistory', { action: 'compare', id: next!.historyId, baseId: base!.historyId });
+    assert.ok(r && r.perOp, JSON.stringify(r));
+    // 11 and 31 iterations ran (one before the reported round), measured from each profile's bytes and B/op.
+    assert.match(r.detail, /^BenchmarkBuild b\.N 10 → 30 \(base ×2\.8\d\)$/);
+    assert.notEqual(r.baseFile, base!.memProfile);
+    assert.ok(fs.statSync(r.baseFile).size > 0);
+    const diff = await waitFor(async () => vscode.commands.executeCommand<{ baseUri?: string; error?: string } | undefined>('goMemoryInsight.flame.state', vscode.Uri.file(next!.memProfile!).toString()), { message: 'the per-op diff panel' });
+    assert.equal(diff.error, undefined);
+    assert.equal(diff.baseUri, vscode.Uri.file(r.baseFile).toString());
+    // A test run against a benchmark run: raw totals, and why.
+    const tests = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profilePackageMemory', uri, { run: 'tests' });
+    assert.equal(tests?.outcome, 'ok', tests?.message);
+    assert.deepEqual(tests!.benchmarks, []);
+    const raw = await vscode.commands.executeCommand<CompareResult>('goMemoryInsight.profileHistory', { action: 'compare', id: tests!.historyId, baseId: base!.historyId });
+    assert.deepEqual(raw, { perOp: false, detail: 'the newer profile is not from a benchmark run', baseFile: base!.memProfile });
+  });
+
+  it('Profile Benchmark / Profile Test without arguments (the palette) profile the function under the cursor, or say why not', async () => {
+    // The flame graph opens beside and takes the focus: back to the test file each time, as a person would.
+    const put = async (text: string, offset = 1): Promise<void> => {
+      const editor = await openFixture(TEST_FILE);
+      const line = lineOf(TEST_FILE, text) + offset;
+      editor.selection = new vscode.Selection(line, 1, line, 1);
+    };
+    await put('func BenchmarkBuild(');
+    const r = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileBenchmark');
+    assert.equal(r?.outcome, 'ok', r?.message);
+    assert.deepEqual(r!.benchmarks.map((b) => b.name), ['BenchmarkBuild']);
+    await put('func TestBuild(', 2);
+    const t = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileTest');
+    assert.equal(t?.outcome, 'ok', t?.message);
+    assert.deepEqual(t!.benchmarks, []);
+    // In a test, Profile Benchmark says so; outside any function, it says where to put the cursor.
+    await put('func TestBuild(', 2);
+    const wrong = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileBenchmark');
+    assert.equal(wrong?.outcome, 'no-target');
+    assert.equal(wrong!.message, 'The cursor is in TestBuild, a test, not a benchmark.');
+    await put('func sizeName(');
+    const nowhere = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileTest');
+    assert.equal(nowhere?.outcome, 'no-target');
+    assert.match(nowhere!.message, /^The cursor \(line \d+\) is not inside a test of records_test\.go: put it inside a func TestXxx\(t \*testing\.T\), or choose one\.$/);
+    // Not a test file at all.
+    await openFixture(SOURCE_FILE);
+    const notTest = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileBenchmark');
+    assert.equal(notTest?.outcome, 'no-target');
+    assert.match(notTest!.message, /open a _test\.go file/);
+  });
+
+  it('says why the profile of a benchmark that allocates nothing is nearly empty; with memProfileRate=1 only that it allocates nothing', async () => {
+    await setSetting('memProfileRate', 0);
+    await setSetting('testFlags', []);
+    try {
+      const uri = vscode.Uri.file(fixturePath(NOALLOC_FILE));
+      const r = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileBenchmark', uri, 'BenchmarkSum');
+      assert.equal(r?.outcome, 'ok', r?.message);
+      assert.equal(r!.opened, true);
+      assert.equal(r!.benchmarks[0]?.bytesPerOp, 0);
+      assert.equal(r!.hint?.kind, 'thin-profile', JSON.stringify(r));
+      assert.match(r!.hint!.message, /^The heap profile is nearly empty \(1 sample, [\d.]+ KiB in total, none of it from the tests or benchmarks\): BenchmarkSum allocates nothing per op \(0 B\/op\).* Re-run with memProfileRate=1/);
+      await setSetting('memProfileRate', 1);
+      const every = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileBenchmark', uri, 'BenchmarkSum');
+      assert.equal(every?.outcome, 'ok', every?.message);
+      assert.equal(every!.hint?.kind, 'no-allocations', JSON.stringify(every));
+      // A benchmark that allocates gets no hint.
+      assert.equal(first.hint, undefined);
+    } finally {
+      await setSetting('memProfileRate', 1);
+      await setSetting('testFlags', ['-benchtime=20x']);
+    }
   });
 
   it('drops the figures when the flame graph closes', async () => {

@@ -28,7 +28,7 @@
 // in the package directory with GOPROXY=off. Both sides here run with GOPROXY=off once the module
 // and its dependencies are downloaded.
 //
-// Usage: node bench/escape/editSave.mjs [--module path@version] [--pkg dir-in-module] [--runs N]
+// Usage: node bench/escape/editSave.mjs [--module path@version] [--pkg dir-in-module] [--runs N] [--default-settings]
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -181,8 +181,11 @@ conn.onRequest('window/workDoneProgress/create', () => null);
 conn.onRequest('window/showMessageRequest', () => null);
 const folders = [{ uri: pathToFileURL(moduleDir).href, name: path.basename(moduleDir) }];
 conn.onRequest('workspace/workspaceFolders', () => folders);
-// Like VS Code with no settings: every section empty, so the server takes its defaults.
-conn.onRequest('workspace/configuration', (p) => p.items.map(() => ({})));
+// The server's defaults, except two: the test files are analysed too (gopls' invocation compiles
+// them: like with like), and no per-package limit hides the new finding (fasthttp's header.go
+// alone has more than the default 200). --default-settings keeps every default.
+const settings = argv.includes('--default-settings') ? {} : { escapeAnalysis: { includeTestFiles: true, maxDiagnostics: 1e9 } };
+conn.onRequest('workspace/configuration', (p) => p.items.map((item) => (item.section === 'goMemoryInsight' ? settings : {})));
 conn.listen();
 const init = await conn.sendRequest('initialize', {
   processId: process.pid,

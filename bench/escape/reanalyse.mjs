@@ -103,7 +103,7 @@ for (let i = 0; i < runs; i++) {
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const list = (a) => a.map((t) => t.toFixed(0)).join(' / ');
 console.log(`save → diagnostics published, package unchanged: median ${median(unchanged).toFixed(1)} ms (${list(unchanged)})`);
-console.log(`save → diagnostics published after a change elsewhere (the package's own compile replayed from the go command's cache, parsed and published; its test variants follow): median ${median(reran).toFixed(0)} ms (${list(reran)})`);
+console.log(`save → diagnostics published after a change elsewhere (the package's own compile replayed from the go command's cache, parsed and published): median ${median(reran).toFixed(0)} ms (${list(reran)})`);
 // Each run logs the package's own findings first ("test files still compiling"), then the whole.
 const ranGo = logs.filter((l) => /^Analysed /.test(l) && !l.includes('test files still compiling')).length;
 const reused = logs.filter((l) => /is current/.test(l)).length;

@@ -119,6 +119,8 @@ class FlameService implements SessionHost, vscode.Disposable {
       [...this.sessions].find((s) => s.source.uri === source.uri && s.source.baseUri === source.baseUri) ??
       (opts.reuseKey && !source.baseUri ? [...this.sessions].find((s) => s.panel.viewType === VIEW_TYPE_PANEL && s.source.reuseKey === opts.reuseKey && !s.source.baseUri) : undefined);
     if (existing) {
+      // Reopened by its file: it is still the panel of the run that produced it.
+      if (!source.reuseKey && existing.source.reuseKey) source.reuseKey = existing.source.reuseKey;
       existing.update(source);
       existing.panel.reveal(opts.viewColumn, opts.preserveFocus);
       this.current = existing;

@@ -177,6 +177,9 @@ describe('profiling', function () {
       return t && /\((unchanged|[−+])/.test(t) ? t : undefined;
     }, { message: 'the results lens with a comparison' });
     assert.match(second, / B\/op · [\d,]+ allocs\/op \(/);
+    // One panel per profile source: the second run of the benchmark reuses the first run's panel.
+    const flameTabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('goMemoryInsight.flame') && t.label.includes('BenchmarkBuild'));
+    assert.equal(flameTabs.length, 1, flameTabs.map((t) => t.label).join(', '));
   });
 
   it('cancelling a benchmark that never finishes leaves no go or test process behind', async () => {

@@ -1,16 +1,16 @@
 // Drives the built language server (dist/server.js --stdio) the way another LSP editor would,
 // on a fixture module compiled by the installed Go.
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { goBinary } from './escapeFixture';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { startStdioServer, type StdioServer } from './lspStdio';
 
 const root = path.resolve(__dirname, '../../..');
-const serverJs = path.join(root, 'dist', 'server.js');
 
 interface Published {
   uri: string;
@@ -30,45 +30,21 @@ async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 
 describe('language server over --stdio', function () {
   this.timeout(120000);
   let dir: string;
-  let child: ChildProcess;
+  let server: StdioServer<Published['diagnostics'][number]>;
   let conn: MessageConnection;
-  const published = new Map<string, Published>();
-  const statuses: { state: string; message?: string; escapes?: number }[] = [];
-  const logs: string[] = [];
-  let publishCount = 0;
+  let published: StdioServer<Published['diagnostics'][number]>['published'];
+  let statuses: StdioServer<unknown>['statuses'];
+  let logs: string[];
 
   before(async function () {
-    if (!fs.existsSync(serverJs)) throw new Error(`build first: ${serverJs} is missing`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-lsp-'));
     fs.cpSync(path.join(root, 'test', 'fixtures', 'lsp'), dir, { recursive: true });
-    child = spawn(process.execPath, [serverJs, '--stdio'], { env: { ...process.env, GOTOOLCHAIN: 'local' }, stdio: ['pipe', 'pipe', 'inherit'] });
-    conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    conn.onNotification('textDocument/publishDiagnostics', (p: Published) => {
-      published.set(p.uri, p);
-      publishCount++;
-    });
-    conn.onNotification('goMemory/analysisStatus', (s: { state: string }) => {
-      statuses.push(s);
-    });
-    conn.onNotification('window/logMessage', (m: { message: string }) => {
-      logs.push(m.message);
-      if (process.env.GMI_DEBUG) console.log('[server]', m.message);
-    });
-    conn.onRequest('workspace/codeLens/refresh', () => null);
-    conn.listen();
-    await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {}, initializationOptions: {} });
-    await conn.sendNotification('initialized', {});
+    server = await startStdioServer<Published['diagnostics'][number]>(dir);
+    ({ conn, published, statuses, logs } = server);
   });
 
   after(async () => {
-    try {
-      await conn.sendRequest('shutdown');
-      await conn.sendNotification('exit');
-    } catch {
-      /* already gone */
-    }
-    conn.dispose();
-    child.kill();
+    await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -122,10 +98,10 @@ describe('language server over --stdio', function () {
     const uri = uriOf('user.go');
     const before = published.get(uri)!.diagnostics;
     logs.length = 0;
-    const count = publishCount;
+    const count = server.publishCount();
     await conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
     await waitFor(() => (logs.some((l) => /is current \(nothing changed since it ran\)/.test(l)) ? true : undefined), 'the analysis to be reused');
-    await waitFor(() => (publishCount > count ? true : undefined), 'diagnostics re-published');
+    await waitFor(() => (server.publishCount() > count ? true : undefined), 'diagnostics re-published');
     assert.deepEqual(published.get(uri)!.diagnostics, before);
     assert.ok(!logs.some((l) => /^Analysed /.test(l)), `go ran although nothing changed: ${logs.join(' | ')}`);
 

@@ -3,15 +3,13 @@
 // files), the per-package limit with its quick fix, path and package filters, and analysis
 // after automatic saves only once the typing stopped.
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { startStdioServer, type StdioServer } from './lspStdio';
 
-const root = path.resolve(__dirname, '../../..');
-const serverJs = path.join(root, 'dist', 'server.js');
 
 interface Diag {
   range: { start: { line: number; character: number } };
@@ -43,21 +41,20 @@ function allocations(n: number): string {
 describe('language server: defaults, limits, filters and auto-save', function () {
   this.timeout(180000);
   let dir: string;
-  let child: ChildProcess;
+  let server: StdioServer<Diag>;
   let conn: MessageConnection;
-  const published = new Map<string, Diag[]>();
-  const logs: string[] = [];
-  const statuses: { state: string; packageDir?: string; message?: string }[] = [];
+  let published: StdioServer<Diag>['published'];
+  let logs: string[];
+  let statuses: StdioServer<Diag>['statuses'];
 
   const uriOf = (rel: string): string => pathToFileURL(path.join(dir, rel)).href;
-  const escapes = (rel: string): Diag[] => (published.get(uriOf(rel)) ?? []).filter((d) => d.source === 'Go escape analysis');
+  const escapes = (rel: string): Diag[] => (published.get(uriOf(rel))?.diagnostics ?? []).filter((d) => d.source === 'Go escape analysis');
   const open = (rel: string): Promise<void> => conn.sendNotification('textDocument/didOpen', { textDocument: { uri: uriOf(rel), languageId: 'go', version: 1, text: fs.readFileSync(path.join(dir, rel), 'utf8') } });
   const close = (rel: string): Promise<void> => conn.sendNotification('textDocument/didClose', { textDocument: { uri: uriOf(rel) } });
   const configure = (escapeAnalysis: Record<string, unknown>): Promise<void> => conn.sendNotification('workspace/didChangeConfiguration', { settings: { goMemoryInsight: { escapeAnalysis } } });
   const runs = (pkg: string): number => logs.filter((l) => l.startsWith(`Analysed ${path.join(dir, pkg)} in `)).length;
 
   before(async () => {
-    if (!fs.existsSync(serverJs)) throw new Error(`build first: ${serverJs} is missing`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-defaults-'));
     fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/defaults\n\ngo 1.22\n');
     fs.mkdirSync(path.join(dir, 'app'));
@@ -71,32 +68,12 @@ describe('language server: defaults, limits, filters and auto-save', function ()
     fs.mkdirSync(path.join(dir, 'internal', 'skip'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'internal', 'skip', 'skip.go'), 'package skip\n\nfunc P() *int {\n\tx := 1\n\treturn &x\n}\n');
 
-    child = spawn(process.execPath, [serverJs, '--stdio'], { env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' }, stdio: ['pipe', 'pipe', 'inherit'] });
-    conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diag[] }) => {
-      published.set(p.uri, p.diagnostics);
-    });
-    conn.onNotification('goMemory/analysisStatus', (s: { state: string }) => {
-      statuses.push(s);
-    });
-    conn.onNotification('window/logMessage', (m: { message: string }) => {
-      logs.push(m.message);
-    });
-    conn.onRequest('workspace/codeLens/refresh', () => null);
-    conn.listen();
-    await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {}, initializationOptions: {} });
-    await conn.sendNotification('initialized', {});
+    server = await startStdioServer<Diag>(dir, { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' });
+    ({ conn, published, statuses, logs } = server);
   });
 
   after(async () => {
-    try {
-      await conn.sendRequest('shutdown');
-      await conn.sendNotification('exit');
-    } catch {
-      /* already gone */
-    }
-    conn.dispose();
-    child.kill();
+    await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -56,3 +56,14 @@ export async function startStdioServer<D>(root: string, env: NodeJS.ProcessEnv =
   };
   return { conn, child, published, statuses, logs, publishCount: () => count, stop };
 }
+
+/** Polls `probe` every 50 ms until it returns a value, or fails after `timeoutMs` saying what it waited for. */
+export async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 60000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -8,23 +8,13 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { goBinary } from './escapeFixture';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
-import { startStdioServer, type StdioServer } from './lspStdio';
+import { startStdioServer, waitFor, type StdioServer } from './lspStdio';
 
 const root = path.resolve(__dirname, '../../..');
 
 interface Published {
   uri: string;
   diagnostics: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; message: string; code?: string; source?: string; severity?: number; relatedInformation?: { location: { uri: string; range: { start: { line: number; character: number } } }; message: string }[] }[];
-}
-
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 60000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('language server over --stdio', function () {

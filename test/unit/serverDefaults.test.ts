@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
-import { startStdioServer, type StdioServer } from './lspStdio';
+import { startStdioServer, waitFor, type StdioServer } from './lspStdio';
 
 
 interface Diag {
@@ -17,16 +17,6 @@ interface Diag {
   code?: string;
   source?: string;
   severity?: number;
-}
-
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 60000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -12,6 +12,7 @@
 // show in the Problems view.
 import * as assert from 'node:assert/strict';
 import { makeFixtureWorkspace } from '../../harness/codeServer.mjs';
+import { openExactly } from './profiling-helpers.mjs';
 
 export const title = 'first hour: calm Problems view on a real module; go to source from the flame graph reuses the code group';
 
@@ -23,26 +24,6 @@ export const session = {
 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Opens a workspace file through Quick Open once the focused row is that file (see
- * profiling-helpers.mjs openExactly); `side`: Ctrl+Enter, open to the side.
- * @param {import('../workbench.mjs').Workbench} wb
- */
-async function quickOpen(wb, relativePath, { side = false } = {}) {
-  const name = relativePath.split('/').pop();
-  await wb.page.keyboard.press('Control+P');
-  const input = wb.page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(relativePath);
-  await wb.page.waitForFunction((n) => {
-    const row = document.querySelector('.quick-input-widget .monaco-list-row.focused .label-name');
-    return !!row && row.textContent?.replace(/\s+/g, '') === n;
-  }, name, { timeout: 20_000 });
-  await wb.page.keyboard.press(side ? 'Control+Enter' : 'Enter');
-  await input.waitFor({ state: 'hidden', timeout: 10_000 });
-  await wb.waitForText(name, { within: '.tabs-container .tab.active', timeoutMs: 30_000 });
-}
 
 /** The rows of the Problems view (their aria-labels, which name the file or the marker). */
 async function problemRows(page) {
@@ -84,7 +65,7 @@ export default async function (wb) {
   await wb.page.setViewportSize({ width: 1600, height: 1000 });
 
   // ---- 1. Calm defaults -------------------------------------------------------------------
-  await quickOpen(wb, 'firsthour/store.go');
+  await openExactly(wb, 'firsthour/store.go');
   await wb.waitForText('func NewStore', { within: '.editor-instance .view-lines', timeoutMs: 30_000 });
   // The analysis has run once the status bar counts escapes.
   await wb.waitForText('escapes', { within: '#workbench\\.parts\\.statusbar', timeoutMs: 120_000 });
@@ -122,7 +103,7 @@ export default async function (wb) {
   await wb.runCommand('View: Toggle Panel Visibility');
 
   // ---- 2. Go to source reuses the code's group ---------------------------------------------
-  await quickOpen(wb, 'flame/heap.pprof', { side: true });
+  await openExactly(wb, 'flame/heap.pprof', { side: true });
   assert.ok(await wb.flameGraphDrawn(60_000), 'heap.pprof did not open as a drawn flame graph');
   const frame = await flameFrame(wb.page);
   const before = await editorGroups(wb.page);

@@ -14,10 +14,11 @@ export function fixtureLine(relative, text) {
 /**
  * Opens a workspace file through Quick Open once the row it will open (the focused one) is
  * that file: recently opened files are listed first while the results are still coming in,
- * so pressing Enter as soon as the name shows somewhere may open another file.
+ * so pressing Enter as soon as the name shows somewhere may open another file. `side`: open it
+ * to the side (Ctrl+Enter).
  * @param {import('../workbench.mjs').Workbench} wb
  */
-export async function openExactly(wb, relativePath) {
+export async function openExactly(wb, relativePath, { side = false } = {}) {
   const name = relativePath.split('/').pop();
   await wb.page.keyboard.press(process.platform === 'darwin' ? 'Meta+P' : 'Control+P');
   const input = wb.page.locator('.quick-input-widget input');
@@ -27,7 +28,7 @@ export async function openExactly(wb, relativePath) {
     const row = document.querySelector('.quick-input-widget .monaco-list-row.focused .label-name');
     return !!row && row.textContent?.replace(/\s+/g, '') === n;
   }, name, { timeout: 20_000 });
-  await wb.page.keyboard.press('Enter');
+  await wb.page.keyboard.press(side ? 'Control+Enter' : 'Enter');
   await input.waitFor({ state: 'hidden', timeout: 10_000 });
-  await wb.waitForText(name.replace(/\.go$/, ''), { within: '.tabs-container .tab.active', timeoutMs: 20_000 });
+  await wb.waitForText(name.replace(/\.go$/, ''), { within: '.tabs-container .tab.active', timeoutMs: 30_000 });
 }

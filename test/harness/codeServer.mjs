@@ -261,9 +261,8 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
 }
 
-/** The last `lines` lines of the newest log files matching `pattern` under the user-data-dir's logs folder. */
-export function logTails(userDataDir, pattern, lines = 40) {
-  const logs = path.join(userDataDir, 'logs');
+/** The files under the user-data-dir's logs folder whose path `accept` takes, in walk order. */
+export function logFiles(userDataDir, accept) {
   const found = [];
   const walk = (dir) => {
     let entries = [];
@@ -271,10 +270,16 @@ export function logTails(userDataDir, pattern, lines = 40) {
     for (const e of entries) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (pattern.test(p)) found.push(p);
+      else if (accept(p)) found.push(p);
     }
   };
-  walk(logs);
+  walk(path.join(userDataDir, 'logs'));
+  return found;
+}
+
+/** The last `lines` lines of the newest log files matching `pattern` under the user-data-dir's logs folder. */
+export function logTails(userDataDir, pattern, lines = 40) {
+  const found = logFiles(userDataDir, (p) => pattern.test(p));
   return found.map((f) => {
     const text = fs.readFileSync(f, 'utf8').trimEnd().split('\n');
     return `--- ${path.relative(userDataDir, f)} (last ${Math.min(lines, text.length)} of ${text.length} lines)\n${text.slice(-lines).join('\n')}`;

@@ -23,7 +23,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { root, ensureCodeServer, codeServerEnv, makeTempDir, makeFixtureWorkspace, installVsix, startCodeServer, launchBrowser, logTails } from './codeServer.mjs';
+import { root, ensureCodeServer, codeServerEnv, makeTempDir, makeFixtureWorkspace, installVsix, startCodeServer, launchBrowser, logFiles, logTails } from './codeServer.mjs';
 import { printResults, writeSummary } from './results.mjs';
 import { Workbench } from '../e2e/workbench.mjs';
 
@@ -93,17 +93,7 @@ async function openSession({ workspace, userDataDir, extensionsDir, env, workspa
 
 /** The extension's own log files (one per extension host start) in a user-data-dir, oldest first, joined. */
 function extensionLog(userDataDir) {
-  const found = [];
-  const walk = (dir) => {
-    let entries = [];
-    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name === 'Go Memory Insight.log') found.push(p);
-    }
-  };
-  walk(path.join(userDataDir, 'logs'));
+  const found = logFiles(userDataDir, (p) => path.basename(p) === 'Go Memory Insight.log');
   return found.sort().map((f) => fs.readFileSync(f, 'utf8')).join('');
 }
 

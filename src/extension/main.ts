@@ -15,6 +15,7 @@ import type { FeatureContext } from './feature';
 import { register as registerEscape } from './escape';
 import { register as registerFlame } from './flame';
 import { register as registerProfiling } from './profiling';
+import { hotspotViewState, register as registerHotspots, type HotspotViewState } from './hotspots';
 
 /** What the extension returns from `activate`, used by tests and other extensions. */
 export interface GoMemoryInsightApi {
@@ -23,6 +24,8 @@ export interface GoMemoryInsightApi {
   serverReady(): Promise<ServerInfoResult>;
   /** The go binary in use, or undefined when none was found. */
   goBinary(): Promise<string | undefined>;
+  /** What the Allocation Hot Spots view shows. */
+  hotspots(): HotspotViewState | undefined;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<GoMemoryInsightApi> {
@@ -42,6 +45,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
   context.subscriptions.push(autoSaves);
   let client: LanguageClient | undefined;
   let ready: Promise<ServerInfoResult> | undefined;
+  const serverStarted = new vscode.EventEmitter<void>();
+  context.subscriptions.push(serverStarted);
 
   const start = async (): Promise<ServerInfoResult> => {
     const info = await go.get();
@@ -56,6 +61,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
     await c.start();
     const serverInfo = await c.sendRequest(ServerInfoRequest.type);
     log.info(`Language server ${serverInfo.version} running (pid ${serverInfo.pid}, Node ${serverInfo.nodeVersion})`);
+    serverStarted.fire();
     return serverInfo;
   };
 
@@ -118,8 +124,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
 
   // Features register themselves here, one line each.
   const decoder = new ProfileDecoder(vscode.Uri.joinPath(context.extensionUri, 'dist', 'decodeWorker.js').fsPath, log);
-  const features: FeatureContext = { context, log, go, status, decoder, client: () => client };
-  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling];
+  const features: FeatureContext = { context, log, go, status, decoder, client: () => client, onDidStartServer: serverStarted.event };
+  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling, registerHotspots];
   for (const register of registrations) {
     try {
       register(features);
@@ -135,6 +141,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
       const info = await go.get();
       return info.lookup.ok ? info.lookup.path : undefined;
     },
+    hotspots: () => hotspotViewState(),
   };
 }
 

@@ -126,7 +126,11 @@ function noteFor(row: AttributedLine, file: string, found: LineFindings | undefi
     const text = opts.sourceLine?.(file, row.line);
     where = text !== undefined ? sourceWords(text) : undefined;
   }
-  const stack = found.onStack.length > 0 ? `; the compiler keeps ${found.onStack.map((m) => m.replace(/ does not escape$/, '')).join(', ')} on the stack` : '';
+  // `make([]T, n) does not escape` and still an allocation: n is not a constant small enough for the stack.
+  const made = found.onStack.find((m) => /^make\(/.test(m));
+  if (!where && made) return `no compiler finding here: ${made}, but its size is not a constant small enough for the stack, so runtime.makeslice allocates it on the heap`;
+  // `append does not escape` beside a growth: the slice outgrew the stack capacity the compiler gave it.
+  const stack = found.onStack.length > 0 ? `; the compiler says: ${found.onStack.join(', ')}` : '';
   if (where) return `no compiler finding here: ${where}${stack}`;
   return `no compiler finding here: the allocation happens inside the runtime or a call the profile does not show${stack}`;
 }

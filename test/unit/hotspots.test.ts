@@ -140,6 +140,19 @@ describe('allocation hot spots', function () {
     assert.match(rows[0]!, /^\| 1 \| shop\.go:\d+ \| example\.com\/hotspots\.Collect \| [\d.]+ (KiB|MiB) \| [\d.]+% \|/);
   });
 
+  it('a -trimpath profile (module paths, not files): rows are mapped to the module\'s files and joined the same way', async () => {
+    const trimmed = path.join(root, 'trim.out');
+    const r = await runGo(dir, ['test', '-trimpath', '-run', '^$', '-bench', 'BenchmarkShop', '-benchtime=50x', '-memprofilerate=1', `-memprofile=${trimmed}`, '-o', path.join(root, 'trim.test'), '.'], 180_000);
+    assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+    const got = JSON.parse((await cli(['hotspots', trimmed, '--json', '--dir', dir], root)).out) as HotspotReport;
+    const user = got.rows.find((x) => x.function === 'example.com/hotspots.NewUser');
+    assert.ok(user, JSON.stringify(got.rows.map((x) => x.file)));
+    assert.equal(user.file, shop(), 'example.com/hotspots/shop.go is the module\'s shop.go');
+    assert.deepEqual(user.findings.map((f) => f.message), ['&User{...} escapes to heap']);
+    const want = await pprofTop(trimmed, 'alloc_space', 'B', root, ['-lines', '-hide=^runtime\\.']);
+    assert.equal(user.flat, want.rows.get(`example.com/hotspots.NewUser example.com/hotspots/shop.go:${user.line}`)?.flat);
+  });
+
   it('refuses bad input with one line and a usage exit code', async () => {
     const missing = await cli(['hotspots', path.join(root, 'nope.out')], root);
     assert.equal(missing.code, 1);

@@ -175,8 +175,12 @@ class HotspotsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
 
   private async envFor(uri: vscode.Uri): Promise<SourceEnv> {
     const workspaceFolders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    // Profiles of runs live in the extension's storage: the workspace's module is where their
+    // -trimpath paths resolve.
+    const inWorkspace = uri.scheme === 'file' && vscode.workspace.getWorkspaceFolder(uri) !== undefined;
+    const dir = inWorkspace || workspaceFolders.length === 0 ? GoSourceEnvCache.dirFor(uri) : workspaceFolders[0]!;
     try {
-      return await this.sourceEnv.get(GoSourceEnvCache.dirFor(uri));
+      return await this.sourceEnv.get(dir);
     } catch {
       return { modules: [], workspaceFolders };
     }
@@ -283,13 +287,27 @@ class HotspotsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
     const line = Math.max(0, Math.min(row.line - 1, doc.lineCount - 1));
     const text = doc.lineAt(line).text;
     const finding = node.kind === 'finding' ? node.finding : row.findings[0];
-    // The finding's column is a byte offset: the same character index for ASCII source, the nearest otherwise.
+    // The finding's column is a byte offset (the same character index for ASCII source); the
+    // escape's diagnostic covers its whole expression (`append(…)` from `append`, where the
+    // compiler points at the parenthesis): the cursor goes to its start, where its hover is.
     const character = finding?.column !== undefined ? Math.min(Buffer.from(text).subarray(0, finding.column - 1).toString().length, text.length) : text.length - text.trimStart().length;
-    const pos = new vscode.Position(line, character);
-    const editor = await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preserveFocus: false, preview: true });
+    let editor = await vscode.window.showTextDocument(doc, { selection: new vscode.Range(line, character, line, character), preserveFocus: false, preview: true });
+    // A file opened just now gets its diagnostics from the language server a moment later.
+    const diagnostic = finding
+      ? await waitForDiagnostic(doc.uri, (d) => d.source === 'Go escape analysis' && d.code === finding.kind && d.range.start.line === line && d.range.start.character <= character && d.range.end.character >= character, 2000)
+      : undefined;
+    const pos = diagnostic?.range.start ?? new vscode.Position(line, character);
+    if (vscode.window.activeTextEditor?.document === doc) editor = vscode.window.activeTextEditor;
+    editor.selection = new vscode.Selection(pos, pos);
     editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    // The explanation: the escape's hover (with its measured figure), or the allocation figures' hover.
-    await vscode.commands.executeCommand('editor.action.showHover');
+    this.ctx.log.info(`Hot spots: ${path.basename(row.file)}:${row.line} opened at ${pos.line + 1}:${pos.character + 1}${diagnostic ? ' (the escape\'s expression)' : ''}`);
+    // The explanation: the escape's hover (with its measured figure), or the allocation figures'
+    // hover. A click in the tree gives the focus back to the tree when the command returns, which
+    // would close a hover shown at once: show it once that has happened, in the editor.
+    setTimeout(() => {
+      if (vscode.window.activeTextEditor?.document !== doc) return;
+      void vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup').then(() => vscode.commands.executeCommand('editor.action.showHover'));
+    }, 300);
   }
 
   async copyReport(): Promise<boolean> {
@@ -419,6 +437,26 @@ class HotspotsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
     this.tree.dispose();
     this.emitter.dispose();
   }
+}
+
+/** The first diagnostic of `uri` that `match` accepts, waiting up to `timeoutMs` for it to be published. */
+function waitForDiagnostic(uri: vscode.Uri, match: (d: vscode.Diagnostic) => boolean, timeoutMs: number): Promise<vscode.Diagnostic | undefined> {
+  const find = () => vscode.languages.getDiagnostics(uri).find(match);
+  const now = find();
+  if (now) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    const done = (d: vscode.Diagnostic | undefined): void => {
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(d);
+    };
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (!e.uris.some((u) => u.toString() === uri.toString())) return;
+      const d = find();
+      if (d) done(d);
+    });
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+  });
 }
 
 let view: HotspotsView | undefined;

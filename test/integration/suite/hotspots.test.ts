@@ -141,8 +141,10 @@ describe('allocation hot spots', function () {
     await vscode.commands.executeCommand('goMemoryInsight.hotspots.reveal', { kind: 'row', row, rank: 1 });
     const editor = await waitFor(() => (vscode.window.activeTextEditor?.document.uri.fsPath === fixturePath(SHOP) ? vscode.window.activeTextEditor : undefined), { message: 'shop.go active' });
     assert.equal(editor.selection.active.line, row.line - 1);
-    // At the finding's column: `make(` on that line.
-    assert.equal(editor.selection.active.character, row.findings[0]!.column! - 1);
+    // At the start of the finding's expression (`make(map…`; the compiler's column is its parenthesis), where its hover is.
+    const text = editor.document.lineAt(row.line - 1).text;
+    assert.equal(editor.selection.active.character, text.indexOf('make('));
+    assert.equal(row.findings[0]!.column! - 1, text.indexOf('make(') + 'make'.length);
   });
 
   it('the report command writes the ranked list with reasons as Markdown', async () => {

@@ -305,8 +305,13 @@ export class EscapeService {
       set.add(l.line);
     }
     this.settings = await this.loadSettings();
-    const dirs = new Set([...byFile.keys()].map((f) => path.dirname(f)));
-    await Promise.all([...dirs].map((dir) => this.ensureAnalysed(dir)));
+    // Two packages at a time: a profile may reach dozens of the workspace's packages, and each
+    // analysis is a compile.
+    const queue = [...new Set([...byFile.keys()].map((f) => path.dirname(f)))];
+    const worker = async (): Promise<void> => {
+      for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) await this.ensureAnalysed(dir);
+    };
+    await Promise.all([worker(), worker()]);
     const files: HotspotFindingsResult['files'] = [];
     for (const [file, lines] of byFile) {
       const dir = path.dirname(file);

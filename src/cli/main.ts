@@ -5,10 +5,11 @@ import { CliError } from './command';
 import { VERSION } from '../shared/version';
 import { escapeCommand } from './escape';
 import { pprofCommand } from './pprof';
+import { gctraceCommand } from './gctrace';
 import { killProcessGroupsOnExit } from '../goenv/processGroups';
 
 /** Subcommands, added by the features that provide them. */
-export const COMMANDS: CliCommand[] = [escapeCommand(), pprofCommand];
+export const COMMANDS: CliCommand[] = [escapeCommand(), pprofCommand, gctraceCommand];
 
 function helpText(): string {
   const lines = [

@@ -182,6 +182,7 @@ export interface GcSummary {
   gcCpuPercent: number;
   totalPauseMs: number;
   maxPauseMs: number;
+  /** Largest goal a cycle was paced for (goals of GOGC=off without a limit left out). */
   peakGoalMB: number;
   liveP50MB: number;
   liveMaxMB: number;
@@ -225,6 +226,12 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/**
+ * With GOGC=off and no memory limit the goal is "never": the runtime prints ^uint64(0) >> 20
+ * (17592186044415 MB). Goals from 2^40 MB up are taken as that.
+ */
+export const NO_GOAL_MB = 2 ** 40;
+
 export function summarize(cycles: readonly GcCycle[]): GcSummary {
   const last = cycles[cycles.length - 1];
   let allocated = 0;
@@ -242,7 +249,7 @@ export function summarize(cycles: readonly GcCycle[]): GcSummary {
     gcCpuPercent: last?.cpuPercent ?? 0,
     totalPauseMs: round3(pauses.reduce((a, b) => a + b, 0)),
     maxPauseMs: Math.max(0, ...pauses),
-    peakGoalMB: Math.max(0, ...cycles.map((c) => c.goalMB)),
+    peakGoalMB: Math.max(0, ...cycles.map((c) => c.goalMB).filter((g) => g < NO_GOAL_MB)),
     liveP50MB: median(live),
     liveMaxMB: Math.max(0, ...live),
     allocatedMB: allocated,

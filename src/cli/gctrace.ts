@@ -3,11 +3,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { mainRun, parseGcTrace, summarize, type GcCycle } from '../gc/gctrace';
 import { whatIf, type GcSettings } from '../gc/whatIf';
+import { adviseContainer, readCgroupLimit } from '../gc/cgroup';
 import { CliError, scanArgs, type CliCommand, type CliIO } from './command';
 import { ChunkedOutput, JsonArrayStream, writeJsonObject } from './output';
 
 const USAGE = `Usage: go-memory-insight gctrace FILE|- [--json] [--what-if GOGC=N[,GOMEMLIMIT=SIZE]]
-                             [--recorded GOGC=N[,GOMEMLIMIT=SIZE]]
+                             [--recorded GOGC=N[,GOMEMLIMIT=SIZE]] [--container-limit SIZE|auto]
 
 Reads the runtime's GC trace, written to standard error by a Go program run with
 GODEBUG=gctrace=1 (other output in the file is skipped), and sums it up: cycles, GC CPU share,
@@ -21,6 +22,12 @@ holds the traces of several processes, the one with the most cycles is used.
                e.g. --what-if GOGC=200 or --what-if GOGC=off,GOMEMLIMIT=512MiB
   --recorded   the settings the trace was recorded with (default: GOGC inferred from the
                goals, no memory limit)
+  --container-limit
+               the memory limit of the container the program runs in ("auto": the cgroup
+               memory.max or memory.limit_in_bytes of this process): suggests a GOMEMLIMIT and
+               warns when the recorded heap goal plus non-heap memory comes near the limit
+               (JSON: "container": {"limitMB", "suggestedGoMemLimitMB", "peakNeedMB",
+               "warning", "reasoning"})
 
 SIZE is a number of bytes with an optional B, KiB, MiB, GiB or TiB suffix, as GOMEMLIMIT takes.
 `;
@@ -116,6 +123,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   let json = false;
   let target: GcSettings | undefined;
   let recorded: GcSettings | undefined;
+  let containerLimit: string | undefined;
   const files = scanArgs(args, (flag, value) => {
     switch (flag) {
       case '--json':
@@ -126,6 +134,9 @@ async function run(args: string[], io: CliIO): Promise<number> {
         return true;
       case '--recorded':
         recorded = parseSettings(flag, value());
+        return true;
+      case '--container-limit':
+        containerLimit = value();
         return true;
       default:
         return false;
@@ -143,11 +154,22 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const summary = summarize(cycles);
   const w = target ? whatIf(cycles, target, recorded ? { recorded } : {}) : undefined;
   const whatIfJson = w ? { gogc: w.gogc, memoryLimitMB: w.memoryLimitMB, cycles: w.cycles, peakGoalMB: w.peakGoalMB, gcCpuPercent: w.gcCpuPercent } : undefined;
+  let limitMB: number | undefined;
+  if (containerLimit === 'auto') {
+    const found = await readCgroupLimit();
+    if (!found) throw new CliError('--container-limit auto: this process has no cgroup memory limit; give the limit, e.g. --container-limit 512MiB');
+    limitMB = found.limitBytes / 2 ** 20;
+  } else if (containerLimit !== undefined) {
+    limitMB = parseMemoryLimit(containerLimit.replace(/^GOMEMLIMIT=/, ''));
+    if (limitMB === undefined) throw new CliError('--container-limit: expected a size such as 512MiB, or auto', 2);
+  }
+  const advice = limitMB !== undefined ? adviseContainer(cycles, limitMB) : undefined;
   if (json) {
     await writeJsonObject(new ChunkedOutput(io), [
       ['cycles', new JsonArrayStream(cycles.map(cycleJson))],
       ['summary', summary],
       ['whatIf', whatIfJson],
+      ['container', advice && { limitMB: Math.round(advice.limitMB * 10) / 10, suggestedGoMemLimitMB: advice.suggestedGoMemLimitMB, peakNeedMB: advice.peakNeedMB, warning: advice.warning ?? null, reasoning: advice.reasoning }],
     ]);
     return 0;
   }
@@ -169,6 +191,11 @@ async function run(args: string[], io: CliIO): Promise<number> {
       `  peak goal   ${fmtMB(w.peakGoalMB)} (recorded ${fmtMB(summary.peakGoalMB)})`,
       `  GC CPU      ${w.gcCpuPercent}% (recorded ${summary.gcCpuPercent}%)`,
     );
+  }
+  if (advice) {
+    lines.push('', `Container limit ${fmtMB(advice.limitMB)}: suggested GOMEMLIMIT=${advice.suggestedGoMemLimitMB}MiB`);
+    if (advice.warning) lines.push(`  warning: ${advice.warning}`);
+    for (const r of advice.reasoning) lines.push(`  - ${r}`);
   }
   io.stdout(lines.join('\n') + '\n');
   return 0;

@@ -84,6 +84,22 @@ describe('go-memory-insight gctrace', function () {
     assert.equal((JSON.parse(r.out) as { cycles: unknown[] }).cycles.length, run.stats.numGC);
   });
 
+  it('--container-limit suggests a GOMEMLIMIT and warns when the heap comes near the limit', async () => {
+    const cycles = parseGcTrace(run.trace).runs[0]!.cycles;
+    const peak = summarize(cycles).peakGoalMB;
+    const limit = Math.round(peak * 0.9);
+    const r = await inProcess(['gctrace', 'trace.txt', '--json', '--container-limit', `${limit}MiB`], dir);
+    assert.equal(r.code, 0, r.err);
+    const c = (JSON.parse(r.out) as { container: { limitMB: number; suggestedGoMemLimitMB: number; peakNeedMB: number; warning: string | null; reasoning: string[] } }).container;
+    assert.equal(c.limitMB, limit);
+    assert.equal(c.suggestedGoMemLimitMB, Math.floor(limit * 0.9));
+    assert.ok(c.peakNeedMB > peak);
+    assert.match(c.warning ?? '', new RegExp(`set GOMEMLIMIT=${c.suggestedGoMemLimitMB}MiB`));
+    const human = await inProcess(['gctrace', 'trace.txt', '--container-limit', '8GiB'], dir);
+    assert.match(human.out, /^Container limit 8192 MB: suggested GOMEMLIMIT=7372MiB$/m);
+    assert.doesNotMatch(human.out, /warning/);
+  });
+
   it('fails with one line and a non-zero status on bad input', async () => {
     fs.writeFileSync(path.join(dir, 'program.txt'), 'hello\nworld\n');
     const cases: Array<[string[], number, RegExp]> = [
@@ -96,6 +112,7 @@ describe('go-memory-insight gctrace', function () {
       [['gctrace', 'trace.txt', '--what-if', 'GOMAXPROCS=2'], 2, /unknown setting "GOMAXPROCS"/],
       [['gctrace', 'trace.txt', '--what-if'], 2, /--what-if needs a value/],
       [['gctrace', 'trace.txt', '--bogus'], 2, /unknown flag --bogus/],
+      [['gctrace', 'trace.txt', '--container-limit', 'big'], 2, /GOMEMLIMIT: expected a size/],
     ];
     for (const [args, code, message] of cases) {
       const r = await inProcess(args, dir);

@@ -15,6 +15,7 @@ import type { FeatureContext } from './feature';
 import { register as registerEscape } from './escape';
 import { register as registerFlame } from './flame';
 import { register as registerProfiling } from './profiling';
+import { register as registerGcTrace } from './gc';
 
 /** What the extension returns from `activate`, used by tests and other extensions. */
 export interface GoMemoryInsightApi {
@@ -119,7 +120,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
   // Features register themselves here, one line each.
   const decoder = new ProfileDecoder(vscode.Uri.joinPath(context.extensionUri, 'dist', 'decodeWorker.js').fsPath, log);
   const features: FeatureContext = { context, log, go, status, decoder, client: () => client };
-  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling];
+  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling, registerGcTrace];
   for (const register of registrations) {
     try {
       register(features);

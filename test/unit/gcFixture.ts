@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { runTool } from '../../src/goenv/run';
 import { goEnv, goPath } from './profilingFixture';
 
-export const GC_FIXTURE_DIR = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'gc');
+/** test/fixtures/gc in the source tree (the unit bundles run from out/test/unit; the page tests say where the tree is in GMI_ROOT). */
+export const GC_FIXTURE_DIR = path.join(process.env.GMI_ROOT ?? path.resolve(__dirname, '..', '..', '..'), 'test', 'fixtures', 'gc');
 
 /** What the load program printed about itself at exit (its "gcload:" line). */
 export interface GcLoadStats {
@@ -46,7 +47,7 @@ export function gcLoadBinary(goexperiment = ''): Promise<string> {
       env: { ...goEnv(), ...(goexperiment ? { GOEXPERIMENT: goexperiment } : {}) },
       timeoutMs: 300_000,
     }).then((r) => {
-      if (r.exitCode !== 0) throw new Error(`go build of the GC load program failed: ${r.stderr}`);
+      if (r.exitCode !== 0) throw new Error(`go build of the GC load program failed: ${r.spawnError ?? r.stderr}`);
       return out;
     });
     built.set(goexperiment, p);

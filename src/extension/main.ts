@@ -16,6 +16,7 @@ import { register as registerEscape } from './escape';
 import { register as registerFlame } from './flame';
 import { register as registerProfiling } from './profiling';
 import { hotspotViewState, register as registerHotspots, type HotspotViewState } from './hotspots';
+import { register as registerGcTrace } from './gc';
 
 /** What the extension returns from `activate`, used by tests and other extensions. */
 export interface GoMemoryInsightApi {
@@ -125,7 +126,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
   // Features register themselves here, one line each.
   const decoder = new ProfileDecoder(vscode.Uri.joinPath(context.extensionUri, 'dist', 'decodeWorker.js').fsPath, log);
   const features: FeatureContext = { context, log, go, status, decoder, client: () => client, onDidStartServer: serverStarted.event };
-  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling, registerHotspots];
+  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling, registerHotspots, registerGcTrace];
   for (const register of registrations) {
     try {
       register(features);

@@ -5,6 +5,7 @@ import type { ProfileData } from '../shared/profileData';
 import type { FlameNode, FlameTree } from '../shared/flameTree';
 import type { FlameSource, FlameUiState, HostMessage, ShowProfileMessage } from '../shared/webviewProtocol';
 import { parseHostMessage } from '../shared/webviewProtocol';
+import { GcTab } from './gcTab';
 import { compilePattern } from '../pprof/pattern';
 import { buildTree, callersCallees, diffTree, flatTable, type FlatRow, heaviestNodeOf, matchTotals, nodeName, OTHER_FUNC, ROOT_FUNC } from '../pprof/tree';
 import { classifyPackage, formatDelta, formatPercent, formatValue, type PackageClass } from '../pprof/units';
@@ -64,6 +65,8 @@ export class FlameApp {
   private readonly tooltip = el('div', 'tooltip hidden');
   private readonly menu = el('div', 'menu hidden');
   readonly graph: FlameGraph;
+  /** The GC tab (src/webview/gcTab.ts): in place of the graph and the legend while shown. */
+  readonly gc = new GcTab([this.content, this.breadcrumb, this.legend]);
   private readonly callersGraph: FlameGraph;
   private readonly calleesGraph: FlameGraph;
   private palette: Palette;
@@ -104,6 +107,7 @@ export class FlameApp {
     this.resetBtn = button('Reset zoom', 'Show the whole profile (Escape)', () => this.resetZoom());
     this.tableBtn = button('Table', 'Show or hide the function table', () => this.toggleTable());
     this.cbBtn = button('Colour-blind colours', 'Diff colours: blue/orange instead of green/red', () => this.toggleColorBlind());
+    this.gc.onShown = (s) => host.post({ type: 'gcShown', cycles: s.cycles, predictedCycles: s.predictedCycles, verdict: s.verdict });
     this.buildDom();
     this.wireGraph();
     this.wireKeys();
@@ -146,7 +150,7 @@ export class FlameApp {
       }
     });
     show(this.cbBtn, false);
-    this.toolbar.append(this.titleEl, this.sampleSelect, this.orientationBtn, this.resetBtn, this.searchInput, this.searchInfo, this.tableBtn, this.cbBtn);
+    this.toolbar.append(this.titleEl, this.sampleSelect, this.orientationBtn, this.resetBtn, this.searchInput, this.searchInfo, this.tableBtn, this.cbBtn, this.gc.button);
 
     const callersBox = el('div', 'sandwich-part');
     callersBox.append(el('div', 'sandwich-label', 'Callers ↑'), this.callersGraph.element);
@@ -160,7 +164,7 @@ export class FlameApp {
     this.graphCol.append(this.graph.element, this.sandwich);
     this.side.append(this.table, this.tableNote);
     this.content.append(this.graphCol, this.side);
-    this.root.append(this.toolbar, this.breadcrumb, this.notesBox, this.errorBox, this.content, this.legend, this.status);
+    this.root.append(this.toolbar, this.breadcrumb, this.notesBox, this.errorBox, this.content, this.gc.section, this.legend, this.status);
     document.body.append(this.tooltip, this.menu);
     this.graph.orientation = this.ui.orientation ?? 'icicle';
     this.orientationBtn.textContent = this.graph.orientation === 'icicle' ? 'Icicle' : 'Flame';
@@ -190,6 +194,9 @@ export class FlameApp {
       }
       case 'sourceResult':
         this.setStatus(msg.message);
+        break;
+      case 'showGcTrace':
+        this.gc.show(msg);
         break;
     }
   }

@@ -78,6 +78,13 @@ describe('language server: measured cost from the profile shown in the editor', 
     assert.ok(!describe.message.includes('measured'), 'no figure on a line the profile does not have');
     assert.equal(diagnostics().length >= 6, true, 'every escape still shown');
 
+    // The function's lens sums what its lines measured.
+    const lenses = (await server.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: uri() } })) as { range: { start: { line: number } }; command: { title: string } }[];
+    const collect = lenses.find((l) => l.range.start.line === line('func Collect(') - 1);
+    assert.match(collect?.command.title ?? '', /^1 heap escape · .* · 6\.68 MiB measured \(70(\.0)?%\)$/);
+    const describeLens = lenses.find((l) => l.range.start.line === line('func Describe(') - 1);
+    assert.ok(describeLens && !describeLens.command.title.includes('measured'), describeLens?.command.title);
+
     const hover = (await server.conn.sendRequest('textDocument/hover', { textDocument: { uri: uri() }, position: { line: line('return &User{') - 1, character: 9 } })) as { contents: { value: string } };
     // The text is Markdown-escaped (a profile's name is anybody's): read it as rendered.
     const rendered = hover.contents.value.replace(/\\(.)/g, '$1');

@@ -12,6 +12,8 @@ function key(file: string, line: number): string {
 export class MeasuredIndex {
   private readonly lines = new Map<string, MeasuredLine>();
   private readonly hot = new Set<string>();
+  /** Per file: its measured lines, by line (for function sums). */
+  private readonly byFile = new Map<string, MeasuredLine[]>();
 
   /**
    * `hotPercent`: the heaviest lines that together make up this share of the profile's total
@@ -27,6 +29,12 @@ export class MeasuredIndex {
       const prev = this.lines.get(k);
       // Two functions on one line (a closure and its caller): one figure for the line.
       this.lines.set(k, prev ? { ...prev, flat: prev.flat + l.flat, objects: (prev.objects ?? 0) + (l.objects ?? 0) || undefined } : l);
+    }
+    for (const l of this.lines.values()) {
+      const f = path.normalize(l.file);
+      const list = this.byFile.get(f) ?? [];
+      list.push(l);
+      this.byFile.set(f, list);
     }
     if (hotPercent > 0 && cost.total > 0) {
       const sorted = [...this.lines.entries()].sort((a, b) => b[1].flat - a[1].flat);
@@ -45,6 +53,25 @@ export class MeasuredIndex {
 
   isHot(file: string, line: number): boolean {
     return this.hot.has(key(file, line));
+  }
+
+  /** What lines from..to (1-based, inclusive) of a file measured together, or undefined when none did. */
+  sumIn(file: string, from: number, to: number): MeasuredLine | undefined {
+    let flat = 0;
+    let objects = 0;
+    let any = false;
+    for (const l of this.byFile.get(path.normalize(file)) ?? []) {
+      if (l.line < from || l.line > to) continue;
+      any = true;
+      flat += l.flat;
+      objects += l.objects ?? 0;
+    }
+    return any ? { file, line: from, flat, objects: objects || undefined } : undefined;
+  }
+
+  /** "1.2 MiB measured (34%)", for a function's code lens. */
+  short(l: MeasuredLine): string {
+    return `${formatValue(l.flat, this.cost.unit)} measured (${formatPercent(l.flat, this.cost.total)})`;
   }
 
   get onlyMeasured(): boolean {

@@ -277,7 +277,7 @@ function findingsInLines(findings: readonly Finding[], first: number, last: numb
  * A code lens above each function. `shown` picks the findings the lens counts and lists: the
  * same as the diagnostics, so that the lens and the squiggles agree.
  */
-export function codeLensesForFile(model: EscapeModel, file: string, texts: TextSource, isCurrentLine: (line: number) => boolean, shown: (f: Finding) => boolean = () => true): CodeLens[] {
+export function codeLensesForFile(model: EscapeModel, file: string, texts: TextSource, isCurrentLine: (line: number) => boolean, shown: (f: Finding) => boolean = () => true, measured?: (from: number, to: number) => string | undefined): CodeLens[] {
   const lenses: CodeLens[] = [];
   const lines = texts(file);
   // Once per file, not per function: a generated file can hold tens of thousands of each.
@@ -294,7 +294,10 @@ export function codeLensesForFile(model: EscapeModel, file: string, texts: TextS
     const col = Math.max(0, lineText.length - lineText.trimStart().length);
     const range: Range = { start: { line: fn.line - 1, character: col }, end: { line: fn.line - 1, character: col } };
     const args: FunctionFindingsArgs = { uri: fileUri(file), functionName: fn.name, items };
-    lenses.push({ range, command: { title: codeLensTitle(fn.endLine === undefined ? fn : countsOf(fn, inFn)), command: SHOW_FUNCTION_FINDINGS_COMMAND, arguments: [args] } });
+    // What the function's lines allocated in the profile the editor shows, when one is shown.
+    const cost = fn.endLine !== undefined ? measured?.(fn.line, fn.endLine) : undefined;
+    const title = codeLensTitle(fn.endLine === undefined ? fn : countsOf(fn, inFn));
+    lenses.push({ range, command: { title: cost ? `${title} · ${cost}` : title, command: SHOW_FUNCTION_FINDINGS_COMMAND, arguments: [args] } });
   }
   return lenses;
 }

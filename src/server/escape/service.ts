@@ -271,6 +271,7 @@ export class EscapeService {
   setMeasuredCost(cost: MeasuredCost | undefined): void {
     this.measuredCost = cost;
     this.measured = undefined;
+    void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
     this.connection.console.info(cost ? `Measured cost from ${cost.profile} (${cost.sampleType}): ${cost.lines.length} lines${cost.onlyMeasured ? ', only measured escapes shown' : ''}` : 'Measured cost cleared');
     for (const result of this.results.values()) {
       if (!result.model) continue;
@@ -387,7 +388,14 @@ export class EscapeService {
     const result = file ? this.results.get(path.dirname(file)) : undefined;
     if (!file || !result?.model || !this.settings.enabled || !this.settings.codeLens || this.excluded(file)) return [];
     const kinds = new Set(this.settings.kinds);
-    return codeLensesForFile(result.model, file, this.textCache(), (l) => this.isCurrentLine(result, file, l), (f) => isShown(f, kinds));
+    const index = this.measuredIndex();
+    const measured = index
+      ? (from: number, to: number) => {
+          const sum = index.sumIn(file, from, to);
+          return sum ? index.short(sum) : undefined;
+        }
+      : undefined;
+    return codeLensesForFile(result.model, file, this.textCache(), (l) => this.isCurrentLine(result, file, l), (f) => isShown(f, kinds), measured);
   }
 
   // ---- internals ----------------------------------------------------------------------

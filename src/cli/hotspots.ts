@@ -127,16 +127,10 @@ export function hotspotsCommand(): CliCommand {
       const result = await localHotspots(data, { goBinary: go.ok ? go.path : undefined, dir, env: io.env, sampleIndex, all: args.all, limit, hide });
       const warnings = [...result.warnings];
       if (!go.ok) warnings.unshift(`no go binary found (tried ${go.tried.join(', ')}): the rows have no compiler findings`);
-      if (args.format === 'json') {
-        io.stdout(JSON.stringify(result.report, null, 1) + '\n');
-        for (const w of warnings) io.stderr(`warning: ${w}\n`);
-      } else if (args.format === 'markdown') {
-        io.stdout(markdownReport(result.report, args.file, dir));
-        for (const w of warnings) io.stderr(`warning: ${w}\n`);
-      } else {
-        io.stdout(textReport(result.report, args.file, dir, []));
-        for (const w of warnings) io.stderr(`warning: ${w}\n`);
-      }
+      if (args.format === 'json') io.stdout(JSON.stringify(result.report, null, 1) + '\n');
+      else if (args.format === 'markdown') io.stdout(markdownReport(result.report, args.file, dir));
+      else io.stdout(textReport(result.report, args.file, dir));
+      for (const w of warnings) io.stderr(`warning: ${w}\n`);
       return 0;
     },
   };

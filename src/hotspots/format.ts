@@ -19,7 +19,7 @@ export function reasons(row: HotspotRow): string[] {
   return out;
 }
 
-export function textReport(report: HotspotReport, profile: string, dir: string, warnings: string[]): string {
+export function textReport(report: HotspotReport, profile: string, dir: string): string {
   const lines = [`${profile}: ${report.sampleType}, total ${formatValue(report.total, report.unit)}; ${report.rows.length} allocating ${report.rows.length === 1 ? 'line' : 'lines'}`];
   if (report.rows.length === 0) lines.push('(no allocating line matches: try --all, or another --sample-index)');
   const table = report.rows.map((r) => [formatValue(r.flat, report.unit), formatPercent(r.flat, report.total), objectsText(r), `${relative(r.file, dir)}:${r.line}`, r.function]);
@@ -29,7 +29,6 @@ export function textReport(report: HotspotReport, profile: string, dir: string, 
     lines.push(`${t[0]!.padStart(widths[0]!)}  ${t[1]!.padStart(widths[1]!)}  ${t[2]!.padStart(widths[2]!)}  ${t[3]!.padEnd(widths[3]!)}  ${t[4]}`);
     for (const reason of reasons(r)) lines.push(`${' '.repeat(widths[0]! + widths[1]! + widths[2]! + 6)}${reason}`);
   });
-  for (const w of warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }
 

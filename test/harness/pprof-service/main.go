@@ -10,7 +10,7 @@
 //	-leak-every D   does the same with n=1 every D (0: never)
 //	-rate N         runtime.MemProfileRate (1 records every allocation: exact in-use figures)
 //
-// And it serves what a watch must refuse: /hello answers plain text, and /stall/… holds the
+// And it serves what a watch must refuse: /hello/… answers plain text, and /stall/… holds the
 // request open until the client gives up.
 package main
 
@@ -42,7 +42,8 @@ var leaks struct {
 // retainBuffers keeps n buffers for ever: the heap grows on this line.
 func retainBuffers(n int) {
 	for i := 0; i < n; i++ {
-		leaks.buffers = append(leaks.buffers, make([]byte, LeakBufferSize))
+		b := make([]byte, LeakBufferSize)
+		leaks.buffers = append(leaks.buffers, b)
 	}
 }
 
@@ -86,7 +87,7 @@ func main() {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]int{"buffers": b, "goroutines": g})
 	})
-	http.HandleFunc("/hello", func(w http.ResponseWriter, r *http.Request) {
+	http.HandleFunc("/hello/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "hello: this is not a profile")
 	})

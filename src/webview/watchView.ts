@@ -122,7 +122,8 @@ export class WatchView {
     const every = m.intervalMs >= 60_000 ? `${+(m.intervalMs / 60_000).toFixed(1)} min` : `${+(m.intervalMs / 1000).toFixed(1)} s`;
     const leak = m.leakProfile === 'not served' ? ' · no goroutineleak profile (Go 1.26 with GOEXPERIMENT=goroutineleakprofile serves one)' : '';
     const status = `${PHASE_TEXT[m.phase]} · ${m.base} every ${every} · ${m.polls} snapshot${m.polls === 1 ? '' : 's'}${leak}`;
-    this.statusEl.textContent = m.message && m.phase !== 'failed' ? `${status} · ${m.message}` : status;
+    // A retry says why; the end of a watch is said by its phase (and a failure in the figures line).
+    this.statusEl.textContent = m.message && m.phase === 'retrying' ? `${status} · ${m.message}` : status;
 
     const good = m.points.filter((p) => p.error === undefined);
     const last = m.points.at(-1);

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { goBinary, goEnv } from './pprofFixtures';
 
-const SOURCE = join(__dirname, '..', '..', '..', 'test', 'harness', 'pprof-service');
+// The repository: GMI_ROOT for the page tests (bundled elsewhere), else from out/test/unit/.
+const SOURCE = join(process.env.GMI_ROOT ?? join(__dirname, '..', '..', '..'), 'test', 'harness', 'pprof-service');
 /** The size of one leaked buffer (LeakBufferSize in main.go). */
 export const LEAK_BUFFER_SIZE = 64 << 10;
 

@@ -10,6 +10,7 @@ import { parseWebviewMessage, type ShowWatchMessage, type WatchShownMessage } fr
 import { HeapWatcher, type WatchStatus } from '../../watch/watcher';
 import { MIN_INTERVAL_MS, watchEndpoints, watchOptions, type WatchEndpoints, type WatchOptionsInput } from '../../watch/options';
 import type { GrowthRow } from '../../watch/growth';
+import { showWatchMessage } from '../../watch/message';
 import type { FeatureContext } from '../feature';
 import { makeNonce, webviewHtml } from '../flame/html';
 import { fetchProfile } from '../flame/fetchProfile';
@@ -147,25 +148,7 @@ class WatchSession implements vscode.Disposable {
   }
 
   message(): ShowWatchMessage | undefined {
-    const w = this.watcher;
-    if (!w) return undefined;
-    const s = w.status();
-    const msg: ShowWatchMessage = {
-      type: 'showWatch',
-      title: this.endpoints.base.host,
-      base: this.endpoints.base.href,
-      intervalMs: w.options.intervalMs,
-      phase: s.phase,
-      polls: s.polls,
-      leakProfile: s.leakProfile,
-      points: [...w.series()],
-    };
-    if (s.message) msg.message = s.message;
-    const g = this.growth();
-    const first = w.first();
-    const newest = w.newest();
-    if (g && first && newest) msg.growth = { firstAt: first.at, newestAt: newest.at, firstBytes: g.firstBytes, newestBytes: g.newestBytes, growthBytes: g.growthBytes, grown: g.grown, rows: g.rows };
-    return msg;
+    return this.watcher ? showWatchMessage(this.watcher, this.growth()) : undefined;
   }
 
   private post(): void {

@@ -17,7 +17,7 @@ import { register as registerFlame } from './flame';
 import { register as registerProfiling } from './profiling';
 import { hotspotViewState, register as registerHotspots, type HotspotViewState } from './hotspots';
 import { register as registerGcTrace } from './gc';
-import { openWatchDiff, register as registerWatch, stopWatch, watchInfos, type WatchInfo, type WatchResult } from './watch';
+import { openWatchDiff, openWatchLine, register as registerWatch, stopWatch, watchInfos, type WatchInfo, type WatchResult } from './watch';
 
 /** What the extension returns from `activate`, used by tests and other extensions. */
 export interface GoMemoryInsightApi {
@@ -33,6 +33,8 @@ export interface GoMemoryInsightApi {
   watches(): WatchInfo[];
   stopWatch(base?: string): boolean;
   openWatchDiff(base?: string): Promise<{ ok: boolean; error?: string }>;
+  /** Opens the line of a growth row, as clicking it in the panel does. */
+  openWatchLine(row: number, base?: string): Promise<{ path: string; line: number } | undefined>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<GoMemoryInsightApi> {
@@ -153,6 +155,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
     watches: () => watchInfos(),
     stopWatch: (base) => stopWatch(base),
     openWatchDiff: (base) => openWatchDiff(base),
+    openWatchLine: (row, base) => openWatchLine(row, base),
   };
 }
 

@@ -369,6 +369,12 @@ export function openWatchDiff(base?: string): Promise<{ ok: boolean; error?: str
   return s ? s.openDiff() : Promise.resolve({ ok: false, error: 'No heap watch.' });
 }
 
+/** The API's click on a growth row of a watch (the newest, or the one of `base`): opens its line. */
+export async function openWatchLine(row: number, base?: string): Promise<{ path: string; line: number } | undefined> {
+  const s = feature?.find(base);
+  return s ? s.openLine(row) : undefined;
+}
+
 /** The API's stop of a watch (the newest, or the one of `base`). */
 export function stopWatch(base?: string): boolean {
   const s = feature?.find(base);

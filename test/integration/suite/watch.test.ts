@@ -5,6 +5,7 @@
 // that dies ends the watch on its error, an address that is no pprof endpoint is refused, and
 // closing the panel ends its watch.
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GoMemoryInsightApi } from '../../../src/extension/main';
 import type { WatchInfo } from '../../../src/extension/watch';
@@ -61,6 +62,14 @@ describe('Watch Heap of Service', function () {
     assert.equal(w.growth![0]!.growthObjects, 10);
     assert.match(w.shown!.figures, /^In use [\d.]+ MiB \(\+[\d.]+ KiB since \d\d:\d\d:\d\d\) · \d+ goroutines \(\+\d+\) · 10 leaked \(\+10\) at \d\d:\d\d:\d\d$/);
     assert.ok(w.shown!.rows >= 1);
+
+    // A row opens its line: the make of the leaked buffer in the service's source.
+    const opened = await api.openWatchLine(0);
+    const source = path.join(process.env.GMI_ROOT!, 'test', 'harness', 'pprof-service', 'main.go');
+    assert.deepEqual(opened, { path: source, line: w.growth![0]!.line });
+    const editor = await waitFor(() => (vscode.window.activeTextEditor?.document.uri.fsPath === source ? vscode.window.activeTextEditor : undefined), { message: 'main.go to open' });
+    assert.equal(editor.selection.active.line + 1, w.growth![0]!.line);
+    assert.match(editor.document.lineAt(editor.selection.active.line).text, /make\(\[\]byte, LeakBufferSize\)/);
 
     const diff = await api.openWatchDiff();
     assert.deepEqual(diff, { ok: true });

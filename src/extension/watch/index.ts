@@ -97,7 +97,7 @@ class WatchSession implements vscode.Disposable {
     const decoder = this.feature.ctx.decoder;
     const w = new HeapWatcher(this.endpoints, opts, {
       fetch: (url, o) => fetchProfile(url, o),
-      decode: (bytes, name, signal) => decoder.decode(bytes, `${this.endpoints.base.host}-${name}`, { signal }),
+      decode: (bytes, name, signal) => decoder.decode(bytes, `${this.endpoints.base.host}-${name}`, { signal, quiet: true }),
     });
     this.watcher = w;
     const base = this.endpoints.base.href;

@@ -1,9 +1,10 @@
 // One face for both engines: the pickers' look-ups and the merged profile, decoded and
-// checked with the same pprof decoder as every other profile, and kept gzip'd (as Go writes
+// checked with the same pprof decoder as every other profile (an answer without samples is
+// an error: nothing matched), and kept gzip'd (as Go writes
 // profiles, and as `go tool pprof` reads them).
 import { gzipSync } from 'node:zlib';
 import { decodeProfile, type DecodeOptions, type PprofProfile } from '../pprof/decode';
-import type { FleetServer, RequestOptions } from './http';
+import { FleetError, type FleetServer, type RequestOptions } from './http';
 import { parcaLabelNames, parcaLabelValues, parcaMergedProfile, parcaProfileTypes } from './parca';
 import { pyroscopeLabelNames, pyroscopeLabelValues, pyroscopeMergedProfile, pyroscopeProfileTypes } from './pyroscope';
 import { formatQuery, type FleetQuery } from './query';
@@ -57,6 +58,9 @@ export function describeFetch(e: Engine, query: FleetQuery, range: TimeRange): s
 export async function fetchMergedProfile(e: Engine, query: FleetQuery, range: TimeRange, opts: RequestOptions & DecodeOptions = {}): Promise<FetchedProfile> {
   const merged = e.kind === 'parca' ? await parcaMergedProfile(e.server, query, range, opts) : await pyroscopeMergedProfile(e.server, query, range, opts);
   const profile = decodeProfile(merged.pprof, opts);
+  if (profile.sampleValues.length === 0) {
+    throw new FleetError(`${ENGINE_NAMES[e.kind]} has no samples for ${formatQuery(query)} in ${formatTimeRange(range)}: check the labels and the window (the pickers list what the server has)`);
+  }
   const gz = isGzip(merged.pprof) ? merged.pprof : gzipSync(merged.pprof);
   return { gz, profile, api: merged.api, title: describeFetch(e, query, range) };
 }

@@ -6,6 +6,7 @@
 // selector is a Prometheus label selector: matchers `name="v"`, `name!="v"`, `name=~"re"`,
 // `name!~"re"`, separated by commas; values in double or single quotes with backslash escapes.
 // Parsed here so a typo is reported before any request, and printed back in one canonical form.
+import { compilePattern } from '../pprof/pattern';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -114,11 +115,9 @@ export function parseSelector(text: string): LabelMatcher[] {
     const value = unescape(s.slice(valueStart, i), quote, valueStart + 1);
     i++;
     if (op === '=~' || op === '!~') {
-      try {
-        new RegExp(`^(?:${value})$`);
-      } catch (err) {
-        throw new QueryError(`the regular expression for ${name} is invalid: ${(err as Error).message}`);
-      }
+      // Prometheus matchers are RE2 (Go) regular expressions, anchored at both ends.
+      const re = compilePattern(value, 'whole');
+      if (!re.ok) throw new QueryError(`the regular expression for ${name} is invalid: ${re.error}`);
     }
     matchers.push({ name, op, value });
     skipSpace();

@@ -44,9 +44,12 @@ describe('fleet query syntax', () => {
       ['memory:inuse_space:bytes:space:bytes{a="1" b="2"}', /expected , or }/],
       ['memory:inuse_space:bytes:space:bytes{a=~"("}', /regular expression for a is invalid/],
       ['memory:inuse_space:bytes:space:bytes{a="\\q"}', /unknown escape/],
+      ['memory:inuse_space:bytes:space:bytes{a=~"x(?=y)"}', /regular expression for a is invalid/],
     ];
     for (const [text, why] of bad) assert.throws(() => parseQuery(text), (e: unknown) => e instanceof QueryError && why.test(e.message), text);
     assert.throws(() => parseSelector('job="a"'), QueryError);
+    // RE2 syntax that JavaScript lacks is Prometheus's, so it is accepted.
+    assert.equal(parseQuery('memory:inuse_space:bytes:space:bytes{a=~"(?P<x>a)|\\\\pL"}').matchers[0]!.value, '(?P<x>a)|\\pL');
   });
 });
 

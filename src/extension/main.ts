@@ -17,6 +17,7 @@ import { register as registerFlame } from './flame';
 import { register as registerProfiling } from './profiling';
 import { hotspotViewState, register as registerHotspots, type HotspotViewState } from './hotspots';
 import { register as registerGcTrace } from './gc';
+import { register as registerFleet } from './fleet';
 
 /** What the extension returns from `activate`, used by tests and other extensions. */
 export interface GoMemoryInsightApi {
@@ -126,7 +127,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
   // Features register themselves here, one line each.
   const decoder = new ProfileDecoder(vscode.Uri.joinPath(context.extensionUri, 'dist', 'decodeWorker.js').fsPath, log);
   const features: FeatureContext = { context, log, go, status, decoder, client: () => client, onDidStartServer: serverStarted.event };
-  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling, registerHotspots, registerGcTrace];
+  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling, registerHotspots, registerGcTrace, registerFleet];
   for (const register of registrations) {
     try {
       register(features);

@@ -51,16 +51,55 @@ export function describeFetch(e: Engine, query: FleetQuery, range: TimeRange): s
   return `${ENGINE_NAMES[e.kind]} ${where} · ${formatQuery(query)} · ${formatTimeRange(range)}`;
 }
 
+export interface FetchedBytes {
+  /** The pprof profile, gzip'd: what to write to a file. */
+  gz: Buffer;
+  api: string;
+  title: string;
+}
+
+/** Fetches the merged profile of a query over a window, undecoded (the editor decodes it in a worker). */
+export async function fetchMergedBytes(e: Engine, query: FleetQuery, range: TimeRange, opts: RequestOptions = {}): Promise<FetchedBytes> {
+  const merged = e.kind === 'parca' ? await parcaMergedProfile(e.server, query, range, opts) : await pyroscopeMergedProfile(e.server, query, range, opts);
+  const gz = isGzip(merged.pprof) ? merged.pprof : gzipSync(merged.pprof);
+  return { gz, api: merged.api, title: describeFetch(e, query, range) };
+}
+
+/** The error for an answer without samples. */
+export function noSamplesError(e: Engine, query: FleetQuery, range: TimeRange): FleetError {
+  return new FleetError(`${ENGINE_NAMES[e.kind]} has no samples for ${formatQuery(query)} in ${formatTimeRange(range)}: check the labels and the window (the pickers list what the server has)`);
+}
+
 /**
  * Fetches the merged profile of a query over a window and decodes it (ProfileError when it is
  * not a valid pprof profile or over the memory budget; FleetError for what the server said).
  */
 export async function fetchMergedProfile(e: Engine, query: FleetQuery, range: TimeRange, opts: RequestOptions & DecodeOptions = {}): Promise<FetchedProfile> {
-  const merged = e.kind === 'parca' ? await parcaMergedProfile(e.server, query, range, opts) : await pyroscopeMergedProfile(e.server, query, range, opts);
-  const profile = decodeProfile(merged.pprof, opts);
-  if (profile.sampleValues.length === 0) {
-    throw new FleetError(`${ENGINE_NAMES[e.kind]} has no samples for ${formatQuery(query)} in ${formatTimeRange(range)}: check the labels and the window (the pickers list what the server has)`);
+  const fetched = await fetchMergedBytes(e, query, range, opts);
+  const profile = decodeProfile(fetched.gz, opts);
+  if (profile.sampleValues.length === 0) throw noSamplesError(e, query, range);
+  return { ...fetched, profile };
+}
+
+/**
+ * Which engine serves `server`: Pyroscope when its Connect querier answers, else Parca when
+ * its REST API does. Errors other than "no such path" (credentials, network) are thrown as they are.
+ */
+export async function detectEngine(server: FleetServer, opts: RequestOptions = {}): Promise<EngineKind> {
+  const now = Date.now();
+  const range = { startMs: now - 3_600_000, endMs: now };
+  const notHere = (err: unknown) => err instanceof FleetError && err.status === 404 && err.code === undefined;
+  try {
+    await pyroscopeProfileTypes(server, range, opts);
+    return 'pyroscope';
+  } catch (err) {
+    if (!notHere(err)) throw err;
   }
-  const gz = isGzip(merged.pprof) ? merged.pprof : gzipSync(merged.pprof);
-  return { gz, profile, api: merged.api, title: describeFetch(e, query, range) };
+  try {
+    await parcaProfileTypes(server, range, opts);
+    return 'parca';
+  } catch (err) {
+    if (notHere(err)) throw new FleetError(`${server.url.href} serves neither Pyroscope's querier API nor Parca's /api: check the address`);
+    throw err;
+  }
 }

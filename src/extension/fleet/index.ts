@@ -173,22 +173,32 @@ class Fleet {
     const sorted = [...types].sort((a, b) => rank(a.id) - rank(b.id) || a.id.localeCompare(b.id));
     const typePick = await vscode.window.showQuickPick(sorted.map((t) => ({ label: `${t.name} ${t.sampleType}`, description: t.sampleUnit, detail: t.id, id: t.id })), { title: `Profile type on ${where}`, matchOnDetail: true });
     if (!typePick) return undefined;
-    const matchers: LabelMatcher[] = [];
+    // Label filters: a label picked once is `name="v"`; picked again, `name=~"v1|v2"`.
+    const chosen = new Map<string, string[]>();
+    const escape = (v: string) => v.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+    const matchers = (): LabelMatcher[] => [...chosen].map(([name, values]) => (values.length === 1 ? { name, op: '=' as const, value: values[0]! } : { name, op: '=~' as const, value: values.map(escape).join('|') }));
     const names = (await this.lookUp(`Listing labels on ${where}`, (signal) => labelNames(e, typePick.id, range, { signal, timeoutMs: configured().timeoutMs }))).filter((n) => !n.startsWith('__'));
     for (;;) {
-      const selector = formatSelector(matchers);
-      type Item = vscode.QuickPickItem & { label: string; name?: string };
-      const items: Item[] = [{ label: '$(check) Fetch', description: `${typePick.id}${selector}` }, ...names.filter((n) => !matchers.some((m) => m.name === n)).map((n) => ({ label: n, name: n, description: 'filter by this label' }))];
-      const pick = await vscode.window.showQuickPick(items, { title: `Labels: ${selector}`, placeHolder: 'Filter by a label, or fetch the profile merged over every matching series' });
+      const selector = formatSelector(matchers());
+      type Item = vscode.QuickPickItem & { name?: string };
+      const items: Item[] = [
+        { label: '$(cloud-download) Fetch', description: `${typePick.id}${selector}`, detail: `merged over ${formatTimeRange(range)}` },
+        ...names.map((n) => ({ label: n, name: n, description: chosen.has(n) ? `one of ${chosen.get(n)!.join(', ')}: pick to add a value` : 'filter by this label' })),
+      ];
+      const pick = await vscode.window.showQuickPick(items, { title: `Labels ${selector}`, placeHolder: 'Filter by a label, or fetch the profile merged over every matching series' });
       if (!pick) return undefined;
       if (!pick.name) break;
-      const values = await this.lookUp(`Listing values of ${pick.name}`, (signal) => labelValues(e, typePick.id, pick.name!, range, { signal, timeoutMs: configured().timeoutMs }));
-      const chosen = await vscode.window.showQuickPick(values.map((v) => ({ label: v })), { title: `${pick.name} is one of…`, canPickMany: true });
-      if (!chosen || chosen.length === 0) continue;
-      const escape = (v: string) => v.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
-      matchers.push(chosen.length === 1 ? { name: pick.name, op: '=', value: chosen[0]!.label } : { name: pick.name, op: '=~', value: chosen.map((c) => escape(c.label)).join('|') });
+      const name = pick.name;
+      const values = (await this.lookUp(`Listing values of ${name}`, (signal) => labelValues(e, typePick.id, name, range, { signal, timeoutMs: configured().timeoutMs }))).filter((v) => !chosen.get(name)?.includes(v));
+      if (values.length === 0) {
+        void vscode.window.showInformationMessage(`Go Memory Insight: no more values of ${name} in ${formatTimeRange(range)}`);
+        continue;
+      }
+      const value = await vscode.window.showQuickPick(values, { title: `${name} =` });
+      if (value === undefined) continue;
+      chosen.set(name, [...(chosen.get(name) ?? []), value]);
     }
-    return parseQuery(`${typePick.id}${formatSelector(matchers)}`);
+    return parseQuery(`${typePick.id}${formatSelector(matchers())}`);
   }
 
   /** Fetches one window into a file under global storage and decodes it in the worker. */

@@ -71,6 +71,8 @@ describe('fleet: Pyroscope (local Connect server)', function () {
     const b = await pprofTop(g.memAlloc, 'alloc_space', 'B', g.dir);
     assert.ok(a.total > 0 && b.total > 0);
     assert.equal(got.total, a.total + b.total);
+    // Functions merged by name across the two series: each one's flat is the sum of its flats.
+    for (const [fn, row] of got.rows) assert.equal(row.flat, (a.rows.get(fn)?.flat ?? 0) + (b.rows.get(fn)?.flat ?? 0), fn);
     const req = fake.requests.find((x) => x.method === 'SelectMergeStacktraces')!;
     assert.equal(req.contentType, 'application/proto');
     assert.equal(req.authorization, 'Bearer s3cret');
@@ -92,6 +94,8 @@ describe('fleet: Pyroscope (local Connect server)', function () {
     let total = 0;
     for (const v of got.profile.sampleValues) total += v;
     assert.equal(total, (await pprofTop(g.memAlloc, 'alloc_space', 'B', g.dir)).total);
+    const fns = got.profile.functions.map((f) => `${f.name} ${f.file}`);
+    assert.equal(new Set(fns).size, fns.length, 'each function once, as Pyroscope merges by symbol');
     assert.match(got.title, /^Pyroscope 127\.0\.0\.1:\d+ · memory:alloc_space:bytes:space:bytes\{service_name="svc-b"\} · /);
   });
 

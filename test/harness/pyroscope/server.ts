@@ -11,7 +11,7 @@
 //
 // Merging is done as Pyroscope does for one profile type: the samples of every stored profile
 // whose labels match the selector and whose time is in [start, end] are put in one profile with
-// the one sample type of the id, functions, locations, mappings and strings re-indexed.
+// the one sample type of the id; equal functions, locations and stacks merged.
 // `legacy: true` plays a server before v2.2: SelectMergeStacktraces ignores the pprof format
 // and answers a flame graph, so a client has to fall back to SelectMergeProfile.
 import * as http from 'node:http';
@@ -163,39 +163,63 @@ function merge(selected: Series[], typeId: string, start: number, end: number): 
     period_type: { type: str(parts[3]!), unit: str(parts[4]!) },
     period: '0',
   };
-  let nextMapping = 1;
-  let nextLocation = 1;
-  let nextFunction = 1;
+  // Equal functions, locations and mappings across the profiles become one, and samples with
+  // equal stacks one sample, as in Pyroscope's merge (by symbols, not by the profiles' ids).
+  const mappings = new Map<string, number>();
+  const functions = new Map<string, number>();
+  const locations = new Map<string, number>();
+  const samples = new Map<string, { location_id: number[]; value: bigint }>();
   for (const s of selected) {
     const p = s.profile;
     const ps = p.string_table as string[];
-    const rs = (i: unknown) => str(ps[num(i)] ?? '');
+    const text = (i: unknown) => ps[num(i)] ?? '';
     if (out.period === '0' && p.period !== undefined) out.period = String(p.period);
     const mappingIds = new Map<number, number>();
     for (const m of (p.mapping as Obj[]) ?? []) {
-      const id = nextMapping++;
+      const key = [text(m.filename), text(m.build_id), m.memory_start, m.memory_limit, m.file_offset].join('\0');
+      let id = mappings.get(key);
+      if (id === undefined) {
+        id = mappings.size + 1;
+        mappings.set(key, id);
+        out.mapping.push({ ...m, id, filename: str(text(m.filename)), build_id: str(text(m.build_id)) });
+      }
       mappingIds.set(num(m.id), id);
-      out.mapping.push({ ...m, id, filename: rs(m.filename), build_id: rs(m.build_id) });
     }
     const functionIds = new Map<number, number>();
     for (const f of (p.function as Obj[]) ?? []) {
-      const id = nextFunction++;
+      const key = [text(f.name), text(f.system_name), text(f.filename), num(f.start_line)].join('\0');
+      let id = functions.get(key);
+      if (id === undefined) {
+        id = functions.size + 1;
+        functions.set(key, id);
+        out.function.push({ ...f, id, name: str(text(f.name)), system_name: str(text(f.system_name)), filename: str(text(f.filename)) });
+      }
       functionIds.set(num(f.id), id);
-      out.function.push({ ...f, id, name: rs(f.name), system_name: rs(f.system_name), filename: rs(f.filename) });
     }
     const locationIds = new Map<number, number>();
     for (const l of (p.location as Obj[]) ?? []) {
-      const id = nextLocation++;
+      const lines: Obj[] = ((l.line as Obj[]) ?? []).map((ln) => ({ ...ln, function_id: functionIds.get(num(ln.function_id)) ?? 0 }));
+      const mappingId = mappingIds.get(num(l.mapping_id)) ?? 0;
+      const key = [mappingId, l.address ?? 0, ...lines.map((ln) => `${ln.function_id}:${num(ln.line)}`)].join('\0');
+      let id = locations.get(key);
+      if (id === undefined) {
+        id = locations.size + 1;
+        locations.set(key, id);
+        out.location.push({ ...l, id, mapping_id: mappingId, line: lines });
+      }
       locationIds.set(num(l.id), id);
-      const lines = ((l.line as Obj[]) ?? []).map((ln) => ({ ...ln, function_id: functionIds.get(num(ln.function_id)) ?? 0 }));
-      out.location.push({ ...l, id, mapping_id: mappingIds.get(num(l.mapping_id)) ?? 0, line: lines });
     }
     for (const sample of (p.sample as Obj[]) ?? []) {
-      const value = ((sample.value as unknown[]) ?? [])[s.sampleIndex];
-      if (num(value) === 0) continue;
-      out.sample.push({ location_id: ((sample.location_id as unknown[]) ?? []).map((id) => locationIds.get(num(id)) ?? 0), value: [String(value)] });
+      const value = BigInt(String(((sample.value as unknown[]) ?? [])[s.sampleIndex] ?? 0));
+      if (value === 0n) continue;
+      const ids = ((sample.location_id as unknown[]) ?? []).map((id) => locationIds.get(num(id)) ?? 0);
+      const key = ids.join(',');
+      const seen = samples.get(key);
+      if (seen) seen.value += value;
+      else samples.set(key, { location_id: ids, value });
     }
   }
+  for (const x of samples.values()) out.sample.push({ location_id: x.location_id, value: [x.value.toString()] });
   return ProfileT.encode(ProfileT.fromObject(out)).finish();
 }
 

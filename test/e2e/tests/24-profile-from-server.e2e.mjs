@@ -39,6 +39,8 @@ export default async function (wb) {
     await wb.page.keyboard.press('Enter');
   };
   try {
+    // The palette lists the commands once the extension is known (first in a --grep run).
+    await wb.statusBarItem('Go Memory');
     await wb.runCommand('View: Close All Editors');
     // Credentials: the address is asked for (and kept in the setting), then the kind and the token.
     await wb.runCommand('Go Memory Insight: Set Profile Server Credentials…', { keepOpen: true });

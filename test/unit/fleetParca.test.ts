@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/command';
-import { fetchMergedProfile, labelNames, labelValues, profileTypes, type Engine } from '../../src/fleet/client';
+import { detectEngine, fetchMergedProfile, labelNames, labelValues, profileTypes, type Engine } from '../../src/fleet/client';
 import { FleetError } from '../../src/fleet/http';
 import { parseQuery } from '../../src/fleet/query';
 import { parcaBinary, startParca, waitFor, type ParcaRun } from './parcaFixture';
@@ -55,6 +55,7 @@ describe('fleet: Parca (a real server scraping a Go service)', function () {
     assert.equal(first.api, 'parca.query.v1alpha1.QueryService/Query');
     assert.deepEqual(first.profile.sampleTypes.map((t) => `${t.type}/${t.unit}`), ['inuse_space/bytes']);
 
+    assert.equal(await detectEngine(e.server), 'parca', 'the editor finds the engine by asking');
     const types = (await profileTypes(e, window())).map((t) => t.id);
     for (const t of [INUSE, 'memory:alloc_space:bytes:space:bytes', 'memory:alloc_objects:count:space:bytes', 'memory:inuse_objects:count:space:bytes']) assert.ok(types.includes(t), `${t} in ${types.join(', ')}`);
     const names = await labelNames(e, INUSE, window());

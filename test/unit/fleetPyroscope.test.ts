@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/command';
-import { fetchMergedProfile, labelNames, labelValues, profileTypes, type Engine } from '../../src/fleet/client';
+import { detectEngine, fetchMergedProfile, labelNames, labelValues, profileTypes, type Engine } from '../../src/fleet/client';
 import { parseQuery } from '../../src/fleet/query';
 import { FleetError } from '../../src/fleet/http';
 import { startFakePyroscope, type FakePyroscope } from '../harness/pyroscope/server';
@@ -47,6 +47,7 @@ describe('fleet: Pyroscope (local Connect server)', function () {
   it('lists profile types, label names and values for the pickers', async () => {
     fake = await startFakePyroscope({ profiles: stored() });
     const e: Engine = { kind: 'pyroscope', server: { url: new URL(fake.url) } };
+    assert.equal(await detectEngine(e.server), 'pyroscope');
     const types = await profileTypes(e, window);
     assert.deepEqual(types.map((t) => t.id).sort(), ['memory:alloc_objects:count:space:bytes', ALLOC, 'memory:inuse_objects:count:space:bytes', 'memory:inuse_space:bytes:space:bytes']);
     assert.deepEqual(types.find((t) => t.id === ALLOC), { id: ALLOC, name: 'memory', sampleType: 'alloc_space', sampleUnit: 'bytes', periodType: 'space', periodUnit: 'bytes' });

@@ -60,6 +60,8 @@ if (tests) {
   if (integration.length > 0) {
     targets.push({ ...common, sourcemap: 'inline', entryPoints: integration, outdir: 'out/test/integration', outbase: 'test/integration', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', 'mocha'] });
   }
+  // The local Pyroscope-protocol server as a program, for the end-to-end tests and by hand.
+  targets.push({ ...common, sourcemap: 'inline', entryPoints: ['test/harness/pyroscope/main.ts'], outfile: 'out/test/harness/pyroscope.js', platform: 'node', format: 'cjs', target: 'node20' });
 }
 
 if (watch) {

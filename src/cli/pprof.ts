@@ -11,6 +11,7 @@ import type { ProfileData } from '../shared/profileData';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pprofFlame } from './pprofFlame';
+import { pprofFetch } from './pprofFetch';
 
 export interface PprofSubcommand {
   name: string;
@@ -193,6 +194,7 @@ export const PPROF_SUBCOMMANDS: PprofSubcommand[] = [
     run: runTop,
   },
   pprofFlame,
+  pprofFetch,
 ];
 
 function usage(): string {
@@ -207,7 +209,7 @@ function usage(): string {
 
 export const pprofCommand: CliCommand = {
   name: 'pprof',
-  summary: 'read pprof profiles: top functions, flame graphs',
+  summary: 'read pprof profiles: top functions, flame graphs; fetch merged profiles from Parca or Pyroscope',
   get usage() {
     return usage();
   },

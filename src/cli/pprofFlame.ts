@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CliIO } from './command';
 import { CliError, scanArgs } from './command';
-import { loadProfileArg, MAX_MEMORY_HELP, parseSize, type PprofSubcommand } from './pprof';
+import { loadProfileArg, parseSize, type PprofSubcommand } from './pprof';
 import { resolveSampleIndex, ProfileError, type DecodeOptions } from '../pprof/decode';
 import type { ShowProfileMessage } from '../shared/webviewProtocol';
 import { encodeProfileMessage } from '../shared/profileJson';
@@ -152,7 +152,8 @@ export const pprofFlame: PprofSubcommand = {
     '                  the page can switch to the others',
     '--base FILE       diff mode: FILE minus this base profile, growth and shrinkage coloured',
     '--title TEXT      page title (default: the file name)',
-    MAX_MEMORY_HELP,
+    // Written out: './pprof' lists this subcommand, so its constants are not set while this loads.
+    '--max-memory N    memory a profile may take, e.g. 2G or 512M (default 1G)',
   ],
   run: runFlame,
 };

@@ -18,6 +18,7 @@ import { register as registerProfiling } from './profiling';
 import { hotspotViewState, register as registerHotspots, type HotspotViewState } from './hotspots';
 import { register as registerGcTrace } from './gc';
 import { openWatchDiff, openWatchLine, register as registerWatch, stopWatch, watchInfos, type WatchInfo, type WatchResult } from './watch';
+import { register as registerFleet } from './fleet';
 
 /** What the extension returns from `activate`, used by tests and other extensions. */
 export interface GoMemoryInsightApi {
@@ -134,7 +135,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
   // Features register themselves here, one line each.
   const decoder = new ProfileDecoder(vscode.Uri.joinPath(context.extensionUri, 'dist', 'decodeWorker.js').fsPath, log);
   const features: FeatureContext = { context, log, go, status, decoder, client: () => client, onDidStartServer: serverStarted.event };
-  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling, registerHotspots, registerGcTrace, registerWatch];
+  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling, registerHotspots, registerGcTrace, registerWatch, registerFleet];
   for (const register of registrations) {
     try {
       register(features);

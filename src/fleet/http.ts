@@ -1,0 +1,192 @@
+// HTTP for the profiling engines' APIs (node:http/https, no dependencies): one request with a
+// size limit on the answer, a timeout, cancellation, auth, and errors that say what went wrong.
+import * as http from 'node:http';
+import * as https from 'node:https';
+
+/** Largest answer read, as for Open Profile from URL (256 MiB). */
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+/** Default time for one request, answer included (ms). */
+export const DEFAULT_TIMEOUT_MS = 120_000;
+
+export class FleetError extends Error {
+  /** The HTTP status, when the server answered. */
+  readonly status?: number;
+  /** The Connect error code (e.g. "unimplemented"), when the server gave one. */
+  readonly code?: string;
+
+  constructor(message: string, details: { status?: number; code?: string } = {}) {
+    super(message.replace(/\s*[\r\n]+\s*/g, ' '));
+    this.name = 'FleetError';
+    if (details.status !== undefined) this.status = details.status;
+    if (details.code !== undefined) this.code = details.code;
+  }
+}
+
+/** Credentials: a bearer token or user:password for basic auth. Never kept in settings. */
+export type FleetAuth = { kind: 'bearer'; token: string } | { kind: 'basic'; user: string; password: string };
+
+/** Environment variables the CLI reads credentials from. */
+export const TOKEN_ENV = 'GMI_FLEET_TOKEN';
+export const BASIC_AUTH_ENV = 'GMI_FLEET_BASIC_AUTH';
+
+/** Credentials from the environment: $GMI_FLEET_TOKEN (bearer) or $GMI_FLEET_BASIC_AUTH (user:password). */
+export function authFromEnv(env: NodeJS.ProcessEnv): FleetAuth | undefined {
+  const token = env[TOKEN_ENV]?.trim();
+  const basic = env[BASIC_AUTH_ENV];
+  if (token && basic) throw new FleetError(`both ${TOKEN_ENV} and ${BASIC_AUTH_ENV} are set; keep one`);
+  if (token) return { kind: 'bearer', token };
+  if (basic) return parseBasicAuth(basic, BASIC_AUTH_ENV);
+  return undefined;
+}
+
+/** "user:password" (the password may contain ':'). */
+export function parseBasicAuth(text: string, where: string): FleetAuth {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new FleetError(`${where} must be user:password`);
+  return { kind: 'basic', user: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+export function authHeader(auth: FleetAuth): string {
+  return auth.kind === 'bearer' ? `Bearer ${auth.token}` : `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
+}
+
+/** Where a server is and how to talk to it. */
+export interface FleetServer {
+  url: URL;
+  auth?: FleetAuth;
+  /** Pyroscope's tenant (X-Scope-OrgID), for multi-tenant installs. */
+  tenant?: string;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  maxBytes?: number;
+  timeoutMs?: number;
+  onProgress?: (received: number) => void;
+}
+
+export interface HttpAnswer {
+  status: number;
+  contentType: string;
+  body: Buffer;
+}
+
+/** Checks what the user typed as a server address: http(s), no query. Returns the URL or an error. */
+export function parseServerUrl(input: string): URL | string {
+  let text = input.trim();
+  if (!text) return 'Enter the server address, e.g. http://localhost:7070 (Parca) or http://localhost:4040 (Pyroscope)';
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `http://${text}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `Not a valid URL: ${input}`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `Only http and https URLs are supported, not ${url.protocol}`;
+  if (url.username || url.password) return 'Put no credentials in the address: set them with "Set Profile Server Credentials…" (or GMI_FLEET_TOKEN / GMI_FLEET_BASIC_AUTH for the CLI)';
+  url.search = '';
+  url.hash = '';
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+/** The server's address joined with an API path (the server may live under a path prefix). */
+export function endpoint(server: FleetServer, apiPath: string): URL {
+  return new URL(apiPath.replace(/^\//, ''), server.url);
+}
+
+function describeNetworkError(err: NodeJS.ErrnoException, url: URL): string {
+  const where = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return `Connection refused at ${where}: is the server running on that port?`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `Unknown host ${url.hostname}.`;
+    case 'ECONNRESET':
+      return `The connection to ${where} was reset before the answer arrived.`;
+    case 'ETIMEDOUT':
+      return `Connecting to ${where} timed out.`;
+    default:
+      return `Request to ${url.href} failed: ${err.message}`;
+  }
+}
+
+/**
+ * Sends one request and reads the whole answer (any status). Rejects with FleetError on
+ * network errors, a too big answer, the timeout or cancellation ("Cancelled.").
+ */
+export function request(server: FleetServer, url: URL, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Uint8Array }, opts: RequestOptions = {}): Promise<HttpAnswer> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const headers: Record<string, string> = { 'User-Agent': 'go-memory-insight', ...init.headers };
+  if (server.auth) headers['Authorization'] = authHeader(server.auth);
+  if (server.tenant) headers['X-Scope-OrgID'] = server.tenant;
+  if (init.body) headers['Content-Length'] = String(init.body.length);
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      reject(new FleetError('Cancelled.'));
+      return;
+    }
+    const mod = url.protocol === 'https:' ? https : http;
+    let settled = false;
+    const fail = (e: Error) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      req.destroy();
+      reject(e);
+    };
+    const req = mod.request(url, { method: init.method, headers }, (res) => {
+      const status = res.statusCode ?? 0;
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        res.resume();
+        fail(new FleetError(`The answer from ${url.host} is ${declared} bytes, over the ${maxBytes}-byte limit.`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) {
+          fail(new FleetError(`The answer from ${url.host} is over the ${maxBytes}-byte limit; stopped reading.`));
+          return;
+        }
+        chunks.push(chunk);
+        opts.onProgress?.(size);
+      });
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        resolve({ status, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) });
+      });
+      res.on('error', (e) => fail(new FleetError(`Reading the answer from ${url.host} failed: ${e.message}`)));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => fail(settled ? e : new FleetError(describeNetworkError(e, url))));
+    const onAbort = () => fail(new FleetError('Cancelled.'));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => fail(new FleetError(`No complete answer from ${url.host} within ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    };
+    req.end(init.body);
+  });
+}
+
+/** A one-line excerpt of an error body for messages. */
+export function excerpt(body: Buffer, max = 300): string {
+  const text = body.subarray(0, max * 4).toString('utf8').replace(/\s+/g, ' ').trim();
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** Parses a JSON answer; FleetError when it is not JSON. */
+export function parseJson(answer: HttpAnswer, url: URL): unknown {
+  try {
+    return JSON.parse(answer.body.toString('utf8'));
+  } catch {
+    throw new FleetError(`${url.href} did not answer JSON (${answer.contentType || 'no content type'}): ${excerpt(answer.body)}`, { status: answer.status });
+  }
+}

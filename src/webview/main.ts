@@ -29,8 +29,8 @@ function start(): void {
   const app = new FlameApp(root, host);
   window.flameDebug = {
     app,
-    pointOf: (name) => app.debugPointOf(name),
-    zoomTo: (name) => app.debugZoomTo(name),
+    pointOf: (name) => app.pointOfFunction(name),
+    zoomTo: (name) => app.zoomToFunction(name),
     lastDrawMs: () => app.graph.lastDrawMs,
   };
   window.addEventListener('error', (ev) => host.post({ type: 'webviewError', message: String(ev.message) }));

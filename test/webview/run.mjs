@@ -1,6 +1,6 @@
 // Runs the flame graph page tests (test/webview/*.test.ts) in plain Node with mocha: builds
-// the bundles (dist/webview.js is what the tests load into headless Chromium), bundles the
-// tests into test-output/webview-tests/ and runs them.
+// the bundles, bundles the tests and the panel with its test hooks (pageHooks.ts, what the tests
+// load into headless Chromium) into test-output/webview-tests/ and runs them.
 // Usage: node test/webview/run.mjs [--grep PATTERN] [--no-build]
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -29,6 +29,18 @@ await esbuild.build({
   absWorkingDir: root,
   external: ['mocha', 'playwright-core', 'esbuild'],
   loader: { '.proto': 'text' },
+  logLevel: 'warning',
+});
+// The panel with its test hooks (window.flameDebug), loaded by helpers.ts instead of dist/webview.js.
+await esbuild.build({
+  entryPoints: [join('test', 'webview', 'pageHooks.ts')],
+  outfile: join(outdir, 'webview-hooks.js'),
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  sourcemap: 'inline',
+  absWorkingDir: root,
   logLevel: 'warning',
 });
 const grep = args.indexOf('--grep');

@@ -1,7 +1,7 @@
 // Messages between the flame graph webview and the extension host, declared once and
 // imported by both sides. Every message is a discriminated union on `type` and is checked
 // on receipt by the small validators below: neither side trusts what the other posts.
-import type { ProfileData } from './profileData';
+import type { ProfileData, ProfileLabels } from './profileData';
 
 /** UI state the webview keeps with setState, restored after hiding and window reloads. */
 export interface FlameUiState {
@@ -200,6 +200,36 @@ export function validateProfileData(x: unknown): string | undefined {
     const t = x.truncatedStacks;
     const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
     if (!isRecord(t) || !count(t.maxDepth) || !count(t.stacks) || !count(t.deepest)) return 'truncatedStacks is malformed';
+  }
+  if (x.labels !== undefined) return validateLabels(x.labels, last, types);
+  return undefined;
+}
+
+function validateLabels(x: unknown, stacks: number, types: number): string | undefined {
+  if (!isRecord(x)) return 'labels is not an object';
+  const e = checkStrings(x, 'strings');
+  if (e) return `labels: ${e}`;
+  for (const k of ['setStart', 'key', 'str', 'unit', 'groupStack', 'groupSet'] as const) if (!(x[k] instanceof Int32Array)) return `labels.${k} is not an Int32Array`;
+  if (!(x.num instanceof Float64Array)) return 'labels.num is not a Float64Array';
+  const l = x as unknown as ProfileLabels;
+  const strings = l.strings.length;
+  const entries = l.key.length;
+  if (l.str.length !== entries || l.num.length !== entries || l.unit.length !== entries) return 'the label columns differ in length';
+  const sets = l.setStart.length - 1;
+  if (sets < 0 || l.setStart[0] !== 0 || l.setStart[sets] !== entries) return 'labels.setStart does not cover the labels';
+  for (let i = 1; i <= sets; i++) if (l.setStart[i]! < l.setStart[i - 1]!) return `labels.setStart[${i}] goes backwards`;
+  for (let i = 0; i < entries; i++) {
+    if (!(l.key[i]! >= 0 && l.key[i]! < strings) || !(l.str[i]! >= -1 && l.str[i]! < strings) || !(l.unit[i]! >= -1 && l.unit[i]! < strings)) return `label ${i} refers to a string out of range`;
+  }
+  const groups = l.groupStack.length;
+  if (l.groupSet.length !== groups) return 'the label group columns differ in length';
+  const ge = checkIndexes(l.groupStack, 'labels.groupStack', stacks) ?? checkIndexes(l.groupSet, 'labels.groupSet', sets);
+  if (ge) return ge;
+  if (!Array.isArray(l.values) || l.values.length !== types) return 'labels.values does not have one row per sample type';
+  for (let t = 0; t < types; t++) {
+    const row: unknown = l.values[t];
+    if (!(row instanceof Float64Array) || row.length !== groups) return `labels.values[${t}] does not have one value per group`;
+    for (let i = 0; i < groups; i++) if (row[i]! - row[i]! !== 0) return `labels.values[${t}][${i}] is not a finite number`;
   }
   return undefined;
 }

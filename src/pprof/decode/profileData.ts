@@ -8,6 +8,7 @@ import { TWO32 } from './wire';
 import { compilePattern } from '../pattern';
 import { readProfile } from './profile';
 import { trimmed } from './samples';
+import { labelGroups } from './labels';
 
 /** The index of the sample type to show first: default_sample_type if set, else the last. */
 export function defaultSampleIndex(p: { sampleTypes: SampleTypeInfo[]; defaultSampleType: string }): number {
@@ -303,6 +304,8 @@ export function toProfileData(p: PprofProfile, name: string, opts: ProfileDataOp
   if (p.comments.length > 0) data.comments = p.comments.slice();
   if (notes.length > 0) data.notes = notes;
   if (valuesExact) data.valuesExact = valuesExact;
+  const labels = labelGroups(p, stackOf, budget);
+  if (labels) data.labels = labels;
   return limitStackDepth(data, opts.maxStackDepth ?? MAX_STACK_DEPTH);
 }
 

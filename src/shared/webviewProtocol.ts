@@ -2,6 +2,8 @@
 // imported by both sides. Every message is a discriminated union on `type` and is checked
 // on receipt by the small validators below: neither side trusts what the other posts.
 import type { ProfileData, ProfileLabels } from './profileData';
+import { isGranularity, type Granularity } from '../pprof/refine/granularity';
+import { REFINEMENT_KINDS, type RefinementChip } from '../pprof/refine/chips';
 
 /** UI state the webview keeps with setState, restored after hiding and window reloads. */
 export interface FlameUiState {
@@ -18,6 +20,9 @@ export interface FlameUiState {
   showTable?: boolean;
   /** Function shown in the caller/callee view, by name (indexes change between profiles). */
   sandwichFunc?: string;
+  /** The view's refinements (focus / ignore / hide / show, label filters), in the order added. */
+  refinements?: RefinementChip[];
+  granularity?: Granularity;
 }
 
 /** What the panel shows, remembered so a reloaded window can read the files again. */
@@ -331,6 +336,11 @@ export function parseUiState(x: unknown): FlameUiState {
   if (typeof x.colorBlind === 'boolean') s.colorBlind = x.colorBlind;
   if (typeof x.showTable === 'boolean') s.showTable = x.showTable;
   if (isText(x.sandwichFunc)) s.sandwichFunc = x.sandwichFunc;
+  if (Array.isArray(x.refinements)) {
+    const chips = x.refinements.filter((c): c is RefinementChip => isRecord(c) && (REFINEMENT_KINDS as readonly unknown[]).includes(c.kind) && isText(c.pattern));
+    if (chips.length > 0) s.refinements = chips.slice(0, 100).map((c) => ({ kind: c.kind, pattern: c.pattern }));
+  }
+  if (isGranularity(x.granularity)) s.granularity = x.granularity;
   return s;
 }
 

@@ -1,25 +1,34 @@
 // The flame graph panel: it wires the parts together. Trees are built here from ProfileData
 // (sample type switches, search and selection are local), drawn by FlameGraph on canvas.
 // The parts: view.ts (the shown profile and its helpers), layout.ts (the elements), search.ts,
-// table.ts (the function table), tooltip.ts (tooltip and context menu).
+// table.ts (the function table), tooltip.ts (tooltip and context menu), refineBar.ts (the
+// refinements: chips, label filters, granularity, undo; applied by src/pprof/refine.ts).
 import type { FlameNode, FlameTree } from '../shared/flameTree';
+import type { ProfileData } from '../shared/profileData';
 import type { FlameSource, FlameUiState, HostMessage, ShowProfileMessage } from '../shared/webviewProtocol';
 import { parseHostMessage } from '../shared/webviewProtocol';
-import { buildTree, callersCallees, diffTree, heaviestNodeOf, nodeName, ROOT_FUNC } from '../pprof/tree';
+import { buildTree, callersCallees, diffTree, heaviestNodeOf, nodeName, ROOT_FUNC, sampleTotal as sampleSum } from '../pprof/tree';
 import { limitStackDepth, truncationNote } from '../pprof/stackDepth';
 import { type Palette, type Rgb, hashString, mix, readPalette } from './colors';
 import { button, el, show } from './dom';
 import { FlameGraph, type FrameHit } from './flameGraph';
 import type { HostBridge } from './host';
 import { Layout } from './layout';
+import { RefineBar } from './refineBar';
+import { compileChips, exactPattern, hasRefinements, labelKeys, refineProfile, regroup, type Granularity, type LabelKeyInfo, type RefinementChip } from '../pprof/refine';
 import { SearchBox, searchTree } from './search';
 import { markSelectedRow, renderTable, type SortKey } from './table';
 import { openMenu, showTooltip } from './tooltip';
-import { classOf, flatRows, followPath, formatIn, frameLabel, type Loaded, newLoaded, pathOf } from './view';
+import { classOf, flatRows, followPath, formatIn, frameLabel, type Loaded, newLoaded, originOf, pathOf } from './view';
 
 export class FlameApp {
   private readonly layout: Layout;
   private readonly search: SearchBox;
+  private readonly refineBar: RefineBar;
+  /** The refinements and granularity before each change, for Undo (the last change first off). */
+  private readonly undoStack: Array<{ refinements: RefinementChip[]; granularity: Granularity }> = [];
+  /** The label keys of the profile shown (for the label filter), computed once per profile. */
+  private labelInfo: { data: unknown; keys: LabelKeyInfo[] } = { data: undefined, keys: [] };
   readonly graph: FlameGraph;
   private readonly callersGraph: FlameGraph;
   private readonly calleesGraph: FlameGraph;
@@ -65,6 +74,12 @@ export class FlameApp {
       closeSandwich: () => this.setSandwich(undefined),
     });
     this.search = new SearchBox(this.ui.search ?? '', (text) => this.setSearch(text), () => this.graph.canvas.focus());
+    this.refineBar = new RefineBar({
+      add: (chip) => this.addRefinement(chip, true),
+      remove: (i) => this.changeRefinements((this.ui.refinements ?? []).filter((_, j) => j !== i), this.granularity()),
+      undo: () => this.undo(),
+      setGranularity: (g) => this.changeRefinements(this.ui.refinements ?? [], g),
+    });
     this.buildDom();
     this.wireGraph();
     this.wireKeys();
@@ -88,7 +103,8 @@ export class FlameApp {
   private buildDom(): void {
     const ly = this.layout;
     ly.sampleSelect.addEventListener('change', () => this.setSampleIndex(Number(ly.sampleSelect.value), true));
-    ly.assemble(this.root, this.graph, this.callersGraph, this.calleesGraph, [this.search.input, this.search.info], []);
+    ly.assemble(this.root, this.graph, this.callersGraph, this.calleesGraph, [this.search.input, this.search.info], [this.refineBar.element]);
+    this.renderRefineBar();
     this.graph.orientation = this.ui.orientation ?? 'icicle';
     ly.orientationBtn.textContent = this.graph.orientation === 'icicle' ? 'Icicle' : 'Flame';
     show(ly.side, this.ui.showTable !== false);
@@ -178,20 +194,48 @@ export class FlameApp {
     this.saveState();
   }
 
+  /** The profile (and base) as the refinements and granularity show it. */
+  private viewOf(msg: ShowProfileMessage): { data: ProfileData; base?: ProfileData; origin?: Int32Array; baseOrigin?: Int32Array } {
+    let data = msg.data;
+    let base = msg.base;
+    const chips = this.ui.refinements ?? [];
+    if (chips.length > 0) {
+      const compiled = compileChips(chips, msg.data.labels);
+      if (compiled.ok && hasRefinements(compiled.refinements)) {
+        data = refineProfile(data, compiled.refinements);
+        if (base) base = refineProfile(base, compiled.refinements);
+      } else if (!compiled.ok) {
+        this.refineBar.showError(`Refinement ${compiled.index + 1} not applied: ${compiled.error}`);
+      }
+    }
+    const g = this.granularity();
+    if (g === 'functions') return { data, ...(base ? { base } : {}) };
+    const view: { data: ProfileData; base?: ProfileData; origin?: Int32Array; baseOrigin?: Int32Array } = { data: regroup(data, g) };
+    view.origin = originOf(msg.data, view.data);
+    if (base && msg.base) {
+      view.base = regroup(base, g);
+      view.baseOrigin = originOf(msg.base, view.base);
+    }
+    return view;
+  }
+
   private build(msg: ShowProfileMessage, sampleIndex: number): void {
     const ly = this.layout;
-    const data = msg.data;
+    const view = this.viewOf(msg);
+    const data = view.data;
     const t0 = performance.now();
-    const tree = msg.base ? diffTree(msg.base, data, { sampleIndex }) : buildTree(data, { sampleIndex });
+    const tree = view.base ? diffTree(view.base, data, { sampleIndex }) : buildTree(data, { sampleIndex });
     performance.measure('flame-build-tree', { start: t0, end: performance.now() });
     const prevZoom = this.loaded ? pathOf(this.graph.zoomNode) : [];
-    this.loaded = newLoaded(msg, data, tree, sampleIndex);
+    this.loaded = newLoaded(msg, view, tree, sampleIndex);
     this.ui.sampleIndex = sampleIndex;
     ly.sampleSelect.value = String(sampleIndex);
     // Legend and status first: they take their height before the graph measures its own.
     ly.renderLegend(this.loaded, !!this.ui.colorBlind);
     const st = data.sampleTypes[sampleIndex]!;
-    this.setStatus(`${msg.base ? 'Diff: ' : ''}${st.type} total ${this.fmt(tree.total)}` + (msg.base ? ` (before ${this.fmt(tree.root.baseTotal ?? 0)})` : '') + ` · ${tree.nodeCount} frames`);
+    const refined = (this.ui.refinements ?? []).length > 0 ? ` (refined, of ${this.fmt(sampleSum(msg.data, sampleIndex))})` : '';
+    this.setStatus(`${msg.base ? 'Diff: ' : ''}${st.type} total ${this.fmt(tree.total)}${refined}` + (msg.base ? ` (before ${this.fmt(tree.root.baseTotal ?? 0)})` : '') + ` · ${tree.nodeCount} frames`);
+    this.renderRefineBar();
     this.graph.setTree(tree);
     if (prevZoom.length > 0) {
       const node = this.followPath(prevZoom);
@@ -334,6 +378,10 @@ export class FlameApp {
         { label: 'Zoom', enabled: !!node, action: () => node && this.graph.zoomTo(node) },
         { label: 'Show Callers and Callees', enabled: real && node.func < (this.loaded?.data.funcName.length ?? 0), action: () => node && this.selectFunction(node.func, false) },
         { label: 'Reset Zoom', enabled: true, action: () => this.resetZoom() },
+        { label: 'Focus on This', enabled: real, action: () => node && this.refineByFrame('focus', node.func), group: true },
+        { label: 'Ignore This', enabled: real, action: () => node && this.refineByFrame('ignore', node.func) },
+        { label: 'Hide This', enabled: real, action: () => node && this.refineByFrame('hide', node.func) },
+        { label: 'Show Only This', enabled: real, action: () => node && this.refineByFrame('show', node.func) },
       ],
       x,
       y,
@@ -361,6 +409,10 @@ export class FlameApp {
       fromBase = true;
       if (func < 0) return;
     }
+    // A merged node (granularity): the function of the profile it stands for.
+    const origin = fromBase ? l.baseOrigin : l.origin;
+    if (origin) func = origin[func]!;
+    if (func < 0) return;
     this.host.post({ type: 'openSource', func, line: node.line, ...(fromBase ? { fromBase } : {}) });
   }
 
@@ -466,6 +518,83 @@ export class FlameApp {
     if (this.ui.search) this.setSearch(this.ui.search);
     if (sandwichFunc !== undefined) this.setSandwich(sandwichFunc);
     if (fromUser) this.host.post({ type: 'sampleTypeChanged', sampleIndex: i });
+    this.saveState();
+  }
+
+  // ---- refinements ----
+
+  private granularity(): Granularity {
+    return this.ui.granularity ?? 'functions';
+  }
+
+  private renderRefineBar(): void {
+    const data = this.loaded?.msg.data;
+    if (this.labelInfo.data !== data) this.labelInfo = { data, keys: data?.labels ? labelKeys(data.labels) : [] };
+    this.refineBar.render(this.ui.refinements ?? [], this.granularity(), this.undoStack.length > 0, this.labelInfo.keys);
+  }
+
+  /** A chip for a frame: its function's exact name (its file's, when merged by file). */
+  private refineByFrame(kind: 'focus' | 'ignore' | 'hide' | 'show', func: number): void {
+    const l = this.loaded;
+    if (!l || func < 0) return;
+    const g = this.granularity();
+    const name = l.tree.data.funcName[func]!;
+    let pattern: string;
+    if (g === 'files') pattern = exactPattern(l.tree.data.funcFile[func] ?? '');
+    else if (g === 'functions') pattern = exactPattern(name);
+    else {
+      // A node merged by function and file or by line: the function it stands for.
+      let orig: string | undefined;
+      if (func < l.data.funcName.length) orig = l.msg.data.funcName[l.origin![func]!];
+      else if (l.base && l.msg.base) orig = l.msg.base.funcName[l.baseOrigin![l.base.funcName.indexOf(name)]!];
+      if (orig === undefined) return;
+      pattern = exactPattern(orig);
+    }
+    this.addRefinement({ kind, pattern }, false);
+  }
+
+  /** Adds a chip after checking its pattern (an error is shown beside the box instead). */
+  private addRefinement(chip: RefinementChip, fromBox: boolean): void {
+    const chips = [...(this.ui.refinements ?? []), chip];
+    const compiled = compileChips(chips, this.loaded?.msg.data.labels);
+    if (!compiled.ok) {
+      this.refineBar.showError(compiled.error.charAt(0).toUpperCase() + compiled.error.slice(1));
+      return;
+    }
+    if (fromBox) this.refineBar.clearInput();
+    this.changeRefinements(chips, this.granularity());
+  }
+
+  private changeRefinements(refinements: RefinementChip[], granularity: Granularity, undoing = false): void {
+    if (!undoing) this.undoStack.push({ refinements: this.ui.refinements ?? [], granularity: this.granularity() });
+    this.ui.refinements = refinements.length > 0 ? refinements : undefined;
+    this.ui.granularity = granularity === 'functions' ? undefined : granularity;
+    this.refineBar.showError('');
+    this.rebuild();
+  }
+
+  private undo(): void {
+    const prev = this.undoStack.pop();
+    if (prev) this.changeRefinements(prev.refinements, prev.granularity, true);
+  }
+
+  /** Builds the view again (refinements changed), keeping the search and the caller/callee view. */
+  private rebuild(): void {
+    const l = this.loaded;
+    if (!l) {
+      this.renderRefineBar();
+      this.saveState();
+      return;
+    }
+    const sandwich = this.ui.sandwichFunc;
+    this.graph.zoomTo(l.tree.root, false);
+    this.graph.cursor = undefined;
+    this.graph.selectedFunc = -1;
+    this.build(l.msg, l.sampleIndex);
+    if (this.ui.search) this.setSearch(this.ui.search);
+    const f = sandwich ? this.loaded!.data.funcName.indexOf(sandwich) : -1;
+    this.setSandwich(f >= 0 ? f : undefined);
+    this.graph.drawNow();
     this.saveState();
   }
 

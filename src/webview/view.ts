@@ -19,8 +19,12 @@ export function shortName(name: string): string {
 
 export interface Loaded {
   msg: ShowProfileMessage;
+  /** The profile as shown: msg.data with the refinements and granularity applied. */
   data: ProfileData;
   base?: ProfileData;
+  /** Per function of data (and base): a function of msg.data (msg.base) it stands for; unset when the same. */
+  origin?: Int32Array;
+  baseOrigin?: Int32Array;
   tree: FlameTree;
   /** Package class per function of tree.data (index into CLASSES), -1 until first needed. */
   classes: Int8Array;
@@ -29,9 +33,19 @@ export interface Loaded {
   sampleIndex: number;
 }
 
-export function newLoaded(msg: ShowProfileMessage, data: ProfileData, tree: FlameTree, sampleIndex: number): Loaded {
+export function newLoaded(msg: ShowProfileMessage, view: { data: ProfileData; base?: ProfileData; origin?: Int32Array; baseOrigin?: Int32Array }, tree: FlameTree, sampleIndex: number): Loaded {
   const classes = new Int8Array(tree.data.funcName.length).fill(-1);
-  return { msg, data, tree, classes, flat: undefined, sampleIndex, ...(msg.base ? { base: msg.base } : {}) };
+  return { msg, ...view, tree, classes, flat: undefined, sampleIndex };
+}
+
+/** Per function of a regrouped profile: the first function of the original whose frame it took. */
+export function originOf(original: ProfileData, regrouped: ProfileData): Int32Array {
+  const out = new Int32Array(regrouped.funcName.length).fill(-1);
+  for (let f = 0; f < regrouped.frameFunc.length; f++) {
+    const g = regrouped.frameFunc[f]!;
+    if (out[g] === -1) out[g] = original.frameFunc[f]!;
+  }
+  return out;
 }
 
 /** A value in the unit of the shown sample type. */

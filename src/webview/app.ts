@@ -409,11 +409,12 @@ export class FlameApp {
       fromBase = true;
       if (func < 0) return;
     }
-    // A merged node (granularity): the function of the profile it stands for.
+    // A merged node (granularity): the function of the profile it stands for, and for a line its line.
+    const line = node.line || (this.granularity() === 'lines' ? (l.tree.data.funcStartLine[node.func] ?? 0) : 0);
     const origin = fromBase ? l.baseOrigin : l.origin;
     if (origin) func = origin[func]!;
     if (func < 0) return;
-    this.host.post({ type: 'openSource', func, line: node.line, ...(fromBase ? { fromBase } : {}) });
+    this.host.post({ type: 'openSource', func, line, ...(fromBase ? { fromBase } : {}) });
   }
 
   private resetZoom(): void {

@@ -23,6 +23,8 @@ export interface FlameUiState {
   /** The view's refinements (focus / ignore / hide / show, label filters), in the order added. */
   refinements?: RefinementChip[];
   granularity?: Granularity;
+  /** The refinement bar is open (it also shows while the view is refined). */
+  refineOpen?: boolean;
 }
 
 /** What the panel shows, remembered so a reloaded window can read the files again. */
@@ -341,6 +343,7 @@ export function parseUiState(x: unknown): FlameUiState {
     if (chips.length > 0) s.refinements = chips.slice(0, 100).map((c) => ({ kind: c.kind, pattern: c.pattern }));
   }
   if (isGranularity(x.granularity)) s.granularity = x.granularity;
+  if (typeof x.refineOpen === 'boolean') s.refineOpen = x.refineOpen;
   return s;
 }
 

@@ -29,6 +29,7 @@ export class FlameApp {
   private readonly undoStack: Array<{ refinements: RefinementChip[]; granularity: Granularity }> = [];
   /** The label keys of the profile shown (for the label filter), computed once per profile. */
   private labelInfo: { data: unknown; keys: LabelKeyInfo[] } = { data: undefined, keys: [] };
+  private refineBarShown = false;
   readonly graph: FlameGraph;
   private readonly callersGraph: FlameGraph;
   private readonly calleesGraph: FlameGraph;
@@ -79,6 +80,11 @@ export class FlameApp {
       remove: (i) => this.changeRefinements((this.ui.refinements ?? []).filter((_, j) => j !== i), this.granularity()),
       undo: () => this.undo(),
       setGranularity: (g) => this.changeRefinements(this.ui.refinements ?? [], g),
+      toggle: () => {
+        this.ui.refineOpen = !this.refineBarShown;
+        this.renderRefineBar();
+        this.saveState();
+      },
     });
     this.buildDom();
     this.wireGraph();
@@ -103,7 +109,7 @@ export class FlameApp {
   private buildDom(): void {
     const ly = this.layout;
     ly.sampleSelect.addEventListener('change', () => this.setSampleIndex(Number(ly.sampleSelect.value), true));
-    ly.assemble(this.root, this.graph, this.callersGraph, this.calleesGraph, [this.search.input, this.search.info], [this.refineBar.element]);
+    ly.assemble(this.root, this.graph, this.callersGraph, this.calleesGraph, [this.search.input, this.search.info, this.refineBar.toggleBtn], [this.refineBar.element]);
     this.renderRefineBar();
     this.graph.orientation = this.ui.orientation ?? 'icicle';
     ly.orientationBtn.textContent = this.graph.orientation === 'icicle' ? 'Icicle' : 'Flame';
@@ -531,7 +537,11 @@ export class FlameApp {
   private renderRefineBar(): void {
     const data = this.loaded?.msg.data;
     if (this.labelInfo.data !== data) this.labelInfo = { data, keys: data?.labels ? labelKeys(data.labels) : [] };
-    this.refineBar.render(this.ui.refinements ?? [], this.granularity(), this.undoStack.length > 0, this.labelInfo.keys);
+    const shown = this.refineBar.render(this.ui.refinements ?? [], this.granularity(), this.undoStack.length > 0, this.labelInfo.keys, !!this.ui.refineOpen);
+    if (shown !== this.refineBarShown) {
+      this.refineBarShown = shown;
+      this.graph.requestDraw(); // the graph's room changed
+    }
   }
 
   /** A chip for a frame: its function's exact name (its file's, when merged by file). */

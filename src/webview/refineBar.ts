@@ -11,6 +11,8 @@ export interface RefineBarActions {
   remove(index: number): void;
   undo(): void;
   setGranularity(g: Granularity): void;
+  /** The toolbar's Refine button: shows or hides the bar. */
+  toggle(): void;
 }
 
 const KIND_LABEL: Record<RefinementKind, string> = { focus: 'Focus', ignore: 'Ignore', hide: 'Hide', show: 'Show', tagfocus: 'Label', tagignore: 'Not label' };
@@ -29,7 +31,9 @@ function bound(text: string, unit: string): string {
 }
 
 export class RefineBar {
-  readonly element = el('div', 'refine-bar');
+  readonly element = el('div', 'refine-bar hidden');
+  /** For the toolbar: shows or hides the bar (it stays while the view is refined). */
+  readonly toggleBtn: HTMLButtonElement;
   private readonly chips = el('span', 'chips');
   private readonly kind = el('select', 'refine-kind');
   private readonly input = el('input', 'refine-input');
@@ -81,11 +85,18 @@ export class RefineBar {
     this.granularity.title = 'Merge frames by function, function and file, file or line';
     this.granularity.addEventListener('change', () => this.actions.setGranularity(this.granularity.value as Granularity));
     this.undoBtn = button('Undo', 'Undo the last refinement', () => this.actions.undo(), 'btn undo');
+    this.toggleBtn = button('Refine', 'Focus, ignore, hide or show by pattern, filter by label, change the granularity', () => this.actions.toggle(), 'btn refine-toggle');
     this.element.append(this.chips, this.kind, this.input, this.error, this.labelBox, this.granularity, this.undoBtn);
   }
 
-  /** Shows the view's refinements; labels: the profile's label keys (none: no label filter). */
-  render(chips: readonly RefinementChip[], granularity: Granularity, canUndo: boolean, labels: LabelKeyInfo[]): void {
+  /**
+   * Shows the view's refinements; labels: the profile's label keys (none: no label filter).
+   * The bar shows when open, or while the view is refined. Returns whether it shows.
+   */
+  render(chips: readonly RefinementChip[], granularity: Granularity, canUndo: boolean, labels: LabelKeyInfo[], open: boolean): boolean {
+    const visible = open || chips.length > 0 || granularity !== 'functions' || canUndo;
+    show(this.element, visible);
+    this.toggleBtn.classList.toggle('on', visible);
     this.chips.replaceChildren(
       ...chips.map((c, i) => {
         const chip = el('span', `chip chip-${c.kind}`);
@@ -112,6 +123,7 @@ export class RefineBar {
       this.showLabelInputs();
     }
     show(this.labelBox, labels.length > 0);
+    return visible;
   }
 
   showError(text: string): void {

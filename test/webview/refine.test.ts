@@ -62,6 +62,9 @@ describe('flame graph page refinements (headless Chromium)', function () {
   beforeEach(async () => {
     panel = await openPanel(browser, { theme: 'dark' });
     await panel.show({ data: heap, title: 'refine.pprof', sampleIndex: si });
+    assert.equal(await panel.page.isVisible('.refine-bar'), false, 'the bar waits for the Refine button');
+    await panel.page.click('.toolbar .refine-toggle');
+    assert.equal(await panel.page.isVisible('.refine-bar'), true);
   });
 
   afterEach(async () => {

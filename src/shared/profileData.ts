@@ -68,7 +68,7 @@ export interface ProfileData {
 }
 
 /**
- * Samples grouped by (stack, label set). Label set k holds the entries setStart[k] ..
+ * Samples by stack and label set. Label set k holds the entries setStart[k] ..
  * setStart[k + 1]: a key (index into strings), a string value (index into strings; -1 for a
  * numeric label) or a number, and the number's unit (index into strings; -1 when not given).
  */
@@ -79,7 +79,10 @@ export interface ProfileLabels {
   str: Int32Array;
   num: Float64Array;
   unit: Int32Array;
-  /** Group g: the samples of stack groupStack[g] with label set groupSet[g]; values[t][g] their sum. */
+  /**
+   * Group g: samples of stack groupStack[g] with label set groupSet[g], values[t][g] their sum
+   * (the decoder makes one group per sample; two groups may have the same stack and set).
+   */
   groupStack: Int32Array;
   groupSet: Int32Array;
   values: Float64Array[];

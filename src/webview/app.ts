@@ -598,6 +598,7 @@ export class FlameApp {
       return;
     }
     const sandwich = this.ui.sandwichFunc;
+    delete this.root.dataset.ready; // set again once the function table is rendered
     this.graph.zoomTo(l.tree.root, false);
     this.graph.cursor = undefined;
     this.graph.selectedFunc = -1;

@@ -30,7 +30,13 @@ function sum(data: ProfileData, si: number): number {
   return data.values[si]!.reduce((a, b) => a + b, 0);
 }
 
+/** Waits until the view is built again and its function table rendered. */
+async function settled(panel: PanelPage): Promise<void> {
+  await panel.page.waitForFunction(() => document.getElementById('app')!.dataset.ready === 'true');
+}
+
 async function statusTotal(panel: PanelPage): Promise<string> {
+  await settled(panel);
   const text = (await panel.page.textContent('.status')) ?? '';
   const m = /alloc_space total (.+?)(?: \(refined, of .+?\))? ·/.exec(text);
   assert.ok(m, text);
@@ -112,6 +118,7 @@ describe('flame graph page refinements (headless Chromium)', function () {
     await page.press('.refine-input', 'Enter');
     assert.equal(await statusTotal(panel), bytes(ignored));
     assert.equal(await page.evaluate((n) => window.flameDebug!.pointOf(n), `${PKG}.NewRecord`), undefined, 'NewRecord is not drawn');
+    await settled(panel);
     const rows = await page.$$eval('table.functions tbody td.fn', (tds) => tds.map((td) => td.textContent));
     assert.ok(!rows.includes('flamefixture.NewRecord') && rows.includes('flamefixture.BuildRecords'), rows.join(', '));
     assert.deepEqual(await chips(panel), ['ignore JoinNames', `hide ^example\\.com/flamefixture\\.NewRecord$`]);
@@ -177,7 +184,7 @@ describe('flame graph page refinements (headless Chromium)', function () {
       if (heap.values[si]![s] === 0) continue;
       for (let i = heap.stackStart[s]!; i < heap.stackStart[s + 1]!; i++) files.add(heap.funcFile[heap.frameFunc[heap.stackFrames[i]!]!]!.split('/').pop()!);
     }
-    await page.waitForFunction(() => document.querySelectorAll('table.functions tbody tr').length > 0);
+    await settled(panel);
     const rows = await page.$$eval('table.functions tbody td.fn', (tds) => tds.map((td) => td.textContent!));
     assert.deepEqual(new Set(rows), files, 'one row per file');
     assert.equal(await statusTotal(panel), bytes(sum(heap, si)), 'the total does not change');

@@ -1,5 +1,6 @@
-// The samples of a profile with labels grouped by (stack, label set), for ProfileData.labels:
-// label filters then recompute a stack's values from its groups without the samples.
+// The samples of a profile with labels, for ProfileData.labels: each sample's stack (in
+// ProfileData's numbering), label set and values, so label filters can recompute a stack's
+// values without the decoded profile.
 import type { ProfileLabels } from '../../shared/profileData';
 import type { MemoryBudget } from './budget';
 import type { PprofProfile } from './model';
@@ -35,32 +36,17 @@ export function labelGroups(p: PprofProfile, stackOf: Int32Array, budget: Memory
     unit[e] = p.labelNumUnit[e]! > 0 ? str(p.labelNumUnit[e]!) : -1;
   }
 
-  // Groups, numbered in order of first sample.
-  const ids = new Map<number, number>();
-  const groupStack: number[] = [];
-  const groupSet: number[] = [];
-  const groupOf = new Int32Array(sampleCount);
-  for (let s = 0; s < sampleCount; s++) {
-    const stack = stackOf[sampleStack[s]!]!;
-    const set = sampleLabelSet[s]!;
-    const k = stack * nSets + set;
-    let g = ids.get(k);
-    if (g === undefined) {
-      g = groupStack.length;
-      ids.set(k, g);
-      groupStack.push(stack);
-      groupSet.push(set);
-    }
-    groupOf[s] = g;
-  }
-  const nGroups = groupStack.length;
-  budget.charge(nGroups * (8 + 8 * nTypes) + sampleCount * 4);
+  // One group per sample, in sample order: the Go runtime writes one sample per (stack, block
+  // size) already, so merging equal pairs would save little and cost a hash lookup per sample.
+  budget.charge(sampleCount * (8 + 8 * nTypes));
+  const groupStack = new Int32Array(sampleCount);
+  for (let s = 0; s < sampleCount; s++) groupStack[s] = stackOf[sampleStack[s]!]!;
+  const groupSet = Int32Array.from(sampleLabelSet.subarray(0, sampleCount));
   const values: Float64Array[] = [];
-  for (let t = 0; t < nTypes; t++) values.push(new Float64Array(nGroups));
-  for (let s = 0; s < sampleCount; s++) {
-    const g = groupOf[s]!;
-    const b = s * nTypes;
-    for (let t = 0; t < nTypes; t++) values[t]![g]! += sampleValues[b + t]!;
+  for (let t = 0; t < nTypes; t++) {
+    const row = new Float64Array(sampleCount);
+    for (let s = 0, i = t; s < sampleCount; s++, i += nTypes) row[s] = sampleValues[i]!;
+    values.push(row);
   }
   return {
     strings,
@@ -69,8 +55,8 @@ export function labelGroups(p: PprofProfile, stackOf: Int32Array, budget: Memory
     str: strCol,
     num: Float64Array.from(p.labelNum.subarray(0, nEntries)),
     unit,
-    groupStack: Int32Array.from(groupStack),
-    groupSet: Int32Array.from(groupSet),
+    groupStack,
+    groupSet,
     values,
   };
 }

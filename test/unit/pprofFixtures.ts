@@ -58,7 +58,8 @@ export function goProfiles(): Promise<GoProfiles> {
 async function writeProfiles(): Promise<GoProfiles> {
   const dir = mkdtempSync(join(tmpdir(), 'gmi-pprof-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  cpSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'pprof', 'workload'), dir, { recursive: true });
+  // The repository: GMI_ROOT when the page tests' runner sets it (their bundles live elsewhere), else from out/test/unit/.
+  cpSync(join(process.env.GMI_ROOT ?? join(__dirname, '..', '..', '..'), 'test', 'fixtures', 'pprof', 'workload'), dir, { recursive: true });
   const r = await runGo(['test', '-count=1', '-memprofile', 'mem.out', '-memprofilerate', '1', '-cpuprofile', 'cpu.out', '.'], dir);
   if (r.exitCode !== 0) throw new Error(`go test failed (${r.exitCode}): ${r.stderr || r.stdout}`);
   const r2 = await runGo(['test', '-count=1', '-run', 'TestAllocate', '-memprofile', 'mem-alloc.out', '-memprofilerate', '1', '.'], dir);

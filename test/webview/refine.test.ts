@@ -7,6 +7,8 @@ import type { Browser } from 'playwright-core';
 import type { ProfileData } from '../../src/shared/profileData';
 import { formatValue } from '../../src/pprof/units';
 import type { WebviewMessage } from '../../src/shared/webviewProtocol';
+import { readProfileData } from '../../src/pprof/decode';
+import { goProfiles } from '../unit/pprofFixtures';
 import { heapProfileData, launchBrowser, openPanel, pointOf, screenshotPath, type PanelPage } from './helpers';
 
 const PKG = 'example.com/flamefixture';
@@ -204,5 +206,50 @@ describe('flame graph page refinements (headless Chromium)', function () {
     assert.equal(await page.inputValue('.refine-bar .granularity'), 'files');
     await page.click('.refine-bar .undo');
     assert.equal(await page.inputValue('.refine-bar .granularity'), 'functions');
+  });
+
+  it('filters a CPU profile by its string labels (set with pprof.Do), value by value', async () => {
+    const { page } = panel;
+    const cpu = await readProfileData((await goProfiles()).cpu, 'cpu.out');
+    const ci = cpu.sampleTypes.findIndex((t) => t.type === 'cpu');
+    const l = cpu.labels!;
+    assert.ok(l, 'the CPU profile has labels');
+    // Independently: the value of the samples whose set has key=value.
+    const withLabel = (key: string, value: string): number => {
+      let v = 0;
+      for (let g = 0; g < l.groupStack.length; g++) {
+        const set = l.groupSet[g]!;
+        for (let e = l.setStart[set]!; e < l.setStart[set + 1]!; e++) {
+          if (l.strings[l.key[e]!] === key && l.str[e]! >= 0 && l.strings[l.str[e]!] === value) {
+            v += l.values[ci]![g]!;
+            break;
+          }
+        }
+      }
+      return v;
+    };
+    const hot = withLabel('phase', 'hot');
+    const all = sum(cpu, ci);
+    assert.ok(hot > 0 && hot < all, `samples under phase=hot: ${hot} of ${all}`);
+    await panel.show({ data: cpu, title: 'cpu.out', sampleIndex: ci });
+    assert.deepEqual(await page.$$eval('.label-key option', (os) => os.map((o) => (o as HTMLOptionElement).value)), ['', 'phase', 'worker']);
+    await page.selectOption('.label-key', 'phase');
+    assert.deepEqual(await page.$$eval('.label-value option', (os) => os.map((o) => (o as HTMLOptionElement).value)), ['hot', 'warm']);
+    assert.equal(await page.isVisible('.label-min'), false, 'no range for a string label');
+    await page.selectOption('.label-value', 'hot');
+    await page.click('.label-focus');
+    assert.deepEqual(await chips(panel), ['tagfocus phase=^hot$']);
+    const cpuTotal = async () => {
+      await settled(panel);
+      const m = /cpu total (.+?) \(refined/.exec((await page.textContent('.status')) ?? '');
+      return m?.[1];
+    };
+    assert.equal(await cpuTotal(), formatValue(hot, 'nanoseconds'));
+    // And drop worker=w1 on top: the hot phase ran on w1 only, so nothing is left.
+    await page.selectOption('.label-key', 'worker');
+    await page.selectOption('.label-value', 'w1');
+    await page.click('.label-ignore');
+    assert.deepEqual(await chips(panel), ['tagfocus phase=^hot$', 'tagignore worker=^w1$']);
+    assert.equal(await cpuTotal(), formatValue(hot - withLabel('worker', 'w1'), 'nanoseconds'));
   });
 });

@@ -32,6 +32,8 @@ const targets = [
   // The profile decoder, run by the extension in a worker thread with a capped heap.
   { ...common, entryPoints: ['src/extension/decode/worker.ts'], outfile: 'dist/decodeWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  // The "Open GC Trace…" panel: the GC tab alone.
+  { ...common, entryPoints: ['src/webview/gcMain.ts'], outfile: 'dist/gcWebview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
 function walk(dir, pred, out = []) {

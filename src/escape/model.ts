@@ -120,6 +120,18 @@ export function resolveCompilerPath(raw: string, pkg: string | undefined, ctx: P
     const importPath = pkg.split(' ')[0]!;
     const dir = ctx.packageDirs.get(importPath) ?? (importPath.endsWith('_test') ? ctx.packageDirs.get(importPath.slice(0, -5)) : undefined);
     if (dir && !raw.startsWith('..')) return { file: path.join(dir, base), synthetic: false };
+    // `../x/y.go`: relative to the directory of whichever build filled the cache, not
+    // necessarily this one. What follows the `..` segments names the file's own directory:
+    // the package's (its own file, replayed) or another known package's (inlined code).
+    const tail = raw.split(/[\\/]/).filter((s) => s !== '' && s !== '.' && s !== '..');
+    if (tail.length > 1) {
+      const tailPath = path.sep + tail.join(path.sep);
+      const candidates = dir ? [dir, ...ctx.packageDirs.values()] : [...ctx.packageDirs.values()];
+      for (const d of candidates) {
+        const file = path.join(d, base);
+        if (file.endsWith(tailPath)) return { file, synthetic: false };
+      }
+    }
   }
   return { file: path.resolve(ctx.cwd, raw), synthetic: false };
 }

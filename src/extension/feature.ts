@@ -18,4 +18,6 @@ export interface FeatureContext {
   escapeToggle: EscapeToggle;
   /** The running language client, or undefined while it is (re)starting. */
   client(): LanguageClient | undefined;
+  /** Fires each time a language server has started and answered (a restart starts a server that knows nothing yet). */
+  onDidStartServer: vscode.Event<void>;
 }

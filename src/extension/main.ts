@@ -16,6 +16,8 @@ import { register as registerEscape } from './escape';
 import { EscapeToggle } from './escape/toggle';
 import { register as registerFlame } from './flame';
 import { register as registerProfiling } from './profiling';
+import { hotspotViewState, register as registerHotspots, type HotspotViewState } from './hotspots';
+import { register as registerGcTrace } from './gc';
 
 /** What the extension returns from `activate`, used by tests and other extensions. */
 export interface GoMemoryInsightApi {
@@ -24,6 +26,8 @@ export interface GoMemoryInsightApi {
   serverReady(): Promise<ServerInfoResult>;
   /** The go binary in use, or undefined when none was found. */
   goBinary(): Promise<string | undefined>;
+  /** What the Allocation Hot Spots view shows. */
+  hotspots(): HotspotViewState | undefined;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<GoMemoryInsightApi> {
@@ -50,6 +54,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
     const c = client;
     if (c?.state === State.Running) void c.sendNotification(DidChangeConfigurationNotification.type, { settings: null }).catch((e: unknown) => log.warn(`Could not notify the server of the escape analysis switch: ${String(e)}`));
   });
+  const serverStarted = new vscode.EventEmitter<void>();
+  context.subscriptions.push(serverStarted);
 
   const start = async (): Promise<ServerInfoResult> => {
     const info = await go.get();
@@ -64,6 +70,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
     await c.start();
     const serverInfo = await c.sendRequest(ServerInfoRequest.type);
     log.info(`Language server ${serverInfo.version} running (pid ${serverInfo.pid}, Node ${serverInfo.nodeVersion})`);
+    serverStarted.fire();
     return serverInfo;
   };
 
@@ -126,8 +133,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
 
   // Features register themselves here, one line each.
   const decoder = new ProfileDecoder(vscode.Uri.joinPath(context.extensionUri, 'dist', 'decodeWorker.js').fsPath, log);
-  const features: FeatureContext = { context, log, go, status, decoder, escapeToggle, client: () => client };
-  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling];
+  const features: FeatureContext = { context, log, go, status, decoder, escapeToggle, client: () => client, onDidStartServer: serverStarted.event };
+  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling, registerHotspots, registerGcTrace];
   for (const register of registrations) {
     try {
       register(features);
@@ -143,6 +150,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
       const info = await go.get();
       return info.lookup.ok ? info.lookup.path : undefined;
     },
+    hotspots: () => hotspotViewState(),
   };
 }
 

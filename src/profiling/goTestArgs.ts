@@ -42,6 +42,8 @@ export interface GoTestArgsOptions {
   testFlags?: string[];
   /** -benchtime for benchmark runs (goMemoryInsight.benchtime); empty or undefined: go's default (1s). A -benchtime in testFlags wins. */
   benchtime?: string;
+  /** -exec program for the test binary (the GC trace's, see src/gc/capture.ts). An -exec in testFlags wins. */
+  exec?: string;
 }
 
 /** Splits a build tag setting ("a,b" or "a b") into tags. */
@@ -94,6 +96,7 @@ export function buildGoTestArgs(opts: GoTestArgsOptions): string[] {
   } else if (t.run === 'benchmarks') {
     args.push('-run', '^$', '-bench', '.', '-benchmem', ...benchtime);
   }
+  if (opts.exec && !userFlags.has('exec')) args.push('-exec', opts.exec);
   if (opts.testBinary) args.push('-o', opts.testBinary);
   args.push(`-memprofile=${opts.memProfile}`);
   if (opts.memProfileRate && opts.memProfileRate > 0) args.push(`-memprofilerate=${Math.floor(opts.memProfileRate)}`);

@@ -18,6 +18,8 @@ export interface HistoryEntry {
   memProfile?: string;
   /** CPU profile file (absolute). */
   cpuProfile?: string;
+  /** The test binary's GC trace (GODEBUG=gctrace=1 lines), absolute; see src/gc/capture.ts. */
+  gcTrace?: string;
   /** Sample types of the heap profile ("alloc_objects", "alloc_space", ...). */
   sampleTypes: string[];
   /** The run did not pass, but wrote a profile anyway. */
@@ -91,7 +93,7 @@ export function limitHistory(list: readonly HistoryEntry[], limit: number): Hist
 
 /** Files that belong to entries (to delete when the entries are dropped). */
 export function entryFiles(entries: readonly HistoryEntry[]): string[] {
-  return entries.flatMap((e) => [e.memProfile, e.cpuProfile].filter((f): f is string => typeof f === 'string'));
+  return entries.flatMap((e) => [e.memProfile, e.cpuProfile, e.gcTrace].filter((f): f is string => typeof f === 'string'));
 }
 
 /** Validates what came back from storage (it may be from an older version, or edited). */
@@ -111,6 +113,7 @@ export function readHistory(raw: unknown): HistoryEntry[] {
       packagePath: typeof e.packagePath === 'string' ? e.packagePath : undefined,
       memProfile: typeof e.memProfile === 'string' ? e.memProfile : undefined,
       cpuProfile: typeof e.cpuProfile === 'string' ? e.cpuProfile : undefined,
+      gcTrace: typeof e.gcTrace === 'string' ? e.gcTrace : undefined,
       sampleTypes: Array.isArray(e.sampleTypes) ? e.sampleTypes.filter((s): s is string => typeof s === 'string') : [],
       failed: typeof e.failed === 'string' ? e.failed : undefined,
       benchmarks: readBenches(e.benchmarks),

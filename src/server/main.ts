@@ -5,10 +5,11 @@ import { createConnection, DidChangeConfigurationNotification, ProposedFeatures,
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
-import { ANALYSE_PACKAGE_SERVER_COMMAND, AUTO_SAVE_NOTIFICATION, SHOW_ALL_FINDINGS_SERVER_COMMAND, ServerInfoRequest, type InitializationOptions, type ServerInfoResult } from '../shared/protocol';
+import { ANALYSE_PACKAGE_SERVER_COMMAND, AUTO_SAVE_NOTIFICATION, HOTSPOT_FINDINGS_REQUEST, MEASURED_COST_NOTIFICATION, SHOW_ALL_FINDINGS_SERVER_COMMAND, ServerInfoRequest, type HotspotFindingsParams, type InitializationOptions, type ServerInfoResult } from '../shared/protocol';
 import { VERSION } from '../shared/version';
 import { findGo } from '../goenv/findGo';
 import { killProcessGroupsOnExit } from '../goenv/processGroups';
+import { parseMeasuredCost } from './escape/measured';
 import { EscapeService } from './escape/service';
 import { settingsFrom, type EscapeSettings } from './escape/settings';
 import { FramingError, StrictStreamMessageReader } from './framing';
@@ -127,6 +128,11 @@ connection.onCodeAction((params) => escape.codeActions(params.textDocument.uri, 
 connection.onNotification(AUTO_SAVE_NOTIFICATION, (params: { uri?: unknown }) => {
   if (typeof params?.uri === 'string') escape.willSaveAutomatically(params.uri);
 });
+
+// The heap profile the editor shows: hovers and diagnostics say what each line measured.
+connection.onNotification(MEASURED_COST_NOTIFICATION, (params: unknown) => escape.setMeasuredCost(parseMeasuredCost(params)));
+// The hot spots view asks for the findings at the profile's lines.
+connection.onRequest(HOTSPOT_FINDINGS_REQUEST, (params: HotspotFindingsParams) => escape.hotspotFindings(params));
 
 connection.onRequest(
   // By method name: the server and client libraries carry different copies of the protocol types.

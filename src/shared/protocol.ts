@@ -61,3 +61,54 @@ export const SHOW_ALL_FINDINGS_SERVER_COMMAND = 'goMemory.showAllFindings';
 export const AUTO_SAVE_NOTIFICATION = 'goMemory/willSaveAutomatically';
 
 export const SHOW_FUNCTION_FINDINGS_COMMAND = 'goMemoryInsight.showFunctionFindings';
+
+// ---- measured cost: the heap profile the editor shows, joined with the findings -----------
+
+/** One allocating line of the profile shown in the editor (see src/hotspots/attribute.ts). */
+export interface MeasuredLine {
+  /** Absolute path on this machine. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** The line's own allocation in the profile's unit. */
+  flat: number;
+  objects?: number;
+}
+
+/**
+ * Sent by the extension (`goMemory/measuredCost`) when the flame graph shows a heap profile,
+ * and with null when it closes: hovers say what each finding's line measured, hot lines' escapes
+ * get a stronger severity, and with `onlyMeasured` only the findings of measured lines are shown.
+ */
+export interface MeasuredCost {
+  /** The profile's file name, for the hover. */
+  profile: string;
+  sampleType: string;
+  unit: string;
+  /** The profile's total of the sample type (the 100% of shares). */
+  total: number;
+  /** The object count's sample type (alloc_objects), when the profile has one. */
+  objectsType?: string;
+  lines: MeasuredLine[];
+  /** Show only the escapes on lines that measured an allocation. */
+  onlyMeasured: boolean;
+}
+
+export const MEASURED_COST_NOTIFICATION = 'goMemory/measuredCost';
+
+/** `goMemory/hotspotFindings`: the compiler's findings at these lines, analysing their packages when needed. */
+export interface HotspotFindingsParams {
+  lines: { file: string; line: number }[];
+}
+
+export interface HotspotFindingsResult {
+  files: {
+    file: string;
+    /** 'ok', or why the file has no findings: the package does not build, is outside the workspace, … */
+    state: 'ok' | 'outside-workspace' | 'build-failed' | 'excluded' | 'disabled' | 'no-go' | 'error' | 'test-files-off' | 'missing';
+    message?: string;
+    lines: { line: number; heap: { kind: string; message: string; why: string; column?: number; remedy?: string }[]; onStack: string[] }[];
+  }[];
+}
+
+export const HOTSPOT_FINDINGS_REQUEST = 'goMemory/hotspotFindings';

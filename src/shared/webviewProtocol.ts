@@ -4,6 +4,7 @@
 import type { ProfileData, ProfileLabels } from './profileData';
 import { isGranularity, type Granularity } from '../pprof/refine/granularity';
 import { REFINEMENT_KINDS, type RefinementChip } from '../pprof/refine/chips';
+import type { GcCycle } from '../gc/gctrace';
 
 /** UI state the webview keeps with setState, restored after hiding and window reloads. */
 export interface FlameUiState {
@@ -40,6 +41,8 @@ export interface FlameSource {
   sourceDir?: string;
   /** What produced the profile (a profiling run's package and target): its next profile reuses the panel. */
   reuseKey?: string;
+  /** The GC trace file of the run that wrote the profile (the panel's GC tab). */
+  gcTrace?: string;
 }
 
 // ---- host → webview ----
@@ -79,7 +82,17 @@ export interface SourceResultMessage {
   message: string;
 }
 
-export type HostMessage = ShowProfileMessage | ShowErrorMessage | LoadingMessage | SelectFunctionMessage | SourceResultMessage;
+/** The GC trace of the run the profile came from, for the GC tab (src/webview/gcTab.ts). */
+export interface ShowGcTraceMessage {
+  type: 'showGcTrace';
+  cycles: GcCycle[];
+  /** Where the trace came from, for the tab's heading. */
+  name: string;
+  /** A container memory limit to draw and check against (MB), when known. */
+  containerLimitMB?: number;
+}
+
+export type HostMessage = ShowProfileMessage | ShowErrorMessage | LoadingMessage | SelectFunctionMessage | SourceResultMessage | ShowGcTraceMessage;
 
 // ---- webview → host ----
 
@@ -114,7 +127,15 @@ export interface WebviewErrorMessage {
   message: string;
 }
 
-export type WebviewMessage = ReadyMessage | OpenSourceMessage | SampleTypeChangedMessage | RenderedMessage | WebviewErrorMessage;
+/** The GC tab drew a trace: what it shows (the tests read it back through the host). */
+export interface GcShownMessage {
+  type: 'gcShown';
+  cycles: number;
+  predictedCycles: number;
+  verdict: string;
+}
+
+export type WebviewMessage = ReadyMessage | OpenSourceMessage | SampleTypeChangedMessage | RenderedMessage | WebviewErrorMessage | GcShownMessage;
 
 // ---- validation ----
 
@@ -249,6 +270,7 @@ function validateSource(x: unknown): FlameSource | undefined {
   if (isText(x.title)) out.title = x.title;
   if (isText(x.sourceDir)) out.sourceDir = x.sourceDir;
   if (isText(x.reuseKey)) out.reuseKey = x.reuseKey;
+  if (isText(x.gcTrace)) out.gcTrace = x.gcTrace;
   return out;
 }
 
@@ -286,9 +308,68 @@ export function parseHostMessage(x: unknown): Parsed<HostMessage> {
     case 'sourceResult':
       if (typeof x.ok !== 'boolean' || !isText(x.message)) return { ok: false, error: 'sourceResult: malformed' };
       return { ok: true, value: { type: 'sourceResult', ok: x.ok, message: x.message } };
+    case 'showGcTrace': {
+      if (!isText(x.name)) return { ok: false, error: 'showGcTrace: no name' };
+      const cycles = validateGcCycles(x.cycles);
+      if (typeof cycles === 'string') return { ok: false, error: `showGcTrace: ${cycles}` };
+      const msg: ShowGcTraceMessage = { type: 'showGcTrace', cycles, name: x.name };
+      if (x.containerLimitMB !== undefined) {
+        if (!isFiniteNumber(x.containerLimitMB) || x.containerLimitMB <= 0) return { ok: false, error: 'showGcTrace: bad containerLimitMB' };
+        msg.containerLimitMB = x.containerLimitMB;
+      }
+      return { ok: true, value: msg };
+    }
     default:
       return { ok: false, error: `unknown message type ${JSON.stringify(x.type).slice(0, 60)}` };
   }
+}
+
+function isFiniteNumber(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x);
+}
+
+/** At most this many cycles in one message (a day of a busy service collecting every 100 ms). */
+const MAX_GC_CYCLES = 1_000_000;
+
+/** The cycles of a showGcTrace message, rebuilt field by field, or what is wrong with them. */
+export function validateGcCycles(x: unknown): GcCycle[] | string {
+  if (!Array.isArray(x)) return 'cycles is not an array';
+  if (x.length === 0) return 'no cycles';
+  if (x.length > MAX_GC_CYCLES) return `more than ${MAX_GC_CYCLES} cycles`;
+  const out: GcCycle[] = [];
+  for (let i = 0; i < x.length; i++) {
+    const c: unknown = x[i];
+    if (!isRecord(c)) return `cycle ${i} is not an object`;
+    const nums = ['n', 'atSeconds', 'cpuPercent', 'pauseMs', 'heapStartMB', 'heapEndMB', 'liveMB', 'goalMB', 'procs', 'line'] as const;
+    for (const k of nums) if (!isFiniteNumber(c[k]) || c[k] < 0) return `cycle ${i}: ${k} is not a number`;
+    const clock = c.clockMs;
+    if (!Array.isArray(clock) || clock.length !== 3 || !clock.every((v) => isFiniteNumber(v) && v >= 0)) return `cycle ${i}: clockMs is malformed`;
+    const cpu = c.cpuMs;
+    const cpuKeys = ['sweepTermination', 'assist', 'background', 'idle', 'markTermination'] as const;
+    if (!isRecord(cpu) || !cpuKeys.every((k) => isFiniteNumber(cpu[k]) && (cpu[k] as number) >= 0)) return `cycle ${i}: cpuMs is malformed`;
+    for (const k of ['stacksMB', 'globalsMB'] as const) if (c[k] !== undefined && (!isFiniteNumber(c[k]) || c[k] < 0)) return `cycle ${i}: ${k} is not a number`;
+    if (typeof c.forced !== 'boolean' || typeof c.leakCheck !== 'boolean') return `cycle ${i}: forced or leakCheck is not a boolean`;
+    const cycle: GcCycle = {
+      n: c.n as number,
+      atSeconds: c.atSeconds as number,
+      cpuPercent: c.cpuPercent as number,
+      clockMs: [clock[0] as number, clock[1] as number, clock[2] as number],
+      cpuMs: { sweepTermination: cpu.sweepTermination as number, assist: cpu.assist as number, background: cpu.background as number, idle: cpu.idle as number, markTermination: cpu.markTermination as number },
+      pauseMs: c.pauseMs as number,
+      heapStartMB: c.heapStartMB as number,
+      heapEndMB: c.heapEndMB as number,
+      liveMB: c.liveMB as number,
+      goalMB: c.goalMB as number,
+      procs: c.procs as number,
+      forced: c.forced,
+      leakCheck: c.leakCheck,
+      line: c.line as number,
+    };
+    if (c.stacksMB !== undefined) cycle.stacksMB = c.stacksMB as number;
+    if (c.globalsMB !== undefined) cycle.globalsMB = c.globalsMB as number;
+    out.push(cycle);
+  }
+  return out;
 }
 
 /**
@@ -316,6 +397,9 @@ export function parseWebviewMessage(x: unknown, funcCount: number, baseFuncCount
     case 'webviewError':
       if (!isText(x.message)) return { ok: false, error: 'webviewError: message is not text' };
       return { ok: true, value: { type: 'webviewError', message: x.message } };
+    case 'gcShown':
+      if (!isFiniteNumber(x.cycles) || !isFiniteNumber(x.predictedCycles) || !isText(x.verdict)) return { ok: false, error: 'gcShown: malformed' };
+      return { ok: true, value: { type: 'gcShown', cycles: x.cycles, predictedCycles: x.predictedCycles, verdict: x.verdict } };
     default:
       return { ok: false, error: `unknown message type ${JSON.stringify(x.type).slice(0, 60)}` };
   }

@@ -13,6 +13,7 @@ import { type Palette, type Rgb, hashString, mix, readPalette } from './colors';
 import { button, el, show } from './dom';
 import { FlameGraph, type FrameHit } from './flameGraph';
 import type { HostBridge } from './host';
+import { GcTab } from './gcTab';
 import { Layout } from './layout';
 import { RefineBar } from './refineBar';
 import { compileChips, exactPattern, hasRefinements, labelKeys, refineProfile, regroup, type Granularity, type LabelKeyInfo, type RefinementChip } from '../pprof/refine';
@@ -31,6 +32,8 @@ export class FlameApp {
   private labelInfo: { data: unknown; keys: LabelKeyInfo[] } = { data: undefined, keys: [] };
   private refineBarShown = false;
   readonly graph: FlameGraph;
+  /** The GC tab (src/webview/gcTab.ts): in place of the graph and the legend while shown. */
+  readonly gc: GcTab;
   private readonly callersGraph: FlameGraph;
   private readonly calleesGraph: FlameGraph;
   private palette: Palette;
@@ -86,6 +89,8 @@ export class FlameApp {
         this.saveState();
       },
     });
+    this.gc = new GcTab([this.layout.content, this.layout.breadcrumb, this.layout.legend, this.refineBar.element]);
+    this.gc.onShown = (s) => host.post({ type: 'gcShown', cycles: s.cycles, predictedCycles: s.predictedCycles, verdict: s.verdict });
     this.buildDom();
     this.wireGraph();
     this.wireKeys();
@@ -109,7 +114,12 @@ export class FlameApp {
   private buildDom(): void {
     const ly = this.layout;
     ly.sampleSelect.addEventListener('change', () => this.setSampleIndex(Number(ly.sampleSelect.value), true));
-    ly.assemble(this.root, this.graph, this.callersGraph, this.calleesGraph, [this.search.input, this.search.info, this.refineBar.toggleBtn], [this.refineBar.element]);
+    ly.assemble(this.root, this.graph, this.callersGraph, this.calleesGraph, {
+      search: [this.search.input, this.search.info, this.refineBar.toggleBtn],
+      toolbarEnd: [this.gc.button],
+      belowToolbar: [this.refineBar.element],
+      afterContent: [this.gc.section],
+    });
     this.renderRefineBar();
     this.graph.orientation = this.ui.orientation ?? 'icicle';
     ly.orientationBtn.textContent = this.graph.orientation === 'icicle' ? 'Icicle' : 'Flame';
@@ -139,6 +149,9 @@ export class FlameApp {
       }
       case 'sourceResult':
         this.setStatus(msg.message);
+        break;
+      case 'showGcTrace':
+        this.gc.show(msg);
         break;
     }
   }

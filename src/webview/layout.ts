@@ -50,11 +50,12 @@ export class Layout {
   private readonly closeSandwich: HTMLButtonElement;
 
   /**
-   * Puts the elements in place under root. search: the search box's elements; extra: rows
-   * between the toolbar and the breadcrumb (the refinement bar).
+   * Puts the elements in place under root, with the other parts' elements: search (in the
+   * toolbar after the zoom buttons), toolbarEnd, belowToolbar (the refinement bar) and
+   * afterContent (the GC tab, in place of the graph while shown).
    */
-  assemble(root: HTMLElement, graph: FlameGraph, callers: FlameGraph, callees: FlameGraph, search: HTMLElement[], extra: HTMLElement[]): void {
-    this.toolbar.append(this.titleEl, this.sampleSelect, this.orientationBtn, this.resetBtn, ...search, this.tableBtn, this.cbBtn);
+  assemble(root: HTMLElement, graph: FlameGraph, callers: FlameGraph, callees: FlameGraph, parts: { search: HTMLElement[]; toolbarEnd: HTMLElement[]; belowToolbar: HTMLElement[]; afterContent: HTMLElement[] }): void {
+    this.toolbar.append(this.titleEl, this.sampleSelect, this.orientationBtn, this.resetBtn, ...parts.search, this.tableBtn, this.cbBtn, ...parts.toolbarEnd);
     const callersBox = el('div', 'sandwich-part');
     callersBox.append(el('div', 'sandwich-label', 'Callers ↑'), callers.element);
     const calleesBox = el('div', 'sandwich-part');
@@ -65,7 +66,7 @@ export class Layout {
     this.graphCol.append(graph.element, this.sandwich);
     this.side.append(this.table, this.tableNote);
     this.content.append(this.graphCol, this.side);
-    root.append(this.toolbar, ...extra, this.breadcrumb, this.notesBox, this.errorBox, this.content, this.legend, this.status);
+    root.append(this.toolbar, ...parts.belowToolbar, this.breadcrumb, this.notesBox, this.errorBox, this.content, ...parts.afterContent, this.legend, this.status);
     document.body.append(this.tooltip, this.menu);
   }
 

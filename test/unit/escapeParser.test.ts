@@ -262,6 +262,18 @@ describe('escape: positions, paths, source scanning, plain words', () => {
     assert.equal(resolveCompilerPath('_testmain.go', 'ex.com/p.test', ctx).synthetic, true);
   });
 
+  it('resolves `../` paths that cached output replays from another directory by the directory they name', () => {
+    // The go command replays a package's cached -m output verbatim: a build from /go/src/strings
+    // printed regexp/syntax's files as ../regexp/syntax/x.go, which is wrong from /go/src/encoding/json.
+    const ctx = { cwd: '/go/src/encoding/json', packageDirs: new Map([['regexp/syntax', '/go/src/regexp/syntax'], ['encoding/json', '/go/src/encoding/json'], ['bytes', '/go/src/bytes']]) };
+    assert.equal(resolveCompilerPath('../regexp/syntax/parse.go', 'regexp/syntax', ctx).file, path.join('/go/src/regexp/syntax', 'parse.go'));
+    assert.equal(resolveCompilerPath('../../regexp/syntax/parse.go', 'regexp/syntax', ctx).file, path.join('/go/src/regexp/syntax', 'parse.go'));
+    // Inlined code of another listed package, printed under this one's header.
+    assert.equal(resolveCompilerPath('../../bytes/buffer.go', 'encoding/json', ctx).file, path.join('/go/src/bytes', 'buffer.go'));
+    // A directory no listed package has: relative to where go ran, as before.
+    assert.equal(resolveCompilerPath('../../strconv/itoa.go', 'encoding/json', ctx).file, path.resolve('/go/src/encoding/json', '../../strconv/itoa.go'));
+  });
+
   it('scans func declarations with receivers, generics, one-liners and non-ASCII names', () => {
     const src = 'package p\n\nfunc A() {\n\tx()\n}\n\nfunc (s *T) M() int { return 1 }\n\nfunc (T) N[K any]() {\n}\n\nfunc Grüße() {}\n';
     assert.deepEqual(scanFuncDecls(src), [

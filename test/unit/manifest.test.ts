@@ -24,7 +24,7 @@ describe('extension manifest', () => {
   /** Ids of the commands registered through registerTestCommands. */
   const testOnly = new Set<string>();
   for (const text of code) {
-    for (const m of text.matchAll(/registerTestCommands\(\{([\s\S]*?)\n\s*\}\)/g)) {
+    for (const m of text.matchAll(/registerTestCommands\(\{([\s\S]*?)\}\)/g)) {
       for (const id of m[1]!.matchAll(/'(goMemoryInsight\.[\w.]+)':/g)) testOnly.add(id[1]!);
     }
   }
@@ -33,7 +33,7 @@ describe('extension manifest', () => {
   for (const text of code) for (const m of text.matchAll(/'(goMemoryInsight\.[\w.]+)'/g)) named.add(m[1]!);
 
   it('contributes no test-only command, in the command list or a menu', () => {
-    assert.ok(testOnly.size >= 4, `test-only commands found: ${[...testOnly].join(', ')}`);
+    assert.ok(testOnly.size >= 5, `test-only commands found: ${[...testOnly].join(', ')}`);
     const contributed = new Set(pkg.contributes.commands.map((c) => c.command));
     for (const menu of Object.values(pkg.contributes.menus)) for (const item of menu) contributed.add(item.command);
     for (const id of testOnly) assert.ok(!contributed.has(id), `${id} is contributed`);

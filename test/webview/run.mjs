@@ -32,17 +32,20 @@ await esbuild.build({
   logLevel: 'warning',
 });
 // The panel with its test hooks (window.flameDebug), loaded by helpers.ts instead of dist/webview.js.
-await esbuild.build({
-  entryPoints: [join('test', 'webview', 'pageHooks.ts')],
-  outfile: join(outdir, 'webview-hooks.js'),
-  bundle: true,
-  platform: 'browser',
-  format: 'iife',
-  target: 'es2022',
-  sourcemap: 'inline',
-  absWorkingDir: root,
-  logLevel: 'warning',
-});
+// The GC trace panel with its hook (window.gcDebug), loaded instead of dist/gcWebview.js.
+for (const [entry, out] of [['pageHooks.ts', 'webview-hooks.js'], ['gcPageHooks.ts', 'gc-webview-hooks.js']]) {
+  await esbuild.build({
+    entryPoints: [join('test', 'webview', entry)],
+    outfile: join(outdir, out),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: 'inline',
+    absWorkingDir: root,
+    logLevel: 'warning',
+  });
+}
 const grep = args.indexOf('--grep');
 const mochaArgs = [join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', '--timeout', '180000', '--reporter', 'spec', ...(grep >= 0 ? ['--grep', args[grep + 1]] : []), join(outdir, '*.test.js')];
 const r = spawnSync(process.execPath, mochaArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, GMI_ROOT: root } });

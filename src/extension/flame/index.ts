@@ -35,6 +35,8 @@ export interface OpenProfileOptions {
   data?: ProfileData;
   /** What produced the profile: a panel showing an earlier profile of the same source shows this one instead. */
   reuseKey?: string;
+  /** The GC trace file of the run (GODEBUG=gctrace=1 lines): the panel gets a GC tab. */
+  gcTrace?: string;
 }
 
 export interface ShownProfile {
@@ -55,6 +57,8 @@ export interface FlameSessionInfo {
   rendered?: { nodeCount: number; ms: number; sampleIndex: number };
   webviewError?: string;
   visible: boolean;
+  /** What the GC tab shows (the run's GC trace), once the webview drew it. */
+  gc?: { cycles: number; predictedCycles: number; verdict: string };
 }
 
 class ProfileDocument implements vscode.CustomDocument {
@@ -115,6 +119,7 @@ class FlameService implements SessionHost, vscode.Disposable {
     if (opts.title) source.title = opts.title;
     if (opts.sourceDir) source.sourceDir = opts.sourceDir;
     if (opts.reuseKey) source.reuseKey = opts.reuseKey;
+    if (opts.gcTrace) source.gcTrace = opts.gcTrace;
     // One panel per profile source: the same file, or a newer profile of the same run target.
     const existing =
       [...this.sessions].find((s) => s.source.uri === source.uri && s.source.baseUri === source.baseUri) ??
@@ -142,6 +147,7 @@ class FlameService implements SessionHost, vscode.Disposable {
     if (s.error) info.error = s.error;
     if (s.rendered) info.rendered = s.rendered;
     if (s.webviewError) info.webviewError = s.webviewError;
+    if (s.gcShown) info.gc = s.gcShown;
     return info;
   }
 

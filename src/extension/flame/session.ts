@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ProfileData } from '../../shared/profileData';
 import type { ProfileDecoder } from '../decode';
-import type { FlameSource, HostMessage } from '../../shared/webviewProtocol';
+import type { FlameSource, HostMessage, ShowGcTraceMessage } from '../../shared/webviewProtocol';
+import { readGcTraceMessage } from '../gc/trace';
 import { parseWebviewMessage } from '../../shared/webviewProtocol';
 import { makeNonce, webviewHtml } from './html';
 import { resolveSourcePath } from './sourcePaths';
@@ -43,6 +44,10 @@ export class FlameSession implements vscode.Disposable {
   private loadAbort: AbortController | undefined;
   private loadGeneration = 0;
   private pendingSampleIndex: number | undefined;
+  /** The GC trace of the run, for the panel's GC tab. */
+  gcTrace: ShowGcTraceMessage | undefined;
+  /** What the panel's GC tab shows, as it reported it. */
+  gcShown: { cycles: number; predictedCycles: number; verdict: string } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private watcher: vscode.FileSystemWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
@@ -156,6 +161,7 @@ export class FlameSession implements vscode.Disposable {
       this.pendingSampleIndex = explicit ? sampleIndex : undefined;
       this.error = undefined;
       this.host.log.info(`Flame graph: loaded ${data.name}${base ? ` against ${base.name}` : ''}: ${data.sampleTypes.length} sample types, ${data.funcName.length} functions, ${data.stackStart.length - 1} stacks`);
+      this.gcTrace = await readGcTraceMessage(this.source.gcTrace, this.host.log);
       this.sendProfile();
       this.host.changed(this);
       return { ok: true, data, sampleIndex };
@@ -193,6 +199,7 @@ export class FlameSession implements vscode.Disposable {
     if (this.pendingSampleIndex !== undefined) msg.sampleIndex = this.pendingSampleIndex;
     this.pendingSampleIndex = undefined;
     this.post(msg);
+    if (this.gcTrace) this.post(this.gcTrace);
   }
 
   post(msg: HostMessage): void {
@@ -230,6 +237,9 @@ export class FlameSession implements vscode.Disposable {
         break;
       case 'openSource':
         void this.openSource(m.func, m.line, m.fromBase === true);
+        break;
+      case 'gcShown':
+        this.gcShown = { cycles: m.cycles, predictedCycles: m.predictedCycles, verdict: m.verdict };
         break;
       case 'webviewError':
         this.webviewError = m.message;

@@ -122,7 +122,7 @@ export class HistoryCommands {
       return false;
     }
     if (!fs.existsSync(file)) return this.missing(entry, file);
-    await this.openProfile(vscode.Uri.file(file), { sampleType: cpu ? 'cpu' : 'alloc_space', title: `${entry.target} · ${when(entry.time)}`, sourceDir: entry.packageDir });
+    await this.openProfile(vscode.Uri.file(file), { sampleType: cpu ? 'cpu' : 'alloc_space', title: `${entry.target} · ${when(entry.time)}`, sourceDir: entry.packageDir, gcTrace: entry.gcTrace });
     return true;
   }
 

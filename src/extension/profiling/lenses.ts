@@ -21,6 +21,7 @@ export const COMMANDS = {
   profileTest: 'goMemoryInsight.profileTest',
   profileBenchmark: 'goMemoryInsight.profileBenchmark',
   openProfile: 'goMemoryInsight.openProfile',
+  showHotspots: 'goMemoryInsight.showHotspots',
 } as const;
 
 function resultTooltip(func: string, results: readonly BenchResult[], time: number, hasPrevious: boolean): string {
@@ -120,7 +121,7 @@ export class ProfilingLensProvider implements vscode.CodeLensProvider, vscode.Di
           new vscode.CodeLens(
             range,
             profile
-              ? { title, tooltip: `${tooltip}\n\nClick to open the heap profile of this run.`, command: COMMANDS.openProfile, arguments: [vscode.Uri.file(profile), { sampleType: 'alloc_space', title: f.name }] }
+              ? { title, tooltip: `${tooltip}\n\nClick for the allocation hot spots of this run: its heap profile, and why each line allocates.`, command: COMMANDS.showHotspots, arguments: [vscode.Uri.file(profile), { title: f.name }] }
               : { title, tooltip, command: '' },
           ),
         );

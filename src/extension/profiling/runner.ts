@@ -12,6 +12,8 @@ import { parseBenchOutput, type BenchResult } from '../../profiling/bench';
 import { classifyRun, type OutcomeKind } from '../../profiling/classify';
 import { buildGoTestArgs, describeTarget, effectiveBenchtime, type ProfileTarget } from '../../profiling/goTestArgs';
 import { checkGoVersion } from '../../profiling/goVersion';
+import { cycleCount, gcTraceExec, mergeGodebug, separateGcTrace, withoutGcTrace } from '../../gc/capture';
+import { writeFile } from 'node:fs/promises';
 import { heapProfileStats, profileHint, type ProfileHint } from '../../profiling/hints';
 import { historyBenches, newHistoryId } from '../../profiling/history';
 import { benchmarksUsingLoop } from '../../profiling/packageTests';
@@ -41,6 +43,8 @@ export interface ProfileRunResult {
   message: string;
   memProfile?: string;
   cpuProfile?: string;
+  /** The test binary's GC trace (GODEBUG=gctrace=1 lines), when it wrote one. */
+  gcTrace?: string;
   benchmarks: BenchResult[];
   historyId?: string;
   /** The flame graph was asked to open the profile. */
@@ -51,7 +55,7 @@ export interface ProfileRunResult {
 }
 
 /** Opens a profile in the flame graph panel (`data`: the profile at `uri` already decoded, not decoded again). */
-export type OpenProfile = (uri: vscode.Uri, options: { sampleType?: string; title?: string; diffBase?: vscode.Uri; viewColumn?: vscode.ViewColumn; sourceDir?: string; data?: ProfileData; reuseKey?: string }) => Promise<void>;
+export type OpenProfile = (uri: vscode.Uri, options: { sampleType?: string; title?: string; diffBase?: vscode.Uri; viewColumn?: vscode.ViewColumn; sourceDir?: string; data?: ProfileData; reuseKey?: string; gcTrace?: string }) => Promise<void>;
 
 export const OUTPUT_CHANNEL_NAME = 'Go Memory Insight: go test';
 
@@ -126,7 +130,11 @@ export class ProfileRunner implements vscode.Disposable {
     const memProfile = path.join(storage.profiles, `${id}.mem.pprof`);
     const cpuProfile = req.cpu ? path.join(storage.profiles, `${id}.cpu.pprof`) : undefined;
     const testBinary = path.join(storage.binaries, `${id}${process.platform === 'win32' ? '.test.exe' : '.test'}`);
+    // The test binary's GC trace, for the panel's GC tab (src/gc/capture.ts): GODEBUG reaches
+    // the test binary only, through go test's -exec.
+    const gcExec = gcTraceExec(mergeGodebug(settings.env.GODEBUG ?? process.env.GODEBUG), process.platform);
     const args = buildGoTestArgs({
+      exec: gcExec,
       target: req.target,
       memProfile,
       cpuProfile,
@@ -158,7 +166,9 @@ export class ProfileRunner implements vscode.Disposable {
         (progress, token) => {
           const sub = token.onCancellationRequested(() => controller.abort());
           progress.report({ message: 'building…' });
-          const onLine = (line: string): void => {
+          const onLine = (raw: string): void => {
+            const line = withoutGcTrace(raw);
+            if (line === undefined) return;
             this.output.appendLine(line);
             const t = line.trim();
             if (/^(Benchmark|=== RUN|--- (PASS|FAIL)|ok |FAIL|PASS)/.test(t)) progress.report({ message: t.length > 80 ? `${t.slice(0, 79)}…` : t });
@@ -179,8 +189,25 @@ export class ProfileRunner implements vscode.Disposable {
       await removeFiles([testBinary]);
     }
 
+    // The trace lines come out of go test's output before anything reads it.
+    const separated = separateGcTrace(res.stdout);
+    res = { ...res, stdout: separated.rest };
     const benchmarks = parseBenchOutput(res.stdout);
     const outcome = classifyRun({ ...res, timeoutMs: settings.timeoutMs, expectBenchmarks: benchRun, benchmarkCount: benchmarks.length });
+    let gcTrace: string | undefined;
+    const cycles = cycleCount(separated.trace);
+    if (cycles > 0 && !res.cancelled) {
+      gcTrace = path.join(storage.profiles, `${id}.gctrace.txt`);
+      try {
+        await writeFile(gcTrace, separated.trace);
+        this.output.appendLine(`GC trace: ${cycles} cycles, saved to ${gcTrace}`);
+      } catch (err) {
+        log.warn(`Profiling: the GC trace could not be saved: ${String(err)}`);
+        gcTrace = undefined;
+      }
+    } else if (!gcExec || !args.includes(gcExec)) {
+      log.info(`Profiling ${what}: no GC trace recorded (${gcExec ? 'goMemoryInsight.testFlags has its own -exec' : 'not on Windows'})`);
+    }
     this.output.appendLine(`${res.cancelled ? 'cancelled' : res.timedOut ? 'timed out' : `exit code ${res.exitCode ?? 'none'}`} after ${(res.durationMs / 1000).toFixed(1)} s: ${outcome.message}`);
     this.output.appendLine('');
     log.info(`Profiling ${what} in ${req.dir}: ${outcome.kind} (${outcome.message})`);
@@ -193,6 +220,7 @@ export class ProfileRunner implements vscode.Disposable {
       message: outcome.message,
       memProfile: memWritten ? memProfile : undefined,
       cpuProfile: cpuWritten ? cpuProfile : undefined,
+      gcTrace,
       benchmarks,
       opened: false,
       durationMs: res.durationMs,
@@ -245,6 +273,7 @@ export class ProfileRunner implements vscode.Disposable {
           packagePath: pkgLabel,
           memProfile,
           cpuProfile: cpuWritten ? cpuProfile : undefined,
+          gcTrace,
           sampleTypes,
           failed: outcome.kind === 'ok' ? undefined : outcome.message,
           benchmarks: benchmarks.length > 0 ? historyBenches(benchmarks, await benchmarksUsingLoop(req.dir)) : undefined,
@@ -265,7 +294,7 @@ export class ProfileRunner implements vscode.Disposable {
       const file = showCpu ? cpuProfile! : memProfile;
       try {
         // Beside the code, so the graph and the annotated lines are seen together.
-        await this.openProfile(vscode.Uri.file(file), { sampleType: showCpu ? 'cpu' : 'alloc_space', title: `${what}${rateNote} · ${pkgLabel}`, viewColumn: vscode.ViewColumn.Beside, sourceDir: req.dir, data: showCpu ? undefined : memData, reuseKey: `${req.dir}\u0000${what}\u0000${showCpu ? 'cpu' : 'mem'}` });
+        await this.openProfile(vscode.Uri.file(file), { sampleType: showCpu ? 'cpu' : 'alloc_space', title: `${what}${rateNote} · ${pkgLabel}`, viewColumn: vscode.ViewColumn.Beside, sourceDir: req.dir, data: showCpu ? undefined : memData, gcTrace, reuseKey: `${req.dir}\u0000${what}\u0000${showCpu ? 'cpu' : 'mem'}` });
         result.opened = true;
       } catch (err) {
         result.message = `The profile was written to ${file}, but the flame graph could not open it: ${err instanceof Error ? err.message : String(err)}`;

@@ -21,6 +21,8 @@ export interface PresentOptions {
   show?: (f: Finding) => boolean;
   /** The file's share of its package's limit, when that is below maxPerFile. */
   packageCap?: { cap: number; limit: number; hiddenInPackage: () => number };
+  /** What the profile shown in the editor measured at a finding's line: a stronger severity for hot lines, and the figure after the message. */
+  measured?: (f: Finding) => { severity?: DiagnosticSeverity; text: string } | undefined;
 }
 
 /** Texts of files by absolute path: the open document if any, else the file on disk. */
@@ -90,7 +92,11 @@ export function diagnosticsForFile(model: EscapeModel, file: string, texts: Text
   const shown = all.slice(0, byPackage ? opts.packageCap!.cap : opts.maxPerFile);
   // The flow's steps are in the hover, each a link: as related information too, an editor's hover
   // over the diagnostic would list them twice.
-  const out: Diagnostic[] = shown.map((f) => Diagnostic.create(rangeOf(texts, file, f.line, f.column, f.expr), headline(f), opts.severity, f.kind, DIAGNOSTIC_SOURCE));
+  const out: Diagnostic[] = shown.map((f) => {
+    const m = HEAP_KINDS.has(f.kind) ? opts.measured?.(f) : undefined;
+    const message = m ? `${headline(f)} — measured ${m.text}` : headline(f);
+    return Diagnostic.create(rangeOf(texts, file, f.line, f.column, f.expr), message, m?.severity ?? opts.severity, f.kind, DIAGNOSTIC_SOURCE);
+  });
   if (all.length > shown.length) {
     const first = shown[0];
     const pos: Position = first ? { line: Math.max(0, first.line - 1), character: 0 } : { line: 0, character: 0 };
@@ -203,10 +209,12 @@ function findingCard(f: Finding): string[] {
  * The Markdown card for the findings under the cursor. Compiler text (expressions, names,
  * reasons) can hold any Go string literal, so it only goes in as code spans or escaped text.
  */
-export function hoverFor(findings: readonly Finding[], fn: FunctionSummary | undefined): Hover | undefined {
+export function hoverFor(findings: readonly Finding[], fn: FunctionSummary | undefined, measured?: string): Hover | undefined {
   if (findings.length === 0) return undefined;
   const cards = findings.map((f) => findingCard(f).join('\n\n'));
   const parts = [cards.join('\n\n---\n\n')];
+  // What the line cost in the profile the editor shows: the reason joined with the price.
+  if (measured) parts.unshift(`**Measured** ${escapeMarkdown(measured)}`);
   if (fn) parts.push(`_In ${codeSpan(fn.name)}: ${fn.heapAllocations} heap ${fn.heapAllocations === 1 ? 'allocation' : 'allocations'}._`);
   return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n') } };
 }
@@ -269,7 +277,7 @@ function findingsInLines(findings: readonly Finding[], first: number, last: numb
  * A code lens above each function. `shown` picks the findings the lens counts and lists: the
  * same as the diagnostics, so that the lens and the squiggles agree.
  */
-export function codeLensesForFile(model: EscapeModel, file: string, texts: TextSource, isCurrentLine: (line: number) => boolean, shown: (f: Finding) => boolean = () => true): CodeLens[] {
+export function codeLensesForFile(model: EscapeModel, file: string, texts: TextSource, isCurrentLine: (line: number) => boolean, shown: (f: Finding) => boolean = () => true, measured?: (from: number, to: number) => string | undefined): CodeLens[] {
   const lenses: CodeLens[] = [];
   const lines = texts(file);
   // Once per file, not per function: a generated file can hold tens of thousands of each.
@@ -286,7 +294,10 @@ export function codeLensesForFile(model: EscapeModel, file: string, texts: TextS
     const col = Math.max(0, lineText.length - lineText.trimStart().length);
     const range: Range = { start: { line: fn.line - 1, character: col }, end: { line: fn.line - 1, character: col } };
     const args: FunctionFindingsArgs = { uri: fileUri(file), functionName: fn.name, items };
-    lenses.push({ range, command: { title: codeLensTitle(fn.endLine === undefined ? fn : countsOf(fn, inFn)), command: SHOW_FUNCTION_FINDINGS_COMMAND, arguments: [args] } });
+    // What the function's lines allocated in the profile the editor shows, when one is shown.
+    const cost = fn.endLine !== undefined ? measured?.(fn.line, fn.endLine) : undefined;
+    const title = codeLensTitle(fn.endLine === undefined ? fn : countsOf(fn, inFn));
+    lenses.push({ range, command: { title: cost ? `${title} · ${cost}` : title, command: SHOW_FUNCTION_FINDINGS_COMMAND, arguments: [args] } });
   }
   return lenses;
 }

@@ -18,9 +18,11 @@ import type { EscapeModel, Finding } from '../../escape/model';
 import { LineIndex } from '../../escape/positions';
 import { runEscapeAnalysis, type EscapeRunResult } from '../../escape/run';
 import type { CompilerError } from '../../escape/types';
-import { AnalysisStatusNotification, SHOW_ALL_FINDINGS_SERVER_COMMAND, type AnalysisStatus } from '../../shared/protocol';
+import { AnalysisStatusNotification, SHOW_ALL_FINDINGS_SERVER_COMMAND, type AnalysisStatus, type HotspotFindingsParams, type HotspotFindingsResult, type MeasuredCost } from '../../shared/protocol';
+import { lineFindings } from '../../hotspots/report';
 import { isShown, isTestFile, packageMatcher, PathFilter } from './filters';
 import { codeLensesForFile, diagnosticsForFile, errorDiagnostics, fileUri, findingsAtPosition, HEAP_KINDS, hoverFor, severityFromSetting, type PresentOptions, type TextSource } from './present';
+import { MeasuredIndex } from './measured';
 import { KeyedScheduler } from './scheduler';
 import { DEFAULT_SETTINGS, type EscapeSettings } from './settings';
 
@@ -93,6 +95,11 @@ export class EscapeService {
   /** Packages whose every finding is shown (the summary diagnostic's quick fix). */
   private readonly unlimited = new Set<string>();
   private pathFilter: { key: string; roots: readonly string[]; filter: PathFilter } | undefined;
+  /** What the heap profile shown in the editor measured per line (goMemory/measuredCost). */
+  private measuredCost: MeasuredCost | undefined;
+  private measured: { index: MeasuredIndex; threshold: number } | undefined;
+  /** Callers waiting for a package's final result (goMemory/hotspotFindings). */
+  private readonly waiters = new Map<string, (() => void)[]>();
 
   constructor(
     private readonly connection: Connection,
@@ -203,6 +210,7 @@ export class EscapeService {
 
   /** Settings changed: re-read them and re-analyse every open package (or clear everything). */
   async configurationChanged(): Promise<void> {
+    this.measured = undefined;
     const dirs = new Set(this.documents.all().map((d) => this.packageDirOf(d.uri)).filter((d): d is string => !!d && this.inScope(d)));
     for (const dir of [...this.results.keys()]) if (!dirs.has(dir)) this.forget(dir);
     for (const dir of dirs) await this.request(dir);
@@ -255,8 +263,110 @@ export class EscapeService {
     return true;
   }
 
+  /**
+   * The heap profile the editor shows (null when it closed): findings on its lines say what they
+   * measured, hot ones get goMemoryInsight.escapeAnalysis.hotSeverity, and with `onlyMeasured`
+   * only the escapes of measured lines are shown. Every published file is published again.
+   */
+  setMeasuredCost(cost: MeasuredCost | undefined): void {
+    this.measuredCost = cost;
+    this.measured = undefined;
+    void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    this.connection.console.info(cost ? `Measured cost from ${cost.profile} (${cost.sampleType}): ${cost.lines.length} lines${cost.onlyMeasured ? ', only measured escapes shown' : ''}` : 'Measured cost cleared');
+    for (const result of this.results.values()) {
+      if (!result.model) continue;
+      result.allotment = undefined;
+      const texts = this.textCache();
+      for (const file of result.compiled.keys()) {
+        if (result.partial && file.endsWith('_test.go')) continue;
+        if (this.settings.publish === 'package' || this.documentOf(file)) this.publishFile(result, file, texts);
+      }
+    }
+  }
+
+  private measuredIndex(): MeasuredIndex | undefined {
+    if (!this.measuredCost) return undefined;
+    const threshold = this.settings.hotThreshold;
+    if (!this.measured || this.measured.threshold !== threshold) this.measured = { index: new MeasuredIndex(this.measuredCost, threshold), threshold };
+    return this.measured.index;
+  }
+
+  /**
+   * The compiler's findings at the given lines (goMemory/hotspotFindings, for the hot spots
+   * view). Packages in the workspace that have no result yet are analysed first; the answer
+   * waits for them. Files that cannot have findings say why.
+   */
+  async hotspotFindings(params: HotspotFindingsParams): Promise<HotspotFindingsResult> {
+    const byFile = new Map<string, Set<number>>();
+    for (const l of params.lines ?? []) {
+      if (typeof l?.file !== 'string' || !path.isAbsolute(l.file) || typeof l.line !== 'number') continue;
+      const file = path.normalize(l.file);
+      let set = byFile.get(file);
+      if (!set) byFile.set(file, (set = new Set()));
+      set.add(l.line);
+    }
+    this.settings = await this.loadSettings();
+    // Two packages at a time: a profile may reach dozens of the workspace's packages, and each
+    // analysis is a compile.
+    const queue = [...new Set([...byFile.keys()].map((f) => path.dirname(f)))];
+    const worker = async (): Promise<void> => {
+      for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) await this.ensureAnalysed(dir);
+    };
+    await Promise.all([worker(), worker()]);
+    const files: HotspotFindingsResult['files'] = [];
+    for (const [file, lines] of byFile) {
+      const dir = path.dirname(file);
+      const result = this.results.get(dir);
+      const entry: HotspotFindingsResult['files'][number] = { file, state: 'ok', lines: [] };
+      files.push(entry);
+      if (!fs.existsSync(file)) {
+        entry.state = 'missing';
+        entry.message = 'the file is not on this machine';
+      } else if (!this.inScope(dir)) {
+        entry.state = 'outside-workspace';
+        entry.message = 'outside the workspace: analysed only on request (Analyse This Package)';
+      } else if (!result || !result.model || result.status.state !== 'ok') {
+        const state = !this.settings.enabled ? 'disabled' : !this.goBinary() ? 'no-go' : result?.status.state;
+        entry.state = state === 'build-failed' || state === 'excluded' || state === 'disabled' || state === 'no-go' ? state : 'error';
+        entry.message = state === 'disabled' ? 'escape analysis is off (goMemoryInsight.escapeAnalysis.enabled)' : state === 'no-go' ? 'no go binary' : (result?.status.message ?? 'not analysed');
+      } else if (isTestFile(file) && !this.settings.includeTestFiles) {
+        entry.state = 'test-files-off';
+        entry.message = 'test files are analysed only with goMemoryInsight.escapeAnalysis.includeTestFiles';
+      } else {
+        for (const line of [...lines].sort((a, b) => a - b)) {
+          const found = lineFindings(result.model.findingsAt(file, line));
+          entry.lines.push({ line, heap: found.heap, onStack: found.onStack });
+        }
+      }
+    }
+    return { files };
+  }
+
+  /** Resolves once the package in `dir` has a final result (analysing it when it has none and is in the workspace). */
+  private ensureAnalysed(dir: string): Promise<void> {
+    if (!this.inScope(dir) || !fs.existsSync(dir)) return Promise.resolve();
+    const result = this.results.get(dir);
+    const busy = this.scheduler.isBusy(dir);
+    if (result && !result.partial && !busy) return Promise.resolve();
+    const wait = new Promise<void>((resolve) => {
+      const list = this.waiters.get(dir) ?? [];
+      list.push(resolve);
+      this.waiters.set(dir, list);
+    });
+    if (!busy) void this.request(dir);
+    return wait;
+  }
+
+  private wake(dir: string): void {
+    const list = this.waiters.get(dir);
+    if (!list) return;
+    this.waiters.delete(dir);
+    for (const resolve of list) resolve();
+  }
+
   dispose(): void {
     this.scheduler.cancelAll();
+    for (const dir of [...this.waiters.keys()]) this.wake(dir);
   }
 
   // ---- requests -----------------------------------------------------------------------
@@ -267,7 +377,10 @@ export class EscapeService {
     if (!file || !result?.model || !this.settings.enabled || this.excluded(file)) return undefined;
     if (!this.isCurrentLine(result, file, line + 1)) return undefined;
     const hits = findingsAtPosition(result.model, file, { line, character }, this.textCache());
-    return hoverFor(hits, result.model.functionAt(file, line + 1));
+    const index = this.measuredIndex();
+    const cost = index && hits.some((f) => HEAP_KINDS.has(f.kind)) ? index.at(file, line + 1) : undefined;
+    const measured = cost && index ? `in the last profile (${index.cost.profile}): ${index.describe(cost)}${index.isHot(file, line + 1) ? ' — a hot line' : ''}` : undefined;
+    return hoverFor(hits, result.model.functionAt(file, line + 1), measured);
   }
 
   codeLenses(uri: string): CodeLens[] {
@@ -275,7 +388,14 @@ export class EscapeService {
     const result = file ? this.results.get(path.dirname(file)) : undefined;
     if (!file || !result?.model || !this.settings.enabled || !this.settings.codeLens || this.excluded(file)) return [];
     const kinds = new Set(this.settings.kinds);
-    return codeLensesForFile(result.model, file, this.textCache(), (l) => this.isCurrentLine(result, file, l), (f) => isShown(f, kinds));
+    const index = this.measuredIndex();
+    const measured = index
+      ? (from: number, to: number) => {
+          const sum = index.sumIn(file, from, to);
+          return sum ? index.short(sum) : undefined;
+        }
+      : undefined;
+    return codeLensesForFile(result.model, file, this.textCache(), (l) => this.isCurrentLine(result, file, l), (f) => isShown(f, kinds), measured);
   }
 
   // ---- internals ----------------------------------------------------------------------
@@ -408,6 +528,7 @@ export class EscapeService {
         // Keep the failure visible for the package (status bar) without any stale findings.
         this.results.set(dir, { dir, errors: [], compiled: new Map(), published: previous?.published ?? new Set(), status });
         this.report(status);
+        this.wake(dir);
       },
     }, immediate, delayMs);
   }
@@ -518,6 +639,7 @@ export class EscapeService {
     }
     this.report(result.status);
     void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    if (!result.partial) this.wake(result.dir);
     if (reused) return;
     // In slices of about 20 ms, so hovers and lenses asked for meanwhile are answered.
     let next = 0;
@@ -557,9 +679,20 @@ export class EscapeService {
     const withFindings = result.model && !this.excluded(file) && (this.settings.includeTestFiles || !isTestFile(file)) && (this.settings.publish === 'package' || this.documentOf(file) !== undefined);
     if (result.model && withFindings) {
       const kinds = new Set(this.settings.kinds);
-      const show = (f: Finding): boolean => isShown(f, kinds);
+      const index = this.measuredIndex();
+      // With a profile shown and "only escapes that measured cost" on, the others are not shown.
+      const onlyMeasured = index?.onlyMeasured === true;
+      const show = (f: Finding): boolean => isShown(f, kinds) && (!onlyMeasured || !HEAP_KINDS.has(f.kind) || index!.at(file, f.line) !== undefined);
       const isCurrent = (f: Finding): boolean => this.isCurrentLine(result, file, f.line);
-      const opts: PresentOptions = { kinds, severity: severityFromSetting(this.settings.severity), maxPerFile: this.settings.maxPerFile, show, packageCap: this.packageCap(result, file, (f) => show(f) && isCurrent(f)) };
+      const hotSeverity = this.settings.hotSeverity === 'off' ? undefined : severityFromSetting(this.settings.hotSeverity);
+      const measured = index
+        ? (f: Finding) => {
+            const cost = index.at(file, f.line);
+            if (!cost) return undefined;
+            return { text: index.describe(cost), severity: hotSeverity !== undefined && index.isHot(file, f.line) ? hotSeverity : undefined };
+          }
+        : undefined;
+      const opts: PresentOptions = { kinds, severity: severityFromSetting(this.settings.severity), maxPerFile: this.settings.maxPerFile, show, measured, packageCap: this.packageCap(result, file, (f) => show(f) && isCurrent(f)) };
       diagnostics.push(...diagnosticsForFile(result.model, file, texts, opts, isCurrent));
     }
     if (diagnostics.length > 0 || result.published.has(uri)) {
@@ -590,6 +723,7 @@ export class EscapeService {
 
   private forget(dir: string): void {
     this.scheduler.cancel(dir);
+    this.wake(dir);
     const result = this.results.get(dir);
     if (!result) return;
     this.results.delete(dir);

@@ -21,6 +21,10 @@ export interface EscapeSettings {
   exclude: string[];
   excludePackages: string[];
   buildTags: string[];
+  /** The severity of escapes on hot lines of the profile shown in the editor ('off': unchanged). */
+  hotSeverity: string;
+  /** Hot lines: the heaviest that together make up this percentage of the profile's total. */
+  hotThreshold: number;
 }
 
 export const DEFAULT_SETTINGS: EscapeSettings = {
@@ -38,6 +42,8 @@ export const DEFAULT_SETTINGS: EscapeSettings = {
   exclude: ['**/vendor/**'],
   excludePackages: [],
   buildTags: [],
+  hotSeverity: 'warning',
+  hotThreshold: 50,
 };
 
 function splitTags(value: unknown): string[] {
@@ -75,5 +81,7 @@ export function settingsFrom(ours: unknown, go: unknown): EscapeSettings {
     exclude: strings(ea.exclude, d.exclude),
     excludePackages: strings(ea.excludePackages, d.excludePackages),
     buildTags: [...new Set([...splitTags(o.buildTags), ...splitTags(g.buildTags)])],
+    hotSeverity: typeof ea.hotSeverity === 'string' ? ea.hotSeverity : d.hotSeverity,
+    hotThreshold: Math.min(100, Math.max(0, num(ea.hotThreshold, d.hotThreshold))),
   };
 }

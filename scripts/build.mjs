@@ -34,6 +34,8 @@ const targets = [
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
   // The "Open GC Trace…" panel: the GC tab alone.
   { ...common, entryPoints: ['src/webview/gcMain.ts'], outfile: 'dist/gcWebview.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  // The "Watch Heap of Service…" panel.
+  { ...common, entryPoints: ['src/webview/watchMain.ts'], outfile: 'dist/watchWebview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
 function walk(dir, pred, out = []) {

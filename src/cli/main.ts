@@ -7,10 +7,11 @@ import { escapeCommand } from './escape';
 import { pprofCommand } from './pprof';
 import { hotspotsCommand } from './hotspots';
 import { gctraceCommand } from './gctrace';
+import { watchCommand } from './watch';
 import { killProcessGroupsOnExit } from '../goenv/processGroups';
 
 /** Subcommands, added by the features that provide them. */
-export const COMMANDS: CliCommand[] = [escapeCommand(), pprofCommand, hotspotsCommand(), gctraceCommand];
+export const COMMANDS: CliCommand[] = [escapeCommand(), pprofCommand, hotspotsCommand(), gctraceCommand, watchCommand];
 
 function helpText(): string {
   const lines = [

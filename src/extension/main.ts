@@ -18,6 +18,7 @@ import { register as registerFlame } from './flame';
 import { register as registerProfiling } from './profiling';
 import { hotspotViewState, register as registerHotspots, type HotspotViewState } from './hotspots';
 import { register as registerGcTrace } from './gc';
+import { openWatchDiff, openWatchLine, register as registerWatch, stopWatch, watchInfos, type WatchInfo, type WatchResult } from './watch';
 
 /** What the extension returns from `activate`, used by tests and other extensions. */
 export interface GoMemoryInsightApi {
@@ -28,6 +29,13 @@ export interface GoMemoryInsightApi {
   goBinary(): Promise<string | undefined>;
   /** What the Allocation Hot Spots view shows. */
   hotspots(): HotspotViewState | undefined;
+  /** Heap watches ("Watch Heap of Service…"): start one (resolves with its first poll's outcome), list them, stop one, open one's growth in the flame graph. */
+  watchHeap(url: string, options?: { intervalMs?: number; count?: number; maxPoints?: number; maxBytes?: number; timeoutMs?: number; maxFailures?: number }): Promise<WatchResult | undefined>;
+  watches(): WatchInfo[];
+  stopWatch(base?: string): boolean;
+  openWatchDiff(base?: string): Promise<{ ok: boolean; error?: string }>;
+  /** Opens the line of a growth row, as clicking it in the panel does. */
+  openWatchLine(row: number, base?: string): Promise<{ path: string; line: number } | undefined>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<GoMemoryInsightApi> {
@@ -134,7 +142,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
   // Features register themselves here, one line each.
   const decoder = new ProfileDecoder(vscode.Uri.joinPath(context.extensionUri, 'dist', 'decodeWorker.js').fsPath, log);
   const features: FeatureContext = { context, log, go, status, decoder, escapeToggle, client: () => client, onDidStartServer: serverStarted.event };
-  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling, registerHotspots, registerGcTrace];
+  const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling, registerHotspots, registerGcTrace, registerWatch];
   for (const register of registrations) {
     try {
       register(features);
@@ -151,6 +159,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
       return info.lookup.ok ? info.lookup.path : undefined;
     },
     hotspots: () => hotspotViewState(),
+    watchHeap: (url, options) => Promise.resolve(vscode.commands.executeCommand<WatchResult | undefined>('goMemoryInsight.watchHeap', url, options ?? {})),
+    watches: () => watchInfos(),
+    stopWatch: (base) => stopWatch(base),
+    openWatchDiff: (base) => openWatchDiff(base),
+    openWatchLine: (row, base) => openWatchLine(row, base),
   };
 }
 

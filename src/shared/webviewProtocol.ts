@@ -5,6 +5,8 @@ import type { ProfileData, ProfileLabels } from './profileData';
 import { isGranularity, type Granularity } from '../pprof/refine/granularity';
 import { REFINEMENT_KINDS, type RefinementChip } from '../pprof/refine/chips';
 import type { GcCycle } from '../gc/gctrace';
+import type { GrowthRow } from '../watch/growth';
+import type { LeakProfileSupport, WatchPhase, WatchPoint } from '../watch/watcher';
 
 /** UI state the webview keeps with setState, restored after hiding and window reloads. */
 export interface FlameUiState {
@@ -92,7 +94,36 @@ export interface ShowGcTraceMessage {
   containerLimitMB?: number;
 }
 
-export type HostMessage = ShowProfileMessage | ShowErrorMessage | LoadingMessage | SelectFunctionMessage | SourceResultMessage | ShowGcTraceMessage;
+/** What grew between the first and the newest snapshot of a heap watch. */
+export interface WatchGrowth {
+  firstAt: number;
+  newestAt: number;
+  firstBytes: number;
+  newestBytes: number;
+  growthBytes: number;
+  /** How many lines grew in all; rows holds the heaviest. */
+  grown: number;
+  rows: GrowthRow[];
+}
+
+/** The whole state of a heap watch panel (src/webview/watchView.ts), sent after every poll. */
+export interface ShowWatchMessage {
+  type: 'showWatch';
+  /** The service, e.g. "localhost:6060". */
+  title: string;
+  /** The pprof index polled. */
+  base: string;
+  intervalMs: number;
+  phase: WatchPhase;
+  /** Why it failed, retries or ended. */
+  message?: string;
+  polls: number;
+  leakProfile: LeakProfileSupport;
+  points: WatchPoint[];
+  growth?: WatchGrowth;
+}
+
+export type HostMessage = ShowProfileMessage | ShowErrorMessage | LoadingMessage | SelectFunctionMessage | SourceResultMessage | ShowGcTraceMessage | ShowWatchMessage;
 
 // ---- webview → host ----
 
@@ -135,7 +166,31 @@ export interface GcShownMessage {
   verdict: string;
 }
 
-export type WebviewMessage = ReadyMessage | OpenSourceMessage | SampleTypeChangedMessage | RenderedMessage | WebviewErrorMessage | GcShownMessage;
+/** A button of the heap watch panel: stop polling, watch again from scratch, or open the growth in the flame graph. */
+export interface WatchActionMessage {
+  type: 'watchAction';
+  action: 'stop' | 'restart' | 'openDiff';
+}
+
+/** A growth row of the heap watch panel was clicked: open its line (index into the rows sent). */
+export interface WatchOpenLineMessage {
+  type: 'watchOpenLine';
+  row: number;
+}
+
+/** The heap watch panel drew a state: what it shows (the host keeps it for the tests). */
+export interface WatchShownMessage {
+  type: 'watchShown';
+  phase: string;
+  /** Points drawn on the charts (error points not counted). */
+  points: number;
+  /** Growth rows in the table. */
+  rows: number;
+  /** The figures line as shown ("In use … · … goroutines …"), or the error shown in its place. */
+  figures: string;
+}
+
+export type WebviewMessage = ReadyMessage | OpenSourceMessage | SampleTypeChangedMessage | RenderedMessage | WebviewErrorMessage | GcShownMessage | WatchActionMessage | WatchOpenLineMessage | WatchShownMessage;
 
 // ---- validation ----
 
@@ -319,9 +374,72 @@ export function parseHostMessage(x: unknown): Parsed<HostMessage> {
       }
       return { ok: true, value: msg };
     }
+    case 'showWatch': {
+      const r = validateWatch(x);
+      return typeof r === 'string' ? { ok: false, error: `showWatch: ${r}` } : { ok: true, value: r };
+    }
     default:
       return { ok: false, error: `unknown message type ${JSON.stringify(x.type).slice(0, 60)}` };
   }
+}
+
+const WATCH_PHASES: readonly WatchPhase[] = ['starting', 'watching', 'retrying', 'done', 'stopped', 'failed'];
+const LEAK_SUPPORT: readonly LeakProfileSupport[] = ['unknown', 'served', 'not served'];
+/** Bounds of a showWatch message (the watch itself keeps at most 10 000 points). */
+const MAX_WATCH_POINTS = 10_000;
+const MAX_GROWTH_ROWS = 1000;
+
+/** A showWatch message rebuilt field by field, or what is wrong with it. */
+export function validateWatch(x: Record<string, unknown>): ShowWatchMessage | string {
+  if (!isText(x.title) || !isText(x.base)) return 'title or base is not text';
+  if (!isFiniteNumber(x.intervalMs) || x.intervalMs <= 0) return 'bad intervalMs';
+  if (!WATCH_PHASES.includes(x.phase as WatchPhase)) return 'bad phase';
+  if (!LEAK_SUPPORT.includes(x.leakProfile as LeakProfileSupport)) return 'bad leakProfile';
+  if (!isFiniteNumber(x.polls) || x.polls < 0) return 'bad polls';
+  if (x.message !== undefined && !isText(x.message)) return 'message is not text';
+  if (!Array.isArray(x.points) || x.points.length > MAX_WATCH_POINTS) return 'points is not an array of at most 10000';
+  const points: WatchPoint[] = [];
+  for (let i = 0; i < x.points.length; i++) {
+    const p: unknown = x.points[i];
+    if (!isRecord(p) || !isFiniteNumber(p.at)) return `point ${i} is malformed`;
+    const out: WatchPoint = { at: p.at };
+    if (p.error !== undefined) {
+      if (!isText(p.error)) return `point ${i}: error is not text`;
+      out.error = p.error;
+    }
+    for (const k of ['inuseBytes', 'inuseObjects', 'goroutines', 'leakedGoroutines'] as const) {
+      const v = p[k];
+      if (v === undefined) continue;
+      if (!isFiniteNumber(v) || v < 0) return `point ${i}: ${k} is not a count`;
+      out[k] = v;
+    }
+    if (out.error === undefined && (out.inuseBytes === undefined || out.goroutines === undefined)) return `point ${i} has neither figures nor an error`;
+    points.push(out);
+  }
+  const msg: ShowWatchMessage = { type: 'showWatch', title: x.title, base: x.base, intervalMs: x.intervalMs, phase: x.phase as WatchPhase, polls: x.polls, leakProfile: x.leakProfile as LeakProfileSupport, points };
+  if (x.message !== undefined) msg.message = x.message;
+  if (x.growth !== undefined) {
+    const g = x.growth;
+    if (!isRecord(g)) return 'growth is not an object';
+    for (const k of ['firstAt', 'newestAt', 'firstBytes', 'newestBytes', 'growthBytes', 'grown'] as const) if (!isFiniteNumber(g[k])) return `growth: ${k} is not a number`;
+    if (!Array.isArray(g.rows) || g.rows.length > MAX_GROWTH_ROWS) return 'growth: rows is not an array of at most 1000';
+    const rows: GrowthRow[] = [];
+    for (let i = 0; i < g.rows.length; i++) {
+      const r: unknown = g.rows[i];
+      if (!isRecord(r) || !isText(r.function) || !isText(r.file)) return `growth row ${i} is malformed`;
+      const nums = ['line', 'firstBytes', 'newestBytes', 'growthBytes'] as const;
+      for (const k of nums) if (!isFiniteNumber(r[k])) return `growth row ${i}: ${k} is not a number`;
+      const row: GrowthRow = { function: r.function, file: r.file, line: r.line as number, firstBytes: r.firstBytes as number, newestBytes: r.newestBytes as number, growthBytes: r.growthBytes as number };
+      for (const k of ['firstObjects', 'newestObjects', 'growthObjects'] as const) {
+        if (r[k] === undefined) continue;
+        if (!isFiniteNumber(r[k])) return `growth row ${i}: ${k} is not a number`;
+        row[k] = r[k];
+      }
+      rows.push(row);
+    }
+    msg.growth = { firstAt: g.firstAt as number, newestAt: g.newestAt as number, firstBytes: g.firstBytes as number, newestBytes: g.newestBytes as number, growthBytes: g.growthBytes as number, grown: g.grown as number, rows };
+  }
+  return msg;
 }
 
 function isFiniteNumber(x: unknown): x is number {
@@ -400,6 +518,15 @@ export function parseWebviewMessage(x: unknown, funcCount: number, baseFuncCount
     case 'gcShown':
       if (!isFiniteNumber(x.cycles) || !isFiniteNumber(x.predictedCycles) || !isText(x.verdict)) return { ok: false, error: 'gcShown: malformed' };
       return { ok: true, value: { type: 'gcShown', cycles: x.cycles, predictedCycles: x.predictedCycles, verdict: x.verdict } };
+    case 'watchAction':
+      if (x.action !== 'stop' && x.action !== 'restart' && x.action !== 'openDiff') return { ok: false, error: 'watchAction: unknown action' };
+      return { ok: true, value: { type: 'watchAction', action: x.action } };
+    case 'watchOpenLine':
+      if (!isIndex(x.row, MAX_GROWTH_ROWS)) return { ok: false, error: 'watchOpenLine: bad row' };
+      return { ok: true, value: { type: 'watchOpenLine', row: x.row } };
+    case 'watchShown':
+      if (!isText(x.phase) || !isFiniteNumber(x.points) || !isFiniteNumber(x.rows) || !isText(x.figures)) return { ok: false, error: 'watchShown: malformed' };
+      return { ok: true, value: { type: 'watchShown', phase: x.phase, points: x.points, rows: x.rows, figures: x.figures } };
     default:
       return { ok: false, error: `unknown message type ${JSON.stringify(x.type).slice(0, 60)}` };
   }

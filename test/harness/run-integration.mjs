@@ -87,7 +87,8 @@ async function runCodeServer(opts) {
   const userDataDir = path.join(tmp, 'user-data');
   const extensionsDir = path.join(tmp, 'extensions');
   const resultsFile = path.join(tmp, 'results.json');
-  const env = codeServerEnv({ GMI_TEST_RESULTS: resultsFile, GMI_TEST_GREP: opts.grep ?? '', GMI_TEST_HOOKS: '1' });
+  // GMI_ROOT: the suite builds programs kept in the repository (test/harness/pprof-service).
+  const env = codeServerEnv({ GMI_TEST_RESULTS: resultsFile, GMI_TEST_GREP: opts.grep ?? '', GMI_ROOT: root, GMI_TEST_HOOKS: '1' });
   installVsix(extensionsDir, env);
   installRunner(extensionsDir);
 
@@ -161,7 +162,7 @@ async function runElectron(opts) {
       extensionDevelopmentPath: root,
       extensionTestsPath: path.join(root, 'out', 'test', 'integration', 'index.js'),
       launchArgs: [workspace, '--disable-workspace-trust', '--disable-extensions', '--user-data-dir', path.join(tmp, 'user-data'), '--extensions-dir', path.join(tmp, 'extensions')],
-      extensionTestsEnv: { GOTOOLCHAIN: 'local', GMI_TEST_RESULTS: resultsFile, GMI_TEST_GREP: opts.grep ?? '', GMI_TEST_HOOKS: '1' },
+      extensionTestsEnv: { GOTOOLCHAIN: 'local', GMI_TEST_RESULTS: resultsFile, GMI_TEST_GREP: opts.grep ?? '', GMI_ROOT: root, GMI_TEST_HOOKS: '1' },
     });
   } catch (err) {
     console.error(`integration (electron): ${err instanceof Error ? err.message : String(err)}`);

@@ -32,8 +32,9 @@ await esbuild.build({
   logLevel: 'warning',
 });
 // The panel with its test hooks (window.flameDebug), loaded by helpers.ts instead of dist/webview.js.
-// The GC trace panel with its hook (window.gcDebug), loaded instead of dist/gcWebview.js.
-for (const [entry, out] of [['pageHooks.ts', 'webview-hooks.js'], ['gcPageHooks.ts', 'gc-webview-hooks.js']]) {
+// The GC trace and heap watch panels with their hooks (window.gcDebug, window.watchDebug),
+// loaded instead of dist/gcWebview.js and dist/watchWebview.js.
+for (const [entry, out] of [['pageHooks.ts', 'webview-hooks.js'], ['gcPageHooks.ts', 'gc-webview-hooks.js'], ['watchPageHooks.ts', 'watch-webview-hooks.js']]) {
   await esbuild.build({
     entryPoints: [join('test', 'webview', entry)],
     outfile: join(outdir, out),

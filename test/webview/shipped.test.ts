@@ -43,28 +43,30 @@ describe('the shipped flame graph bundle', function () {
     }
   });
 
-  it('the GC trace page (dist/gcWebview.js) sets no globals either (no window.gcDebug)', async () => {
-    const dir = path.join(ROOT, 'test-output', 'webview-pages');
-    mkdirSync(dir, { recursive: true });
-    const blankFile = path.join(dir, 'blank.html');
-    writeFileSync(blankFile, '<!DOCTYPE html><html><body></body></html>');
-    const page = await browser.newPage();
-    try {
-      await page.goto(pathToFileURL(blankFile).href);
-      const baseline = new Set(await page.evaluate(() => Object.keys(window)));
-      const file = path.join(dir, 'gc-shipped.html');
-      writeFileSync(
-        file,
-        `<!DOCTYPE html><html><body><div id="app"></div>
+  for (const [bundle, hook] of [['gcWebview.js', 'gcDebug'], ['watchWebview.js', 'watchDebug']] as const) {
+    it(`the page of dist/${bundle} sets no globals either (no window.${hook})`, async () => {
+      const dir = path.join(ROOT, 'test-output', 'webview-pages');
+      mkdirSync(dir, { recursive: true });
+      const blankFile = path.join(dir, 'blank.html');
+      writeFileSync(blankFile, '<!DOCTYPE html><html><body></body></html>');
+      const page = await browser.newPage();
+      try {
+        await page.goto(pathToFileURL(blankFile).href);
+        const baseline = new Set(await page.evaluate(() => Object.keys(window)));
+        const file = path.join(dir, `shipped-${bundle}.html`);
+        writeFileSync(
+          file,
+          `<!DOCTYPE html><html><body><div id="app"></div>
 <script>window.__posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => {} });</script>
-<script src="${pathToFileURL(path.join(ROOT, 'dist', 'gcWebview.js')).href}"></script></body></html>`,
-      );
-      await page.goto(pathToFileURL(file).href);
-      await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
-      const added = (await page.evaluate(() => Object.keys(window))).filter((k) => !baseline.has(k) && k !== '__posted' && k !== 'acquireVsCodeApi');
-      assert.deepEqual(added, [], 'globals the bundle added');
-    } finally {
-      await page.close();
-    }
-  });
+<script src="${pathToFileURL(path.join(ROOT, 'dist', bundle)).href}"></script></body></html>`,
+        );
+        await page.goto(pathToFileURL(file).href);
+        await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
+        const added = (await page.evaluate(() => Object.keys(window))).filter((k) => !baseline.has(k) && k !== '__posted' && k !== 'acquireVsCodeApi');
+        assert.deepEqual(added, [], 'globals the bundle added');
+      } finally {
+        await page.close();
+      }
+    });
+  }
 });

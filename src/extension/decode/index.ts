@@ -33,6 +33,8 @@ export interface DecodeCallOptions {
   signal?: AbortSignal;
   /** Hand the bytes' memory to the worker (the caller's array is detached). */
   transfer?: boolean;
+  /** Log a success at debug level (a heap watch decodes three profiles per poll). */
+  quiet?: boolean;
 }
 
 export class ProfileDecoder {
@@ -58,7 +60,9 @@ export class ProfileDecoder {
     try {
       const r = await decodeInWorker(bytes, { workerPath: this.workerPath, name, memoryBudgetBytes: budget, signal: opts.signal, transfer: opts.transfer });
       this.counts.succeeded++;
-      this.log.info(`Decoded ${name} (${size} bytes) in ${r.decodeMs.toFixed(0)} ms in a worker (${r.totalMs.toFixed(0)} ms in all)`);
+      const line = `Decoded ${name} (${size} bytes) in ${r.decodeMs.toFixed(0)} ms in a worker (${r.totalMs.toFixed(0)} ms in all)`;
+      if (opts.quiet) this.log.debug(line);
+      else this.log.info(line);
       return r.data;
     } catch (err) {
       this.counts.failed++;

@@ -6,7 +6,11 @@ import * as https from 'node:https';
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 export class FetchError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The HTTP status when the server answered with something other than 200. */
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'FetchError';
   }
@@ -96,7 +100,7 @@ export function fetchProfile(url: URL, opts: FetchOptions = {}): Promise<Buffer>
       if (status !== 200) {
         res.resume();
         const hint = status === 404 ? ': is net/http/pprof imported (import _ "net/http/pprof") and the path right?' : '.';
-        fail(new FetchError(`${url.href} returned ${status} ${res.statusMessage ?? ''}`.trimEnd() + hint));
+        fail(new FetchError(`${url.href} returned ${status} ${res.statusMessage ?? ''}`.trimEnd() + hint, status));
         return;
       }
       const declared = Number(res.headers['content-length']);

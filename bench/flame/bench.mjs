@@ -1,7 +1,8 @@
 // Flame graph page benchmark in headless Chromium: a synthetic heap profile with 100k distinct
-// call-tree nodes, fed to dist/webview.js the way the extension does (postMessage).
+// call-tree nodes, fed to the panel (src/webview, with test/webview/pageHooks.ts) the way the extension does (postMessage).
 // Prints: first paint, per-frame draw times during a zoom animation, and the page's JS heap.
 // Usage: node bench/flame/bench.mjs [--nodes 100000] [--runs 3]   (run `npm run build` first)
+import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -14,6 +15,11 @@ const arg = (name, def) => {
   return i >= 0 ? Number(argv[i + 1]) : def;
 };
 const NODES = arg('--nodes', 100_000);
+
+// The panel with the read-only hooks the benchmark reads (window.flameDebug); the shipped
+// dist/webview.js has none.
+const hooksJs = join(root, 'test-output', 'webview-tests', 'webview-hooks.js');
+await esbuild.build({ entryPoints: [join(root, 'test', 'webview', 'pageHooks.ts')], outfile: hooksJs, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, absWorkingDir: root, logLevel: 'warning' });
 const RUNS = arg('--runs', 3);
 
 /** Deterministic PRNG (mulberry32) so every run draws the same tree. */
@@ -122,7 +128,7 @@ writeFileSync(
 <link rel="stylesheet" href="${pathToFileURL(join(root, 'media', 'flame.css')).href}"></head>
 <body class="vscode-dark"><div id="app"></div>
 <script nonce="${nonce}">window.__posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => {} });</script>
-<script nonce="${nonce}" src="${pathToFileURL(join(root, 'dist', 'webview.js')).href}"></script></body></html>`,
+<script nonce="${nonce}" src="${pathToFileURL(hooksJs).href}"></script></body></html>`,
 );
 
 const browser = await chromium.launch({

@@ -3,7 +3,8 @@
 import type { CliCommand, CliIO } from './command';
 import { CliError, scanArgs } from './command';
 import { decodeProfile, inputTooBig, maxInputBytes, resolveSampleIndex, toProfileData, ProfileError, type DecodeOptions } from '../pprof/decode';
-import { flatTable, sampleTotal, sampleTotalExact, type FlatOptions } from '../pprof/tree';
+import { flatTable, sampleTotal, sampleTotalExact } from '../pprof/tree';
+import { compileTagFilter, GRANULARITIES, isGranularity, numLabelUnits, refineProfile, regroup, type Granularity, type Refinements } from '../pprof/refine';
 import { truncationNote } from '../pprof/stackDepth';
 import { compilePattern, type Pattern } from '../pprof/pattern';
 import { formatPercent, formatValue } from '../pprof/units';
@@ -82,7 +83,10 @@ interface TopArgs {
   file: string;
   sampleIndex?: string;
   json: boolean;
-  filters: FlatOptions;
+  filters: { focus?: Pattern; ignore?: Pattern; hide?: Pattern; show?: Pattern };
+  tagFocus?: string;
+  tagIgnore?: string;
+  granularity: Granularity;
   decode: DecodeOptions;
 }
 
@@ -95,7 +99,7 @@ function patternArg(flag: string, value: string): Pattern | undefined {
 }
 
 function parseTopArgs(args: string[]): TopArgs {
-  const out: TopArgs = { file: '', json: false, filters: {}, decode: {} };
+  const out: TopArgs = { file: '', json: false, filters: {}, granularity: 'functions', decode: {} };
   const files = scanArgs(args, (flag, value) => {
     switch (flag) {
       case '--json':
@@ -114,6 +118,21 @@ function parseTopArgs(args: string[]): TopArgs {
       case '--hide':
         out.filters.hide = patternArg(flag, value());
         return true;
+      case '--show':
+        out.filters.show = patternArg(flag, value());
+        return true;
+      case '--tagfocus':
+        out.tagFocus = value();
+        return true;
+      case '--tagignore':
+        out.tagIgnore = value();
+        return true;
+      case '--granularity': {
+        const g = value();
+        if (!isGranularity(g)) throw new CliError(`--granularity: expected one of ${GRANULARITIES.join(', ')}, got "${g}"`, 2);
+        out.granularity = g;
+        return true;
+      }
       case '--max-memory':
         out.decode.memoryBudgetBytes = parseSize(flag, value());
         return true;
@@ -123,6 +142,19 @@ function parseTopArgs(args: string[]): TopArgs {
   });
   if (files.length !== 1) throw new CliError(files.length === 0 ? 'missing profile file' : `expected one profile file, got ${files.length}`, 2);
   out.file = files[0]!;
+  return out;
+}
+
+/** The --tagfocus / --tagignore filters, with the profile's numeric label units. */
+function tagFilters(data: ProfileData, opts: TopArgs): Pick<Refinements, 'tagFocus' | 'tagIgnore'> {
+  const out: Pick<Refinements, 'tagFocus' | 'tagIgnore'> = {};
+  const units = data.labels ? numLabelUnits(data.labels) : new Map<string, string>();
+  for (const [flag, spec, key] of [['--tagfocus', opts.tagFocus, 'tagFocus'], ['--tagignore', opts.tagIgnore, 'tagIgnore']] as const) {
+    if (!spec) continue;
+    const r = compileTagFilter(spec, units);
+    if (!r.ok) throw new CliError(`${flag}: ${r.error}`, 2);
+    out[key] = r.filter;
+  }
   return out;
 }
 
@@ -136,16 +168,18 @@ async function runTop(args: string[], io: CliIO): Promise<number> {
     throw new CliError((err as Error).message, 2);
   }
   const { type, unit } = data.sampleTypes[index]!;
+  // The total is every sample's, before the refinements (as in go tool pprof).
   const total = sampleTotal(data, index);
   const totalExact = sampleTotalExact(data, index);
-  const rows = flatTable(data, index, opts.filters);
+  const view = regroup(refineProfile(data, { ...opts.filters, ...tagFilters(data, opts) }), opts.granularity);
+  const rows = flatTable(view, index);
   const note = truncationNote(data);
   if (opts.json) {
     // Written by hand: values beyond 2^53 are printed exactly (JSON numbers have no limit;
     // JSON.stringify would print the double).
     const num = (x: number, exact: bigint | undefined) => (exact !== undefined ? exact.toString() : JSON.stringify(x));
     const head = `{"sampleType":${JSON.stringify(type)},"unit":${JSON.stringify(unit)},"total":${num(total, totalExact)}`;
-    const lines = rows.map((r) => `{"function":${JSON.stringify(data.funcName[r.func]!)},"flat":${num(r.flat, r.flatExact)},"cum":${num(r.cum, r.cumExact)}}`);
+    const lines = rows.map((r) => `{"function":${JSON.stringify(view.funcName[r.func]!)},"flat":${num(r.flat, r.flatExact)},"cum":${num(r.cum, r.cumExact)}}`);
     const truncated = data.truncatedStacks ? `,"truncatedStacks":${JSON.stringify(data.truncatedStacks)}` : '';
     io.stdout(`${head},"rows":[${lines.join(',')}]${truncated}}\n`);
     return 0;
@@ -156,14 +190,14 @@ async function runTop(args: string[], io: CliIO): Promise<number> {
   const lines = [
     `File: ${data.name}`,
     `Type: ${type} (${unit})`,
-    `Showing ${rows.length} functions accounting for ${fmt(shown)}, ${formatPercent(shown, total)} of ${fmt(total)} total`,
+    `Showing ${rows.length} ${opts.granularity === 'functions' ? 'functions' : 'nodes'} accounting for ${fmt(shown)}, ${formatPercent(shown, total)} of ${fmt(total)} total`,
   ];
   if (note) lines.push(note);
   const table: string[][] = [['flat', 'flat%', 'sum%', 'cum', 'cum%', 'function']];
   let sum = 0;
   for (const r of rows) {
     sum += r.flat;
-    table.push([fmt(r.flat), formatPercent(r.flat, total), formatPercent(sum, total), fmt(r.cum), formatPercent(r.cum, total), data.funcName[r.func]!]);
+    table.push([fmt(r.flat), formatPercent(r.flat, total), formatPercent(sum, total), fmt(r.cum), formatPercent(r.cum, total), view.funcName[r.func]!]);
   }
   const widths = [0, 1, 2, 3, 4].map((c) => Math.max(...table.map((row) => row[c]!.length)));
   for (const row of table) lines.push(row.map((cell, c) => (c < 5 ? cell.padStart(widths[c]!) : cell)).join('  '));
@@ -176,7 +210,7 @@ export const PPROF_SUBCOMMANDS: PprofSubcommand[] = [
   {
     name: 'top',
     summary: 'flat and cumulative value per function, like go tool pprof -top',
-    synopsis: 'FILE [--sample-index NAME|N] [--json] [--focus RE] [--ignore RE] [--hide RE] [--max-memory N]',
+    synopsis: 'FILE [--sample-index NAME|N] [--json] [--focus RE] [--ignore RE] [--hide RE] [--show RE] [--tagfocus T] [--tagignore T] [--granularity G] [--max-memory N]',
     help: [
       'FILE is a pprof profile (gzip-compressed or not), or - for standard input.',
       '--sample-index  sample type by name (alloc_space, inuse_objects, cpu...) or number;',
@@ -187,7 +221,14 @@ export const PPROF_SUBCOMMANDS: PprofSubcommand[] = [
       '--focus RE      keep samples with a function matching RE',
       '--ignore RE     drop samples with a function matching RE',
       '--hide RE       remove functions matching RE from stacks',
-      '                RE: Go (RE2) regular expression syntax, matched anywhere in the name',
+      '--show RE       remove functions not matching RE from stacks',
+      '                RE: Go (RE2) regular expression syntax, matched anywhere in the',
+      '                function\'s name or file name (as in pprof)',
+      '--tagfocus T    keep samples whose labels match T: key=value or value, where value',
+      '                is a number or range in the label\'s unit (bytes=64kb:, bytes=:1kb,',
+      '                bytes=1kb:64kb) or comma-separated regular expressions (key=RE)',
+      '--tagignore T   drop samples whose labels match T (same syntax)',
+      '--granularity G functions (default), filenames (function and file), files or lines',
       MAX_MEMORY_HELP.replace('    ', '  '),
       'Stacks deeper than 4096 frames keep their innermost frames (a note says so).',
     ],

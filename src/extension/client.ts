@@ -47,7 +47,11 @@ export class ServerErrorHandler {
   }
 }
 
-export function createClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, traceChannel: vscode.LogOutputChannel, init: InitializationOptions, errorHandler: ServerErrorHandler, autoSaves: AutoSaveTracker): LanguageClient {
+/**
+ * settingsOverride: applied to the goMemoryInsight section the server reads through
+ * workspace/configuration (the escape analysis switch, src/extension/escape/toggle.ts).
+ */
+export function createClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, traceChannel: vscode.LogOutputChannel, init: InitializationOptions, errorHandler: ServerErrorHandler, autoSaves: AutoSaveTracker, settingsOverride: (section: unknown) => unknown): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -65,6 +69,13 @@ export function createClient(context: vscode.ExtensionContext, log: vscode.LogOu
       didSave: async (document, next) => {
         if (autoSaves.take(document.uri)) await client.sendNotification(AUTO_SAVE_NOTIFICATION, { uri: client.code2ProtocolConverter.asUri(document.uri) });
         return next(document);
+      },
+      workspace: {
+        configuration: async (params, token, next) => {
+          const result = await next(params, token);
+          if (!Array.isArray(result)) return result;
+          return result.map((value: unknown, i) => (params.items[i]?.section === 'goMemoryInsight' ? settingsOverride(value) : value));
+        },
       },
     },
   };

@@ -3,6 +3,7 @@
 import type * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { ProfileDecoder } from './decode';
+import type { EscapeToggle } from './escape/toggle';
 import type { GoBinary } from './goBinary';
 import type { StatusItem } from './status';
 
@@ -13,6 +14,8 @@ export interface FeatureContext {
   status: StatusItem;
   /** Decodes profiles in a worker thread, within goMemoryInsight.maxProfileMemory. */
   decoder: ProfileDecoder;
+  /** The escape analysis on/off switch of this workspace. */
+  escapeToggle: EscapeToggle;
   /** The running language client, or undefined while it is (re)starting. */
   client(): LanguageClient | undefined;
   /** Fires each time a language server has started and answered (a restart starts a server that knows nothing yet). */

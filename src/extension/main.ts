@@ -1,7 +1,7 @@
 // Entry point of the extension: wires things up and keeps every disposable in
 // context.subscriptions. Features live in their own modules.
 import * as vscode from 'vscode';
-import { State, type LanguageClient } from 'vscode-languageclient/node';
+import { DidChangeConfigurationNotification, State, type LanguageClient } from 'vscode-languageclient/node';
 import { AnalysisStatusNotification, ServerInfoRequest, type AnalysisStatus, type ServerInfoResult } from '../shared/protocol';
 import { PRODUCT_NAME, VERSION } from '../shared/version';
 import { killAllProcessGroups } from '../goenv/processGroups';
@@ -13,6 +13,7 @@ import { AutoSaveTracker } from './autoSave';
 import { StatusItem } from './status';
 import type { FeatureContext } from './feature';
 import { register as registerEscape } from './escape';
+import { EscapeToggle } from './escape/toggle';
 import { register as registerFlame } from './flame';
 import { register as registerProfiling } from './profiling';
 import { hotspotViewState, register as registerHotspots, type HotspotViewState } from './hotspots';
@@ -55,13 +56,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
   context.subscriptions.push(autoSaves);
   let client: LanguageClient | undefined;
   let ready: Promise<ServerInfoResult> | undefined;
+  const escapeToggle = new EscapeToggle(context.workspaceState);
+  context.subscriptions.push(escapeToggle);
+  // The switch changed: the server reads its settings again (and gets the switch's value).
+  escapeToggle.onDidChange(() => {
+    const c = client;
+    if (c?.state === State.Running) void c.sendNotification(DidChangeConfigurationNotification.type, { settings: null }).catch((e: unknown) => log.warn(`Could not notify the server of the escape analysis switch: ${String(e)}`));
+  });
   const serverStarted = new vscode.EventEmitter<void>();
   context.subscriptions.push(serverStarted);
 
   const start = async (): Promise<ServerInfoResult> => {
     const info = await go.get();
     status.setGo(info.lookup.ok ? info.lookup.path : undefined, info.version);
-    const c = createClient(context, log, trace, { fromExtension: true, goBinary: info.lookup.ok && info.trusted ? info.lookup.path : undefined }, errorHandler, autoSaves);
+    const c = createClient(context, log, trace, { fromExtension: true, goBinary: info.lookup.ok && info.trusted ? info.lookup.path : undefined }, errorHandler, autoSaves, (section) => escapeToggle.apply(section));
     client = c;
     c.onDidChangeState((e) => {
       log.info(`Language server ${describeState(e.newState)}`);
@@ -134,7 +142,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMemo
 
   // Features register themselves here, one line each.
   const decoder = new ProfileDecoder(vscode.Uri.joinPath(context.extensionUri, 'dist', 'decodeWorker.js').fsPath, log);
-  const features: FeatureContext = { context, log, go, status, decoder, client: () => client, onDidStartServer: serverStarted.event };
+  const features: FeatureContext = { context, log, go, status, decoder, escapeToggle, client: () => client, onDidStartServer: serverStarted.event };
   const registrations: ((ctx: FeatureContext) => void)[] = [registerEscape, registerFlame, registerProfiling, registerHotspots, registerGcTrace, registerWatch, registerFleet];
   for (const register of registrations) {
     try {

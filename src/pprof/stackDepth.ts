@@ -147,5 +147,6 @@ export function limitStackDepth(data: ProfileData, maxDepth = MAX_STACK_DEPTH): 
       return x;
     });
   }
+  if (data.labels) out.labels = { ...data.labels, groupStack: data.labels.groupStack.map((s) => newOf[s] ?? s) };
   return out;
 }

@@ -60,4 +60,30 @@ export interface ProfileData {
    * prints these; the page does not need them (and the JSON of the CLI's page leaves them out).
    */
   valuesExact?: BigInt64Array[];
+  /**
+   * The samples again, split by label set, for label filters (pprof's tagfocus/tagignore): set
+   * only when the profile's samples carry labels (Go heap profiles: a numeric "bytes" label).
+   */
+  labels?: ProfileLabels;
+}
+
+/**
+ * Samples by stack and label set. Label set k holds the entries setStart[k] ..
+ * setStart[k + 1]: a key (index into strings), a string value (index into strings; -1 for a
+ * numeric label) or a number, and the number's unit (index into strings; -1 when not given).
+ */
+export interface ProfileLabels {
+  strings: string[];
+  setStart: Int32Array;
+  key: Int32Array;
+  str: Int32Array;
+  num: Float64Array;
+  unit: Int32Array;
+  /**
+   * Group g: samples of stack groupStack[g] with label set groupSet[g], values[t][g] their sum
+   * (the decoder makes one group per sample; two groups may have the same stack and set).
+   */
+  groupStack: Int32Array;
+  groupSet: Int32Array;
+  values: Float64Array[];
 }

@@ -16,8 +16,19 @@ export function encodeProfileData(data: ProfileData): ProfileDataJson {
   delete out.valuesExact; // bigints have no JSON form, and the page does not need them
   for (const k of INT_COLUMNS) out[k] = Array.from(data[k]);
   out.values = data.values.map((row) => Array.from(row));
+  const l = data.labels;
+  if (l) {
+    (out as unknown as Record<string, unknown>).labels = {
+      strings: l.strings,
+      ...Object.fromEntries(LABEL_INT_COLUMNS.map((k) => [k, Array.from(l[k])])),
+      num: Array.from(l.num),
+      values: l.values.map((row) => Array.from(row)),
+    };
+  }
   return out;
 }
+
+const LABEL_INT_COLUMNS = ['setStart', 'key', 'str', 'unit', 'groupStack', 'groupSet'] as const;
 
 /** A JSON array of 32-bit integers as an Int32Array, or an error message. */
 function toInt32(a: unknown, key: string): Int32Array | string {
@@ -62,6 +73,27 @@ function typedColumns(x: unknown): Parsed<Record<string, unknown>> {
     values.push(row);
   }
   out.values = values;
+  if (x.labels !== undefined) {
+    if (!isRecord(x.labels)) return { ok: false, error: 'labels is not an object' };
+    const labels: Record<string, unknown> = { ...x.labels };
+    for (const k of LABEL_INT_COLUMNS) {
+      const col = toInt32(x.labels[k], `labels.${k}`);
+      if (typeof col === 'string') return { ok: false, error: col };
+      labels[k] = col;
+    }
+    const num = toFloat64(x.labels.num, 'labels.num');
+    if (typeof num === 'string') return { ok: false, error: num };
+    labels.num = num;
+    if (!Array.isArray(x.labels.values)) return { ok: false, error: 'labels.values is not an array' };
+    const rows: Float64Array[] = [];
+    for (let t = 0; t < x.labels.values.length; t++) {
+      const row = toFloat64(x.labels.values[t], `labels.values[${t}]`);
+      if (typeof row === 'string') return { ok: false, error: row };
+      rows.push(row);
+    }
+    labels.values = rows;
+    out.labels = labels;
+  }
   return { ok: true, value: out };
 }
 

@@ -1,7 +1,9 @@
 // Messages between the flame graph webview and the extension host, declared once and
 // imported by both sides. Every message is a discriminated union on `type` and is checked
 // on receipt by the small validators below: neither side trusts what the other posts.
-import type { ProfileData } from './profileData';
+import type { ProfileData, ProfileLabels } from './profileData';
+import { isGranularity, type Granularity } from '../pprof/refine/granularity';
+import { REFINEMENT_KINDS, type RefinementChip } from '../pprof/refine/chips';
 import type { GcCycle } from '../gc/gctrace';
 import type { GrowthRow } from '../watch/growth';
 import type { LeakProfileSupport, WatchPhase, WatchPoint } from '../watch/watcher';
@@ -21,6 +23,11 @@ export interface FlameUiState {
   showTable?: boolean;
   /** Function shown in the caller/callee view, by name (indexes change between profiles). */
   sandwichFunc?: string;
+  /** The view's refinements (focus / ignore / hide / show, label filters), in the order added. */
+  refinements?: RefinementChip[];
+  granularity?: Granularity;
+  /** The refinement bar is open (it also shows while the view is refined). */
+  refineOpen?: boolean;
 }
 
 /** What the panel shows, remembered so a reloaded window can read the files again. */
@@ -277,6 +284,36 @@ export function validateProfileData(x: unknown): string | undefined {
     const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
     if (!isRecord(t) || !count(t.maxDepth) || !count(t.stacks) || !count(t.deepest)) return 'truncatedStacks is malformed';
   }
+  if (x.labels !== undefined) return validateLabels(x.labels, last, types);
+  return undefined;
+}
+
+function validateLabels(x: unknown, stacks: number, types: number): string | undefined {
+  if (!isRecord(x)) return 'labels is not an object';
+  const e = checkStrings(x, 'strings');
+  if (e) return `labels: ${e}`;
+  for (const k of ['setStart', 'key', 'str', 'unit', 'groupStack', 'groupSet'] as const) if (!(x[k] instanceof Int32Array)) return `labels.${k} is not an Int32Array`;
+  if (!(x.num instanceof Float64Array)) return 'labels.num is not a Float64Array';
+  const l = x as unknown as ProfileLabels;
+  const strings = l.strings.length;
+  const entries = l.key.length;
+  if (l.str.length !== entries || l.num.length !== entries || l.unit.length !== entries) return 'the label columns differ in length';
+  const sets = l.setStart.length - 1;
+  if (sets < 0 || l.setStart[0] !== 0 || l.setStart[sets] !== entries) return 'labels.setStart does not cover the labels';
+  for (let i = 1; i <= sets; i++) if (l.setStart[i]! < l.setStart[i - 1]!) return `labels.setStart[${i}] goes backwards`;
+  for (let i = 0; i < entries; i++) {
+    if (!(l.key[i]! >= 0 && l.key[i]! < strings) || !(l.str[i]! >= -1 && l.str[i]! < strings) || !(l.unit[i]! >= -1 && l.unit[i]! < strings)) return `label ${i} refers to a string out of range`;
+  }
+  const groups = l.groupStack.length;
+  if (l.groupSet.length !== groups) return 'the label group columns differ in length';
+  const ge = checkIndexes(l.groupStack, 'labels.groupStack', stacks) ?? checkIndexes(l.groupSet, 'labels.groupSet', sets);
+  if (ge) return ge;
+  if (!Array.isArray(l.values) || l.values.length !== types) return 'labels.values does not have one row per sample type';
+  for (let t = 0; t < types; t++) {
+    const row: unknown = l.values[t];
+    if (!(row instanceof Float64Array) || row.length !== groups) return `labels.values[${t}] does not have one value per group`;
+    for (let i = 0; i < groups; i++) if (row[i]! - row[i]! !== 0) return `labels.values[${t}][${i}] is not a finite number`;
+  }
   return undefined;
 }
 
@@ -512,6 +549,12 @@ export function parseUiState(x: unknown): FlameUiState {
   if (typeof x.colorBlind === 'boolean') s.colorBlind = x.colorBlind;
   if (typeof x.showTable === 'boolean') s.showTable = x.showTable;
   if (isText(x.sandwichFunc)) s.sandwichFunc = x.sandwichFunc;
+  if (Array.isArray(x.refinements)) {
+    const chips = x.refinements.filter((c): c is RefinementChip => isRecord(c) && (REFINEMENT_KINDS as readonly unknown[]).includes(c.kind) && isText(c.pattern));
+    if (chips.length > 0) s.refinements = chips.slice(0, 100).map((c) => ({ kind: c.kind, pattern: c.pattern }));
+  }
+  if (isGranularity(x.granularity)) s.granularity = x.granularity;
+  if (typeof x.refineOpen === 'boolean') s.refineOpen = x.refineOpen;
   return s;
 }
 

@@ -1,79 +1,45 @@
-// The flame graph panel: toolbar, breadcrumb, graph, function table, caller/callee view,
-// tooltip and context menu. Trees are built here from ProfileData (sample type switches,
-// search and selection are local), drawn by FlameGraph on canvas.
-import type { ProfileData } from '../shared/profileData';
+// The flame graph panel: it wires the parts together. Trees are built here from ProfileData
+// (sample type switches, search and selection are local), drawn by FlameGraph on canvas.
+// The parts: view.ts (the shown profile and its helpers), layout.ts (the elements), search.ts,
+// table.ts (the function table), tooltip.ts (tooltip and context menu), refineBar.ts (the
+// refinements: chips, label filters, granularity, undo; applied by src/pprof/refine.ts).
 import type { FlameNode, FlameTree } from '../shared/flameTree';
+import type { ProfileData } from '../shared/profileData';
 import type { FlameSource, FlameUiState, HostMessage, ShowProfileMessage } from '../shared/webviewProtocol';
 import { parseHostMessage } from '../shared/webviewProtocol';
-import { GcTab } from './gcTab';
-import { compilePattern } from '../pprof/pattern';
-import { buildTree, callersCallees, diffTree, flatTable, type FlatRow, heaviestNodeOf, matchTotals, nodeName, OTHER_FUNC, ROOT_FUNC } from '../pprof/tree';
-import { classifyPackage, formatDelta, formatPercent, formatValue, type PackageClass } from '../pprof/units';
+import { buildTree, callersCallees, diffTree, heaviestNodeOf, nodeName, ROOT_FUNC, sampleTotal as sampleSum } from '../pprof/tree';
 import { limitStackDepth, truncationNote } from '../pprof/stackDepth';
 import { type Palette, type Rgb, hashString, mix, readPalette } from './colors';
-import { button, el, placeNear, show } from './dom';
+import { button, el, show } from './dom';
 import { FlameGraph, type FrameHit } from './flameGraph';
 import type { HostBridge } from './host';
-
-const CLASSES: PackageClass[] = ['user', 'std', 'dep', 'runtime'];
-const CLASS_LABEL: Record<PackageClass, string> = { user: 'your module', std: 'standard library', dep: 'dependencies', runtime: 'runtime' };
-const MAX_TABLE_ROWS = 400;
-
-/** Short label for a frame: the package's last path element and the function. */
-export function shortName(name: string): string {
-  const bracket = name.indexOf('[');
-  const head = bracket >= 0 ? name.slice(0, bracket) : name;
-  const slash = head.lastIndexOf('/');
-  return slash >= 0 ? name.slice(slash + 1) : name;
-}
-
-interface Loaded {
-  msg: ShowProfileMessage;
-  data: ProfileData;
-  base?: ProfileData;
-  tree: FlameTree;
-  /** Package class per function of tree.data (index into CLASSES), -1 until first needed. */
-  classes: Int8Array;
-  /** The function table, computed after the first paint. */
-  flat: FlatRow[] | undefined;
-  sampleIndex: number;
-}
+import { GcTab } from './gcTab';
+import { Layout } from './layout';
+import { RefineBar } from './refineBar';
+import { compileChips, exactPattern, hasRefinements, labelKeys, refineProfile, regroup, type Granularity, type LabelKeyInfo, type RefinementChip } from '../pprof/refine';
+import { SearchBox, searchTree } from './search';
+import { markSelectedRow, renderTable, type SortKey } from './table';
+import { openMenu, showTooltip } from './tooltip';
+import { classOf, flatRows, followPath, formatIn, frameLabel, type Loaded, newLoaded, originOf, pathOf } from './view';
 
 export class FlameApp {
-  private readonly toolbar = el('header', 'toolbar');
-  private readonly sampleSelect = el('select', 'sample-select');
-  private readonly orientationBtn: HTMLButtonElement;
-  private readonly resetBtn: HTMLButtonElement;
-  private readonly tableBtn: HTMLButtonElement;
-  private readonly cbBtn: HTMLButtonElement;
-  private readonly searchInput = el('input', 'search');
-  private readonly searchInfo = el('span', 'search-info');
-  private readonly titleEl = el('span', 'title');
-  private readonly breadcrumb = el('nav', 'breadcrumb');
-  private readonly errorBox = el('div', 'error hidden');
-  /** The profile's notes (e.g. drop_frames not applied). */
-  private readonly notesBox = el('div', 'notes hidden');
-  private readonly content = el('div', 'content');
-  private readonly graphCol = el('div', 'graph-col');
-  private readonly side = el('aside', 'side');
-  private readonly table = el('table', 'functions');
-  private readonly tableNote = el('div', 'table-note');
-  private readonly sandwich = el('section', 'sandwich hidden');
-  private readonly sandwichTitle = el('div', 'sandwich-title');
-  private readonly legend = el('div', 'legend');
-  private readonly status = el('footer', 'status');
-  private readonly tooltip = el('div', 'tooltip hidden');
-  private readonly menu = el('div', 'menu hidden');
+  private readonly layout: Layout;
+  private readonly search: SearchBox;
+  private readonly refineBar: RefineBar;
+  /** The refinements and granularity before each change, for Undo (the last change first off). */
+  private readonly undoStack: Array<{ refinements: RefinementChip[]; granularity: Granularity }> = [];
+  /** The label keys of the profile shown (for the label filter), computed once per profile. */
+  private labelInfo: { data: unknown; keys: LabelKeyInfo[] } = { data: undefined, keys: [] };
+  private refineBarShown = false;
   readonly graph: FlameGraph;
   /** The GC tab (src/webview/gcTab.ts): in place of the graph and the legend while shown. */
-  readonly gc = new GcTab([this.content, this.breadcrumb, this.legend]);
+  readonly gc: GcTab;
   private readonly callersGraph: FlameGraph;
   private readonly calleesGraph: FlameGraph;
   private palette: Palette;
   private loaded: Loaded | undefined;
   private ui: FlameUiState;
   private source: FlameSource | undefined;
-  private searchTimer = 0;
   private sandwichData: { callers: FlameTree; callees: FlameTree; func: number } | undefined;
   private receivedAt = 0;
   private deferTimer = 0;
@@ -89,24 +55,41 @@ export class FlameApp {
     this.source = saved.source;
     this.palette = readPalette(document.body);
     const paletteFn = () => this.palette;
+    const label = (n: FlameNode) => frameLabel(this.loaded, n);
     this.graph = new FlameGraph({
       weight: (n) => this.weight(n),
       fill: (n) => this.fill(n),
-      label: (n) => this.label(n),
+      label,
       palette: paletteFn,
       measureName: 'flame-draw',
     });
     this.graph.canvas.tabIndex = 0;
     this.graph.canvas.setAttribute('role', 'img');
     this.graph.canvas.setAttribute('aria-label', 'Flame graph');
-    this.callersGraph = new FlameGraph({ weight: (n) => n.total, fill: (n) => this.fill(n), label: (n) => this.label(n), palette: paletteFn, rowHeight: 16 });
-    this.calleesGraph = new FlameGraph({ weight: (n) => n.total, fill: (n) => this.fill(n), label: (n) => this.label(n), palette: paletteFn, rowHeight: 16 });
+    this.callersGraph = new FlameGraph({ weight: (n) => n.total, fill: (n) => this.fill(n), label, palette: paletteFn, rowHeight: 16 });
+    this.calleesGraph = new FlameGraph({ weight: (n) => n.total, fill: (n) => this.fill(n), label, palette: paletteFn, rowHeight: 16 });
     this.callersGraph.orientation = 'flame';
 
-    this.orientationBtn = button('', 'Switch between icicle (root on top) and flame (root at the bottom)', () => this.setOrientation(this.graph.orientation === 'icicle' ? 'flame' : 'icicle'));
-    this.resetBtn = button('Reset zoom', 'Show the whole profile (Escape)', () => this.resetZoom());
-    this.tableBtn = button('Table', 'Show or hide the function table', () => this.toggleTable());
-    this.cbBtn = button('Colour-blind colours', 'Diff colours: blue/orange instead of green/red', () => this.toggleColorBlind());
+    this.layout = new Layout({
+      toggleOrientation: () => this.setOrientation(this.graph.orientation === 'icicle' ? 'flame' : 'icicle'),
+      resetZoom: () => this.resetZoom(),
+      toggleTable: () => this.toggleTable(),
+      toggleColorBlind: () => this.toggleColorBlind(),
+      closeSandwich: () => this.setSandwich(undefined),
+    });
+    this.search = new SearchBox(this.ui.search ?? '', (text) => this.setSearch(text), () => this.graph.canvas.focus());
+    this.refineBar = new RefineBar({
+      add: (chip) => this.addRefinement(chip, true),
+      remove: (i) => this.changeRefinements((this.ui.refinements ?? []).filter((_, j) => j !== i), this.granularity()),
+      undo: () => this.undo(),
+      setGranularity: (g) => this.changeRefinements(this.ui.refinements ?? [], g),
+      toggle: () => {
+        this.ui.refineOpen = !this.refineBarShown;
+        this.renderRefineBar();
+        this.saveState();
+      },
+    });
+    this.gc = new GcTab([this.layout.content, this.layout.breadcrumb, this.layout.legend, this.refineBar.element]);
     this.gc.onShown = (s) => host.post({ type: 'gcShown', cycles: s.cycles, predictedCycles: s.predictedCycles, verdict: s.verdict });
     this.buildDom();
     this.wireGraph();
@@ -124,52 +107,24 @@ export class FlameApp {
       this.handle(parsed.value);
     });
     document.addEventListener('click', (ev) => {
-      if (!this.menu.contains(ev.target as Node)) show(this.menu, false);
+      if (!this.layout.menu.contains(ev.target as Node)) show(this.layout.menu, false);
     });
   }
 
   private buildDom(): void {
-    this.sampleSelect.title = 'Sample type';
-    this.sampleSelect.addEventListener('change', () => this.setSampleIndex(Number(this.sampleSelect.value), true));
-    this.searchInput.type = 'search';
-    this.searchInput.placeholder = 'Search (regular expression)';
-    this.searchInput.title = 'Highlight functions matching a regular expression, in Go (RE2) syntax as in pprof (/)';
-    this.searchInput.value = this.ui.search ?? '';
-    this.searchInput.addEventListener('input', () => {
-      clearTimeout(this.searchTimer);
-      this.searchTimer = window.setTimeout(() => this.setSearch(this.searchInput.value), 120);
+    const ly = this.layout;
+    ly.sampleSelect.addEventListener('change', () => this.setSampleIndex(Number(ly.sampleSelect.value), true));
+    ly.assemble(this.root, this.graph, this.callersGraph, this.calleesGraph, {
+      search: [this.search.input, this.search.info, this.refineBar.toggleBtn],
+      toolbarEnd: [this.gc.button],
+      belowToolbar: [this.refineBar.element],
+      afterContent: [this.gc.section],
     });
-    this.searchInput.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter') {
-        clearTimeout(this.searchTimer);
-        this.setSearch(this.searchInput.value);
-      } else if (ev.key === 'Escape') {
-        this.searchInput.value = '';
-        this.setSearch('');
-        this.graph.canvas.focus();
-      }
-    });
-    show(this.cbBtn, false);
-    this.toolbar.append(this.titleEl, this.sampleSelect, this.orientationBtn, this.resetBtn, this.searchInput, this.searchInfo, this.tableBtn, this.cbBtn, this.gc.button);
-
-    const callersBox = el('div', 'sandwich-part');
-    callersBox.append(el('div', 'sandwich-label', 'Callers ↑'), this.callersGraph.element);
-    const calleesBox = el('div', 'sandwich-part');
-    calleesBox.append(el('div', 'sandwich-label', 'Callees ↓'), this.calleesGraph.element);
-    const closeSandwich = button('×', 'Close the caller/callee view', () => this.setSandwich(undefined), 'btn icon');
-    const head = el('div', 'sandwich-head');
-    head.append(this.sandwichTitle, closeSandwich);
-    this.sandwich.append(head, callersBox, calleesBox);
-
-    this.graphCol.append(this.graph.element, this.sandwich);
-    this.side.append(this.table, this.tableNote);
-    this.content.append(this.graphCol, this.side);
-    this.root.append(this.toolbar, this.breadcrumb, this.notesBox, this.errorBox, this.content, this.gc.section, this.legend, this.status);
-    document.body.append(this.tooltip, this.menu);
+    this.renderRefineBar();
     this.graph.orientation = this.ui.orientation ?? 'icicle';
-    this.orientationBtn.textContent = this.graph.orientation === 'icicle' ? 'Icicle' : 'Flame';
-    show(this.side, this.ui.showTable !== false);
-    this.showMessage('Waiting for a profile…');
+    ly.orientationBtn.textContent = this.graph.orientation === 'icicle' ? 'Icicle' : 'Flame';
+    show(ly.side, this.ui.showTable !== false);
+    this.setStatus('Waiting for a profile…');
   }
 
   // ---- messages ----
@@ -183,7 +138,7 @@ export class FlameApp {
         this.showError(msg.message);
         break;
       case 'loading':
-        this.showMessage(msg.message);
+        this.setStatus(msg.message);
         break;
       case 'selectFunction': {
         const l = this.loaded;
@@ -203,10 +158,11 @@ export class FlameApp {
 
   /** Shows a profile (from the host's message or the standalone page's embedded data). */
   showProfile(received: ShowProfileMessage): void {
+    const ly = this.layout;
     this.receivedAt = performance.now();
     this.firstPaintReported = false;
     delete this.root.dataset.ready;
-    show(this.errorBox, false);
+    show(ly.errorBox, false);
     // Stacks too deep to draw are cut here too, whoever sent them (the host and the CLI already do).
     const limited = limitStackDepth(received.data);
     const limitedBase = received.base && limitStackDepth(received.base);
@@ -216,23 +172,21 @@ export class FlameApp {
     const types = data.sampleTypes;
     let sampleIndex = msg.sampleIndex ?? this.ui.sampleIndex ?? data.defaultSampleIndex;
     if (!(sampleIndex >= 0 && sampleIndex < types.length)) sampleIndex = data.defaultSampleIndex;
-    this.sampleSelect.replaceChildren(
+    ly.sampleSelect.replaceChildren(
       ...types.map((t, i) => {
         const o = el('option', undefined, `${t.type} (${t.unit})`);
         o.value = String(i);
         return o;
       }),
     );
-    this.titleEl.textContent = msg.title;
+    ly.titleEl.textContent = msg.title;
     document.title = msg.title;
     // Stacks cut, drop_frames refused: what the profile on screen is not quite.
     const own = [truncationNote(data), ...(data.notes ?? [])];
     const base = msg.base ? [truncationNote(msg.base), ...(msg.base.notes ?? [])] : [];
-    const notes = [...own.filter((n): n is string => !!n), ...base.filter((n): n is string => !!n).map((n) => `Base profile: ${n}`)];
-    this.notesBox.replaceChildren(...notes.map((n) => el('div', 'note', n)));
-    show(this.notesBox, notes.length > 0);
-    show(this.cbBtn, !!msg.base);
-    this.cbBtn.classList.toggle('on', !!this.ui.colorBlind);
+    ly.showNotes([...own.filter((n): n is string => !!n), ...base.filter((n): n is string => !!n).map((n) => `Base profile: ${n}`)]);
+    show(ly.cbBtn, !!msg.base);
+    ly.cbBtn.classList.toggle('on', !!this.ui.colorBlind);
     this.loaded = undefined;
     this.build(msg, sampleIndex);
     const zoomPath = this.ui.zoomPath;
@@ -259,20 +213,48 @@ export class FlameApp {
     this.saveState();
   }
 
+  /** The profile (and base) as the refinements and granularity show it. */
+  private viewOf(msg: ShowProfileMessage): { data: ProfileData; base?: ProfileData; origin?: Int32Array; baseOrigin?: Int32Array } {
+    let data = msg.data;
+    let base = msg.base;
+    const chips = this.ui.refinements ?? [];
+    if (chips.length > 0) {
+      const compiled = compileChips(chips, msg.data.labels);
+      if (compiled.ok && hasRefinements(compiled.refinements)) {
+        data = refineProfile(data, compiled.refinements);
+        if (base) base = refineProfile(base, compiled.refinements);
+      } else if (!compiled.ok) {
+        this.refineBar.showError(`Refinement ${compiled.index + 1} not applied: ${compiled.error}`);
+      }
+    }
+    const g = this.granularity();
+    if (g === 'functions') return { data, ...(base ? { base } : {}) };
+    const view: { data: ProfileData; base?: ProfileData; origin?: Int32Array; baseOrigin?: Int32Array } = { data: regroup(data, g) };
+    view.origin = originOf(msg.data, view.data);
+    if (base && msg.base) {
+      view.base = regroup(base, g);
+      view.baseOrigin = originOf(msg.base, view.base);
+    }
+    return view;
+  }
+
   private build(msg: ShowProfileMessage, sampleIndex: number): void {
-    const data = msg.data;
+    const ly = this.layout;
+    const view = this.viewOf(msg);
+    const data = view.data;
     const t0 = performance.now();
-    const tree = msg.base ? diffTree(msg.base, data, { sampleIndex }) : buildTree(data, { sampleIndex });
+    const tree = view.base ? diffTree(view.base, data, { sampleIndex }) : buildTree(data, { sampleIndex });
     performance.measure('flame-build-tree', { start: t0, end: performance.now() });
-    const classes = new Int8Array(tree.data.funcName.length).fill(-1);
-    const prevZoom = this.loaded ? this.pathOf(this.graph.zoomNode) : [];
-    this.loaded = { msg, data, tree, classes, flat: undefined, sampleIndex, ...(msg.base ? { base: msg.base } : {}) };
+    const prevZoom = this.loaded ? pathOf(this.graph.zoomNode) : [];
+    this.loaded = newLoaded(msg, view, tree, sampleIndex);
     this.ui.sampleIndex = sampleIndex;
-    this.sampleSelect.value = String(sampleIndex);
+    ly.sampleSelect.value = String(sampleIndex);
     // Legend and status first: they take their height before the graph measures its own.
-    this.renderLegend();
+    ly.renderLegend(this.loaded, !!this.ui.colorBlind);
     const st = data.sampleTypes[sampleIndex]!;
-    this.setStatus(`${msg.base ? 'Diff: ' : ''}${st.type} total ${this.fmt(tree.total)}` + (msg.base ? ` (before ${this.fmt(tree.root.baseTotal ?? 0)})` : '') + ` · ${tree.nodeCount} frames`);
+    const refined = (this.ui.refinements ?? []).length > 0 ? ` (refined, of ${this.fmt(sampleSum(msg.data, sampleIndex))})` : '';
+    this.setStatus(`${msg.base ? 'Diff: ' : ''}${st.type} total ${this.fmt(tree.total)}${refined}` + (msg.base ? ` (before ${this.fmt(tree.root.baseTotal ?? 0)})` : '') + ` · ${tree.nodeCount} frames`);
+    this.renderRefineBar();
     this.graph.setTree(tree);
     if (prevZoom.length > 0) {
       const node = this.followPath(prevZoom);
@@ -283,7 +265,7 @@ export class FlameApp {
     // screen and one more frame has gone, so nothing holds up the frames that show the graph.
     cancelAnimationFrame(this.deferFrame);
     clearTimeout(this.deferTimer);
-    this.table.replaceChildren();
+    ly.table.replaceChildren();
     this.deferFrame = requestAnimationFrame(() => {
       this.deferFrame = requestAnimationFrame(() => {
         this.deferTimer = window.setTimeout(() => {
@@ -295,17 +277,6 @@ export class FlameApp {
     });
   }
 
-  private flatRows(l: Loaded): FlatRow[] {
-    l.flat ??= flatTable(l.data, l.sampleIndex);
-    return l.flat;
-  }
-
-  private classOf(l: Loaded, func: number): PackageClass {
-    let c = l.classes[func]!;
-    if (c < 0) c = l.classes[func] = CLASSES.indexOf(classifyPackage(l.tree.data.funcName[func] ?? '', l.data.mainModule));
-    return CLASSES[c] ?? 'user';
-  }
-
   private reportFirstPaint(): void {
     if (this.firstPaintReported || !this.loaded) return;
     this.firstPaintReported = true;
@@ -315,41 +286,29 @@ export class FlameApp {
   }
 
   showError(message: string): void {
+    const ly = this.layout;
     this.loaded = undefined;
-    show(this.notesBox, false);
+    show(ly.notesBox, false);
     this.graph.setTree(undefined);
-    this.table.replaceChildren();
-    this.errorBox.textContent = message;
-    show(this.errorBox, true);
+    ly.table.replaceChildren();
+    ly.errorBox.textContent = message;
+    show(ly.errorBox, true);
     this.setStatus('');
   }
 
-  private showMessage(message: string): void {
-    this.setStatus(message);
-  }
-
   private setStatus(text: string): void {
-    this.status.textContent = text;
+    this.layout.setStatus(text);
   }
 
   // ---- values and colours ----
 
   private fmt(v: number): string {
-    const l = this.loaded;
-    if (!l) return String(v);
-    return formatValue(v, l.data.sampleTypes[l.sampleIndex]!.unit);
+    return formatIn(this.loaded, v);
   }
 
   private weight(n: FlameNode): number {
     const v = this.loaded?.base ? Math.abs(n.total) + Math.abs(n.baseTotal ?? 0) : n.total;
     return v > 0 ? v : 0;
-  }
-
-  private label(n: FlameNode): string {
-    if (n.func === ROOT_FUNC && this.loaded) return `all: ${this.fmt(this.loaded.tree.total)}`;
-    if (n.func === OTHER_FUNC) return `other (${n.merged ?? 0})`;
-    const l = this.loaded;
-    return l ? shortName(l.tree.data.funcName[n.func] ?? '?') : '?';
   }
 
   private fill(n: FlameNode): Rgb {
@@ -366,27 +325,9 @@ export class FlameApp {
       const target = rel > 0 ? (cb ? p.growCb : p.grow) : cb ? p.shrinkCb : p.shrink;
       return mix(mix(p.other, p.background, 0.35), target, 0.35 + 0.65 * Math.min(1, Math.abs(rel)));
     }
-    const cls = this.classOf(l, n.func);
+    const cls = classOf(l, n.func);
     const h = hashString(l.tree.data.funcName[n.func]!);
     return mix(p.pkg[cls], p.background, ((h % 7) / 7) * 0.28);
-  }
-
-  private renderLegend(): void {
-    const l = this.loaded;
-    this.legend.replaceChildren();
-    if (!l) return;
-    const item = (cssClass: string, text: string) => {
-      const s = el('span', 'legend-item');
-      s.append(el('span', `swatch ${cssClass}`), document.createTextNode(text));
-      return s;
-    };
-    if (l.base) {
-      const cb = this.ui.colorBlind ? '-cb' : '';
-      this.legend.append(item(`grow${cb}`, 'grew'), item(`shrink${cb}`, 'shrank'), item('other', 'unchanged'), document.createTextNode(' Widths: before + after.'));
-    } else {
-      for (const c of CLASSES) this.legend.append(item(c, CLASS_LABEL[c]));
-      this.legend.append(item('other', 'merged small frames'));
-    }
   }
 
   private themeChanged(): void {
@@ -400,15 +341,16 @@ export class FlameApp {
 
   private wireGraph(): void {
     const g = this.graph;
+    const tooltip = this.layout.tooltip;
     g.onHover = (hit, ev) => {
       if (!hit) {
-        show(this.tooltip, false);
+        show(tooltip, false);
         return;
       }
       this.showTooltip(hit, ev.clientX, ev.clientY);
     };
     g.onClick = (hit) => {
-      show(this.menu, false);
+      show(this.layout.menu, false);
       g.cursor = hit.node;
       if (hit.merged) {
         const parent = hit.node.parent ?? hit.node;
@@ -427,7 +369,7 @@ export class FlameApp {
       this.saveState();
     };
     for (const sg of [this.callersGraph, this.calleesGraph]) {
-      sg.onHover = (hit, ev) => (hit ? this.showTooltip(hit, ev.clientX, ev.clientY, sg) : show(this.tooltip, false));
+      sg.onHover = (hit, ev) => (hit ? this.showTooltip(hit, ev.clientX, ev.clientY, sg) : show(tooltip, false));
       sg.onClick = (hit) => {
         if (!hit.merged && hit.node.func >= 0) this.selectFunction(hit.node.func, false);
       };
@@ -441,71 +383,29 @@ export class FlameApp {
   private showTooltip(hit: FrameHit, x: number, y: number, graph: FlameGraph = this.graph): void {
     const l = this.loaded;
     if (!l) return;
-    const lines: Array<[string, string]> = [];
-    const node = hit.node;
     const all = graph === this.graph ? l.tree.total : (graph.tree?.total ?? 0);
-    const zoomTotal = graph.zoomNode?.total ?? all;
-    const pct = (v: number) => `${formatPercent(v, l.tree.total)} of all` + (graph.zoomNode && graph.zoomNode.parent ? `, ${formatPercent(v, zoomTotal)} of ${this.label(graph.zoomNode)}` : '');
-    this.tooltip.replaceChildren();
-    if (hit.merged) {
-      let total = 0;
-      let before = 0;
-      for (const n of hit.merged) {
-        total += n.total;
-        before += n.baseTotal ?? 0;
-      }
-      const count = hit.merged.reduce((s, n) => s + (n.func === OTHER_FUNC ? (n.merged ?? 1) : 1), 0);
-      this.tooltip.append(el('div', 'tt-name', `${count} small frames`));
-      lines.push(['Total', `${this.fmt(total)} (${pct(total)})`]);
-      if (l.base) lines.push(['Before → after', `${this.fmt(before)} → ${this.fmt(total)}`]);
-      lines.push(['', 'Click to zoom into them']);
-    } else {
-      const name = nodeName(l.tree.data, node);
-      this.tooltip.append(el('div', 'tt-name', name));
-      if (node.func >= 0) {
-        const file = l.tree.data.funcFile[node.func] ?? '';
-        const line = node.line || l.tree.data.funcStartLine[node.func] || 0;
-        if (file) this.tooltip.append(el('div', 'tt-file', line ? `${file}:${line}` : file));
-        lines.push(['Package', CLASS_LABEL[this.classOf(l, node.func)]]);
-      }
-      lines.push(['Self', `${this.fmt(node.self)} (${pct(node.self)})`]);
-      lines.push(['Total', `${this.fmt(node.total)} (${pct(node.total)})`]);
-      if (l.base) {
-        const before = node.baseTotal ?? 0;
-        lines.push(['Before → after', `${this.fmt(before)} → ${this.fmt(node.total)} (${formatDelta(node.total - before, l.data.sampleTypes[l.sampleIndex]!.unit)}${before ? `, ${formatDelta(Math.round(((node.total - before) / before) * 1000) / 10, '%').replace(' %', '%')}` : ''})`]);
-        lines.push(['Self before → after', `${this.fmt(node.baseSelf ?? 0)} → ${this.fmt(node.self)}`]);
-      }
-    }
-    const tbl = el('table', 'tt-values');
-    for (const [k, v] of lines) {
-      const tr = el('tr');
-      tr.append(el('th', undefined, k), el('td', undefined, v));
-      tbl.append(tr);
-    }
-    this.tooltip.append(tbl);
-    show(this.tooltip, true);
-    placeNear(this.tooltip, x, y);
+    showTooltip(this.layout.tooltip, l, hit, x, y, all, graph.zoomNode);
   }
 
   private openMenu(hit: FrameHit | undefined, x: number, y: number): void {
-    this.menu.replaceChildren();
-    const add = (label: string, enabled: boolean, action: () => void) => {
-      const b = button(label, label, () => {
-        show(this.menu, false);
-        action();
-      }, 'menu-item');
-      b.disabled = !enabled;
-      this.menu.append(b);
-    };
     const node = hit && !hit.merged ? hit.node : undefined;
-    const real = node && node.func >= 0;
-    add('Go to Source', !!real && this.canOpenSource(), () => node && this.goToSource(node));
-    add('Zoom', !!node, () => node && this.graph.zoomTo(node));
-    add('Show Callers and Callees', !!real && node.func < (this.loaded?.data.funcName.length ?? 0), () => node && this.selectFunction(node.func, false));
-    add('Reset Zoom', true, () => this.resetZoom());
-    show(this.menu, true);
-    placeNear(this.menu, x - 12, y - 12);
-    show(this.tooltip, false);
+    const real = !!node && node.func >= 0;
+    openMenu(
+      this.layout.menu,
+      [
+        { label: 'Go to Source', enabled: real && this.canOpenSource(), action: () => node && this.goToSource(node) },
+        { label: 'Zoom', enabled: !!node, action: () => node && this.graph.zoomTo(node) },
+        { label: 'Show Callers and Callees', enabled: real && node.func < (this.loaded?.data.funcName.length ?? 0), action: () => node && this.selectFunction(node.func, false) },
+        { label: 'Reset Zoom', enabled: true, action: () => this.resetZoom() },
+        { label: 'Focus on This', enabled: real, action: () => node && this.refineByFrame('focus', node.func), group: true },
+        { label: 'Ignore This', enabled: real, action: () => node && this.refineByFrame('ignore', node.func) },
+        { label: 'Hide This', enabled: real, action: () => node && this.refineByFrame('hide', node.func) },
+        { label: 'Show Only This', enabled: real, action: () => node && this.refineByFrame('show', node.func) },
+      ],
+      x,
+      y,
+    );
+    show(this.layout.tooltip, false);
   }
 
   private canOpenSource(): boolean {
@@ -528,7 +428,12 @@ export class FlameApp {
       fromBase = true;
       if (func < 0) return;
     }
-    this.host.post({ type: 'openSource', func, line: node.line, ...(fromBase ? { fromBase } : {}) });
+    // A merged node (granularity): the function of the profile it stands for, and for a line its line.
+    const line = node.line || (this.granularity() === 'lines' ? (l.tree.data.funcStartLine[node.func] ?? 0) : 0);
+    const origin = fromBase ? l.baseOrigin : l.origin;
+    if (origin) func = origin[func]!;
+    if (func < 0) return;
+    this.host.post({ type: 'openSource', func, line, ...(fromBase ? { fromBase } : {}) });
   }
 
   private resetZoom(): void {
@@ -536,18 +441,20 @@ export class FlameApp {
   }
 
   private updateBreadcrumb(): void {
-    this.breadcrumb.replaceChildren();
+    const { breadcrumb, resetBtn } = this.layout;
+    breadcrumb.replaceChildren();
     const z = this.graph.zoomNode;
-    if (!z || !this.loaded) return;
+    const l = this.loaded;
+    if (!z || !l) return;
     const chain: FlameNode[] = [];
     for (let n: FlameNode | null = z; n; n = n.parent) chain.unshift(n);
     chain.forEach((n, i) => {
-      if (i > 0) this.breadcrumb.append(el('span', 'crumb-sep', '›'));
+      if (i > 0) breadcrumb.append(el('span', 'crumb-sep', '›'));
       const last = i === chain.length - 1;
-      const b = button(i === 0 ? 'all' : this.label(n), nodeName(this.loaded!.tree.data, n), () => this.graph.zoomTo(n), last ? 'crumb current' : 'crumb');
-      this.breadcrumb.append(b);
+      const b = button(i === 0 ? 'all' : frameLabel(l, n), nodeName(l.tree.data, n), () => this.graph.zoomTo(n), last ? 'crumb current' : 'crumb');
+      breadcrumb.append(b);
     });
-    this.resetBtn.disabled = chain.length <= 1;
+    resetBtn.disabled = chain.length <= 1;
   }
 
   private wireKeys(): void {
@@ -575,15 +482,15 @@ export class FlameApp {
           g.zoomTo(cur);
           break;
         case 'Escape':
-          show(this.menu, false);
-          show(this.tooltip, false);
+          show(this.layout.menu, false);
+          show(this.layout.tooltip, false);
           this.resetZoom();
           break;
         case 'g':
           this.goToSource(cur);
           break;
         case '/':
-          this.searchInput.focus();
+          this.search.focus();
           break;
         default:
           return;
@@ -603,22 +510,22 @@ export class FlameApp {
 
   private setOrientation(o: 'icicle' | 'flame'): void {
     this.ui.orientation = o;
-    this.orientationBtn.textContent = o === 'icicle' ? 'Icicle' : 'Flame';
+    this.layout.orientationBtn.textContent = o === 'icicle' ? 'Icicle' : 'Flame';
     this.graph.setOrientation(o);
     this.saveState();
   }
 
   private toggleTable(): void {
     this.ui.showTable = this.ui.showTable === false;
-    show(this.side, this.ui.showTable);
+    show(this.layout.side, this.ui.showTable);
     this.graph.requestDraw();
     this.saveState();
   }
 
   private toggleColorBlind(): void {
     this.ui.colorBlind = !this.ui.colorBlind;
-    this.cbBtn.classList.toggle('on', this.ui.colorBlind);
-    this.renderLegend();
+    this.layout.cbBtn.classList.toggle('on', this.ui.colorBlind);
+    this.layout.renderLegend(this.loaded, this.ui.colorBlind);
     this.graph.drawNow();
     this.saveState();
   }
@@ -634,47 +541,105 @@ export class FlameApp {
     this.saveState();
   }
 
+  // ---- refinements ----
+
+  private granularity(): Granularity {
+    return this.ui.granularity ?? 'functions';
+  }
+
+  private renderRefineBar(): void {
+    const data = this.loaded?.msg.data;
+    if (this.labelInfo.data !== data) this.labelInfo = { data, keys: data?.labels ? labelKeys(data.labels) : [] };
+    const shown = this.refineBar.render(this.ui.refinements ?? [], this.granularity(), this.undoStack.length > 0, this.labelInfo.keys, !!this.ui.refineOpen);
+    if (shown !== this.refineBarShown) {
+      this.refineBarShown = shown;
+      this.graph.requestDraw(); // the graph's room changed
+    }
+  }
+
+  /** A chip for a frame: its function's exact name (its file's, when merged by file). */
+  private refineByFrame(kind: 'focus' | 'ignore' | 'hide' | 'show', func: number): void {
+    const l = this.loaded;
+    if (!l || func < 0) return;
+    const g = this.granularity();
+    const name = l.tree.data.funcName[func]!;
+    let pattern: string;
+    if (g === 'files') pattern = exactPattern(l.tree.data.funcFile[func] ?? '');
+    else if (g === 'functions') pattern = exactPattern(name);
+    else {
+      // A node merged by function and file or by line: the function it stands for.
+      let orig: string | undefined;
+      if (func < l.data.funcName.length) orig = l.msg.data.funcName[l.origin![func]!];
+      else if (l.base && l.msg.base) orig = l.msg.base.funcName[l.baseOrigin![l.base.funcName.indexOf(name)]!];
+      if (orig === undefined) return;
+      pattern = exactPattern(orig);
+    }
+    this.addRefinement({ kind, pattern }, false);
+  }
+
+  /** Adds a chip after checking its pattern (an error is shown beside the box instead). */
+  private addRefinement(chip: RefinementChip, fromBox: boolean): void {
+    const chips = [...(this.ui.refinements ?? []), chip];
+    const compiled = compileChips(chips, this.loaded?.msg.data.labels);
+    if (!compiled.ok) {
+      this.refineBar.showError(compiled.error.charAt(0).toUpperCase() + compiled.error.slice(1));
+      return;
+    }
+    if (fromBox) this.refineBar.clearInput();
+    this.changeRefinements(chips, this.granularity());
+  }
+
+  private changeRefinements(refinements: RefinementChip[], granularity: Granularity, undoing = false): void {
+    if (!undoing) this.undoStack.push({ refinements: this.ui.refinements ?? [], granularity: this.granularity() });
+    this.ui.refinements = refinements.length > 0 ? refinements : undefined;
+    this.ui.granularity = granularity === 'functions' ? undefined : granularity;
+    this.refineBar.showError('');
+    this.rebuild();
+  }
+
+  private undo(): void {
+    const prev = this.undoStack.pop();
+    if (prev) this.changeRefinements(prev.refinements, prev.granularity, true);
+  }
+
+  /** Builds the view again (refinements changed), keeping the search and the caller/callee view. */
+  private rebuild(): void {
+    const l = this.loaded;
+    if (!l) {
+      this.renderRefineBar();
+      this.saveState();
+      return;
+    }
+    const sandwich = this.ui.sandwichFunc;
+    delete this.root.dataset.ready; // set again once the function table is rendered
+    this.graph.zoomTo(l.tree.root, false);
+    this.graph.cursor = undefined;
+    this.graph.selectedFunc = -1;
+    this.build(l.msg, l.sampleIndex);
+    if (this.ui.search) this.setSearch(this.ui.search);
+    const f = sandwich ? this.loaded!.data.funcName.indexOf(sandwich) : -1;
+    this.setSandwich(f >= 0 ? f : undefined);
+    this.graph.drawNow();
+    this.saveState();
+  }
+
   // ---- search ----
 
   setSearch(text: string): void {
     this.ui.search = text;
     const l = this.loaded;
-    this.searchInput.classList.remove('invalid');
-    this.searchInfo.classList.remove('invalid');
     if (!l || text === '') {
       this.graph.match = null;
-      this.searchInfo.textContent = '';
+      this.search.showResult(l, undefined);
       this.graph.drawNow();
       this.renderTable();
       this.saveState();
       return;
     }
-    // Go (RE2) syntax, as in pprof, and linear time: a pattern like (a+)+$ cannot hang the page.
-    const compiled = compilePattern(text);
-    if (!compiled.ok) {
-      this.searchInput.classList.add('invalid');
-      this.searchInfo.classList.add('invalid');
-      this.searchInfo.textContent = compiled.error.charAt(0).toUpperCase() + compiled.error.slice(1);
-      return;
-    }
-    const re = compiled.pattern;
-    const names = l.tree.data.funcName;
-    const match = new Uint8Array(names.length);
-    let funcs = 0;
-    for (let i = 0; i < names.length; i++) {
-      if (re.test(names[i]!)) {
-        match[i] = 1;
-        funcs++;
-      }
-    }
-    // Combined total: a matched frame counts with its subtree; matches below it are not counted again.
-    const { total, baseTotal: before, frames } = matchTotals(l.tree, match);
-    this.graph.match = match;
-    this.searchInfo.textContent =
-      funcs === 0
-        ? 'No match'
-        : `${funcs} function${funcs === 1 ? '' : 's'}, ${frames} frame${frames === 1 ? '' : 's'}: ${this.fmt(total)} (${formatPercent(total, l.tree.total)})` + (l.base ? `, before ${this.fmt(before)}` : '');
-    this.searchInfo.dataset.total = String(total);
+    const r = searchTree(l, text);
+    this.search.showResult(l, r);
+    if (!r.ok) return;
+    this.graph.match = r.match;
     this.graph.drawNow();
     this.renderTable();
     this.saveState();
@@ -683,63 +648,29 @@ export class FlameApp {
   // ---- table ----
 
   private renderTable(): void {
-    const l = this.loaded;
-    this.table.replaceChildren();
-    if (!l) return;
+    const key: SortKey = this.ui.sortKey ?? 'flat';
+    renderTable(this.layout.table, this.layout.tableNote, this.loaded, {
+      sortKey: key,
+      descending: this.ui.sortDescending ?? key !== 'name',
+      match: this.graph.match,
+      selectedFunc: this.graph.selectedFunc,
+      onSort: (k) => this.sortBy(k),
+      onSelect: (func) => this.selectFunction(func, true),
+      onOpen: (func) => {
+        const node = this.firstNodeOf(func);
+        if (node) this.goToSource(node);
+      },
+    });
+  }
+
+  private sortBy(k: SortKey): void {
     const key = this.ui.sortKey ?? 'flat';
     const desc = this.ui.sortDescending ?? key !== 'name';
-    const names = l.data.funcName;
-    const flat = this.flatRows(l);
-    const rows = this.graph.match ? flat.filter((r) => this.graph.match![r.func]) : flat.slice();
-    const dir = desc ? -1 : 1;
-    rows.sort((a, b) => {
-      const c = key === 'name' ? (names[a.func]! < names[b.func]! ? -1 : names[a.func]! > names[b.func]! ? 1 : 0) : key === 'flat' ? a.flat - b.flat || a.cum - b.cum : a.cum - b.cum || a.flat - b.flat;
-      return c * dir || a.func - b.func;
-    });
-    const thead = el('thead');
-    const hr = el('tr');
-    const header = (label: string, k: 'name' | 'flat' | 'cum' | undefined, title: string) => {
-      const th = el('th', k ? 'sortable' : undefined, label);
-      th.title = title;
-      if (k) {
-        if (k === key) th.classList.add(desc ? 'desc' : 'asc');
-        th.addEventListener('click', () => {
-          if (this.ui.sortKey === k || (k === 'flat' && !this.ui.sortKey)) this.ui.sortDescending = !desc;
-          else {
-            this.ui.sortKey = k;
-            this.ui.sortDescending = k !== 'name';
-          }
-          this.ui.sortKey = k;
-          this.renderTable();
-          this.saveState();
-        });
-      }
-      hr.append(th);
-    };
-    header('Function', 'name', 'Sort by function name');
-    header('Flat', 'flat', 'Value of samples whose leaf is in this function');
-    header('Flat%', undefined, '');
-    header('Cum', 'cum', 'Value of samples with this function anywhere on the stack');
-    header('Cum%', undefined, '');
-    thead.append(hr);
-    const tbody = el('tbody');
-    const total = l.tree.total;
-    for (const r of rows.slice(0, MAX_TABLE_ROWS)) {
-      const tr = el('tr');
-      tr.dataset.func = String(r.func);
-      if (this.graph.selectedFunc === r.func) tr.classList.add('selected');
-      const name = el('td', 'fn', shortName(names[r.func]!));
-      name.title = `${names[r.func]}\n${l.data.funcFile[r.func] ?? ''}`;
-      tr.append(name, el('td', 'num', this.fmt(r.flat)), el('td', 'num', formatPercent(r.flat, total)), el('td', 'num', this.fmt(r.cum)), el('td', 'num', formatPercent(r.cum, total)));
-      tr.addEventListener('click', () => this.selectFunction(r.func, true));
-      tr.addEventListener('dblclick', () => {
-        const node = this.firstNodeOf(r.func);
-        if (node) this.goToSource(node);
-      });
-      tbody.append(tr);
-    }
-    this.table.append(thead, tbody);
-    this.tableNote.textContent = rows.length > MAX_TABLE_ROWS ? `Showing ${MAX_TABLE_ROWS} of ${rows.length} functions.` : `${rows.length} function${rows.length === 1 ? '' : 's'}.`;
+    if (this.ui.sortKey === k || (k === 'flat' && !this.ui.sortKey)) this.ui.sortDescending = !desc;
+    else this.ui.sortDescending = k !== 'name';
+    this.ui.sortKey = k;
+    this.renderTable();
+    this.saveState();
   }
 
   /** Selects a function: outlines its frames, highlights its table row, opens its callers/callees. */
@@ -747,7 +678,7 @@ export class FlameApp {
     const l = this.loaded;
     if (!l) return;
     this.graph.selectedFunc = func;
-    for (const tr of this.table.querySelectorAll('tbody tr')) tr.classList.toggle('selected', (tr as HTMLElement).dataset.func === String(func));
+    markSelectedRow(this.layout.table, func);
     const node = this.firstNodeOf(func);
     if (node) {
       this.graph.cursor = node;
@@ -773,10 +704,11 @@ export class FlameApp {
 
   private setSandwich(func: number | undefined): void {
     const l = this.loaded;
+    const ly = this.layout;
     if (!l || func === undefined || func >= l.data.funcName.length) {
       this.sandwichData = undefined;
       this.ui.sandwichFunc = undefined;
-      show(this.sandwich, false);
+      show(ly.sandwich, false);
       this.callersGraph.setTree(undefined);
       this.calleesGraph.setTree(undefined);
       this.graph.requestDraw();
@@ -786,9 +718,9 @@ export class FlameApp {
     const s = callersCallees(l.data, func, l.sampleIndex);
     this.sandwichData = { ...s, func };
     this.ui.sandwichFunc = l.data.funcName[func];
-    const row = this.flatRows(l).find((r) => r.func === func);
-    this.sandwichTitle.textContent = `${l.data.funcName[func]} · flat ${this.fmt(row?.flat ?? 0)} · cum ${this.fmt(row?.cum ?? 0)}`;
-    show(this.sandwich, true);
+    const row = flatRows(l).find((r) => r.func === func);
+    ly.sandwichTitle.textContent = `${l.data.funcName[func]} · flat ${this.fmt(row?.flat ?? 0)} · cum ${this.fmt(row?.cum ?? 0)}`;
+    show(ly.sandwich, true);
     this.callersGraph.setTree(s.callers);
     this.calleesGraph.setTree(s.callees);
     this.graph.requestDraw();
@@ -796,29 +728,18 @@ export class FlameApp {
 
   // ---- state ----
 
-  private pathOf(node: FlameNode | undefined): number[] {
-    const path: number[] = [];
-    for (let n = node; n && n.parent; n = n.parent) path.unshift(n.func);
-    return path;
-  }
-
   private followPath(path: number[]): FlameNode | undefined {
-    let n = this.loaded?.tree.root;
-    for (const f of path) {
-      n = n?.children.find((c) => c.func === f);
-      if (!n) return undefined;
-    }
-    return n;
+    return followPath(this.loaded?.tree.root, path);
   }
 
   private saveState(): void {
-    this.ui.zoomPath = this.pathOf(this.graph.zoomNode);
-    this.ui.selectedPath = this.graph.cursor ? this.pathOf(this.graph.cursor) : undefined;
+    this.ui.zoomPath = pathOf(this.graph.zoomNode);
+    this.ui.selectedPath = this.graph.cursor ? pathOf(this.graph.cursor) : undefined;
     this.host.setState({ ui: this.ui, ...(this.source ? { source: this.source } : {}) });
   }
 
-  /** For tests and the benchmark: where a function's heaviest frame is drawn. */
-  debugPointOf(name: string): { x: number; y: number } | undefined {
+  /** Where a function's heaviest frame is drawn (client coordinates), if it is. */
+  pointOfFunction(name: string): { x: number; y: number } | undefined {
     const l = this.loaded;
     if (!l) return undefined;
     const func = l.tree.data.funcName.indexOf(name);
@@ -826,7 +747,8 @@ export class FlameApp {
     return node ? this.graph.clientPointOf(node) : undefined;
   }
 
-  debugZoomTo(name: string | undefined): boolean {
+  /** Zooms to a function's heaviest frame (undefined: the root); false when it has none. */
+  zoomToFunction(name: string | undefined): boolean {
     const l = this.loaded;
     if (!l) return false;
     if (name === undefined) {

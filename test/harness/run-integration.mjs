@@ -10,6 +10,9 @@
 // when a browser connects) and waits for the runner to write the results file.
 // electron: @vscode/test-electron downloads desktop VS Code and runs the same suite.
 //
+// VS Code runs with GMI_TEST_HOOKS=1: the extension then registers the commands the suite reads
+// its state through (src/extension/testHooks.ts).
+//
 // Env: GMI_TEST_TIMEOUT_MS (whole suite, default 600000), GMI_SUMMARY_FILE (where to write
 // {passed, failed} for scripts/test-all.mjs), GMI_KEEP_TEMP=1 (keep the temp dir).
 import { execFileSync } from 'node:child_process';
@@ -85,7 +88,7 @@ async function runCodeServer(opts) {
   const extensionsDir = path.join(tmp, 'extensions');
   const resultsFile = path.join(tmp, 'results.json');
   // GMI_ROOT: the suite builds programs kept in the repository (test/harness/pprof-service).
-  const env = codeServerEnv({ GMI_TEST_RESULTS: resultsFile, GMI_TEST_GREP: opts.grep ?? '', GMI_ROOT: root });
+  const env = codeServerEnv({ GMI_TEST_RESULTS: resultsFile, GMI_TEST_GREP: opts.grep ?? '', GMI_ROOT: root, GMI_TEST_HOOKS: '1' });
   installVsix(extensionsDir, env);
   installRunner(extensionsDir);
 
@@ -159,7 +162,7 @@ async function runElectron(opts) {
       extensionDevelopmentPath: root,
       extensionTestsPath: path.join(root, 'out', 'test', 'integration', 'index.js'),
       launchArgs: [workspace, '--disable-workspace-trust', '--disable-extensions', '--user-data-dir', path.join(tmp, 'user-data'), '--extensions-dir', path.join(tmp, 'extensions')],
-      extensionTestsEnv: { GOTOOLCHAIN: 'local', GMI_TEST_RESULTS: resultsFile, GMI_TEST_GREP: opts.grep ?? '', GMI_ROOT: root },
+      extensionTestsEnv: { GOTOOLCHAIN: 'local', GMI_TEST_RESULTS: resultsFile, GMI_TEST_GREP: opts.grep ?? '', GMI_ROOT: root, GMI_TEST_HOOKS: '1' },
     });
   } catch (err) {
     console.error(`integration (electron): ${err instanceof Error ? err.message : String(err)}`);

@@ -46,6 +46,77 @@ describe('go-memory-insight pprof top', function () {
     }
   });
 
+  it('--tagfocus, --tagignore, --show and --granularity give the totals and rows of go tool pprof with the same flags', async () => {
+    const g = await goProfiles();
+    // [file, sample type, unit, our flags, go tool pprof's flags]
+    const cases: Array<[string, string, 'B' | 'ns', string[], string[]]> = [
+      // The Go runtime gives every heap sample a numeric "bytes" label (the block size).
+      ['mem.out', 'alloc_space', 'B', ['--tagfocus', 'bytes=64kb:'], ['-tagfocus=bytes=64kb:']],
+      ['mem.out', 'alloc_space', 'B', ['--tagfocus', 'bytes=:1kb'], ['-tagfocus=bytes=:1kb']],
+      ['mem.out', 'alloc_objects', 'B', ['--tagfocus', 'bytes=1kb:64kb'], ['-tagfocus=bytes=1kb:64kb']],
+      ['mem.out', 'alloc_space', 'B', ['--tagfocus', '48b'], ['-tagfocus=48b']],
+      ['mem.out', 'alloc_space', 'B', ['--tagignore', 'bytes=:32b'], ['-tagignore=bytes=:32b']],
+      ['mem.out', 'alloc_space', 'B', ['--tagfocus', 'bytes=16b:1mb', '--tagignore', 'bytes=48'], ['-tagfocus=bytes=16b:1mb', '-tagignore=bytes=48']],
+      ['mem.out', 'inuse_space', 'B', ['--granularity', 'files'], ['-files']],
+      ['mem.out', 'alloc_space', 'B', ['--granularity', 'lines'], ['-lines']],
+      ['mem.out', 'alloc_space', 'B', ['--granularity', 'filenames'], ['-filefunctions']],
+      // (Patterns that match no binary's file name: pprof also matches those, ProfileData does not keep them.)
+      ['mem.out', 'alloc_space', 'B', ['--granularity', 'functions', '--tagfocus', 'bytes=:1kb', '--focus', 'Build|Even'], ['-functions', '-tagfocus=bytes=:1kb', '-focus=Build|Even']],
+      ['mem.out', 'alloc_space', 'B', ['--granularity', 'lines', '--hide', 'runtime\\.', '--tagignore', 'bytes=64kb:'], ['-lines', '-hide=runtime\\.', '-tagignore=bytes=64kb:']],
+      ['mem.out', 'alloc_space', 'B', ['--show', 'workload\\.go', '--granularity', 'files'], ['-show=workload\\.go', '-files']],
+      // CPU samples taken under pprof.Do carry string labels (phase, worker).
+      ['cpu.out', 'cpu', 'ns', ['--tagfocus', 'phase=hot'], ['-tagfocus=phase=hot']],
+      ['cpu.out', 'cpu', 'ns', ['--tagfocus', 'phase=warm,hot'], ['-tagfocus=phase=warm,hot']],
+      ['cpu.out', 'cpu', 'ns', ['--tagfocus', 'worker:w1'], ['-tagfocus=worker:w1']],
+      ['cpu.out', 'cpu', 'ns', ['--tagignore', 'phase=warm', '--granularity', 'lines'], ['-tagignore=phase=warm', '-lines']],
+    ];
+    let labelled = 0;
+    for (const [file, type, unit, ours, theirs] of cases) {
+      const what = `${file} ${ours.join(' ')}`;
+      const r = await cli(['pprof', 'top', file, '--json', '--sample-index', type, ...ours], g.dir);
+      assert.equal(r.code, 0, r.err);
+      const got = JSON.parse(r.out) as TopJson;
+      const files = theirs.includes('-files');
+      const want = await pprofTop(join(g.dir, file), type, unit, g.dir, theirs, files);
+      assert.equal(got.total, want.total, `${what}: total`);
+      assert.equal(got.rows.reduce((s, x) => s + x.flat, 0), want.shown, `${what}: shown`);
+      if (files) {
+        // go tool pprof lists a file once per function start line in it; we list it once: its
+        // flat is the sum of those rows', its cum (each sample once) between their largest and their sum.
+        const byFile = new Map<string, { flat: number; maxCum: number; sumCum: number }>();
+        for (const x of want.list) {
+          const e = byFile.get(x.name) ?? { flat: 0, maxCum: 0, sumCum: 0 };
+          byFile.set(x.name, { flat: e.flat + x.flat, maxCum: Math.max(e.maxCum, x.cum), sumCum: e.sumCum + x.cum });
+        }
+        assert.deepEqual(got.rows.map((x) => x.function).sort(), [...byFile.keys()].sort(), `${what}: files`);
+        for (const x of got.rows) {
+          const e = byFile.get(x.function)!;
+          assert.equal(x.flat, e.flat, `${what}: flat of ${x.function}`);
+          assert.ok(x.cum >= e.maxCum && x.cum <= e.sumCum, `${what}: cum of ${x.function}: ${x.cum} not in [${e.maxCum}, ${e.sumCum}]`);
+        }
+        assert.ok(want.list.length > byFile.size, 'go tool pprof named some file twice');
+      } else {
+        assert.deepEqual(new Map(got.rows.map((x) => [x.function, { flat: x.flat, cum: x.cum }])), want.rows, `${what}: rows`);
+      }
+      if (ours.some((a) => a.startsWith('--tag')) && want.shown > 0 && want.shown < want.total) labelled++;
+    }
+    // The label filters kept some samples and dropped others, in most cases.
+    assert.ok(labelled >= 8, `cases where the label filters split the samples: ${labelled}`);
+  });
+
+  it('refuses a bad --granularity or --tagfocus pattern in one line', async () => {
+    const g = await goProfiles();
+    for (const [args, message] of [
+      [['--granularity', 'words'], /--granularity: expected one of functions, filenames, files, lines, got "words"/],
+      [['--tagfocus', 'phase=(?=x)'], /--tagfocus: invalid pattern "\(\?=x\)"/],
+    ] as const) {
+      const r = await cli(['pprof', 'top', 'mem.out', ...args], g.dir);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.err, message);
+      assert.equal(r.out, '');
+    }
+  });
+
   it('prints a table like go tool pprof -top, also from standard input', async () => {
     const g = await goProfiles();
     const r = await cli(['pprof', 'top', '-', '--sample-index=alloc_space'], g.dir, g.memBytes);

@@ -37,7 +37,8 @@ async function pprofRaw(file: string, cwd: string): Promise<RawDump> {
     } else if (section === 'Samples:') {
       const m = /^\s+([-\d\s]+):((?: \d+)*)\s*$/.exec(line);
       if (m) dump.samples.push({ values: m[1]!.trim().split(/\s+/).map(Number), locs: m[2]!.trim().split(/\s+/).filter(Boolean), labels: [] });
-      else if (line.trim()) dump.samples[dump.samples.length - 1]!.labels.push(line.trim());
+      // A sample's labels: one line for its string labels and one for its numeric labels, each "key:[value] key:[value]".
+      else if (line.trim()) dump.samples[dump.samples.length - 1]!.labels.push(...Array.from(line.matchAll(/(\S+?):\[([^\]]*)\]/g), (l) => `${l[1]}:[${l[2]}]`));
     } else if (section === 'Locations') {
       const m = /^\s+(\d+): (0x[0-9a-f]+) M=(\d+) (.*)$/.exec(line);
       if (m) {

@@ -58,7 +58,8 @@ export function goProfiles(): Promise<GoProfiles> {
 async function writeProfiles(): Promise<GoProfiles> {
   const dir = mkdtempSync(join(tmpdir(), 'gmi-pprof-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  cpSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'pprof', 'workload'), dir, { recursive: true });
+  // The repository: GMI_ROOT when the page tests' runner sets it (their bundles live elsewhere), else from out/test/unit/.
+  cpSync(join(process.env.GMI_ROOT ?? join(__dirname, '..', '..', '..'), 'test', 'fixtures', 'pprof', 'workload'), dir, { recursive: true });
   const r = await runGo(['test', '-count=1', '-memprofile', 'mem.out', '-memprofilerate', '1', '-cpuprofile', 'cpu.out', '.'], dir);
   if (r.exitCode !== 0) throw new Error(`go test failed (${r.exitCode}): ${r.stderr || r.stdout}`);
   const r2 = await runGo(['test', '-count=1', '-run', 'TestAllocate', '-memprofile', 'mem-alloc.out', '-memprofilerate', '1', '.'], dir);
@@ -75,18 +76,24 @@ export interface PprofTop {
   /** "accounting for X": the samples kept by the filters. */
   shown: number;
   rows: Map<string, { flat: number; cum: number }>;
+  /** Every row in order, for listings that name a node twice (see pprofTop's allowDuplicates). */
+  list: Array<{ name: string; flat: number; cum: number }>;
 }
 
 /** Runs `go tool pprof -top` with every node kept and parses its table. */
-export async function pprofTop(file: string, sampleIndex: string, unit: 'B' | 'ns', cwd: string, extra: string[] = []): Promise<PprofTop> {
+/**
+ * allowDuplicates: go tool pprof -files lists a file once per function start line in it (its
+ * nodes keep the start line); rows then holds the first of each name and list all of them.
+ */
+export async function pprofTop(file: string, sampleIndex: string, unit: 'B' | 'ns', cwd: string, extra: string[] = [], allowDuplicates = false): Promise<PprofTop> {
   const r = await runGo(['tool', 'pprof', '-top', `-unit=${unit}`, '-nodecount=1000000', '-nodefraction=0', '-edgefraction=0', `-sample_index=${sampleIndex}`, ...extra, file], cwd);
   if (r.exitCode !== 0) throw new Error(`go tool pprof failed: ${r.stderr}`);
-  return parsePprofTop(r.stdout);
+  return parsePprofTop(r.stdout, allowDuplicates);
 }
 
 const num = (s: string): number => (s === '0' ? 0 : Number(s.replace(/[A-Za-z]+$/, '')));
 
-export function parsePprofTop(text: string): PprofTop {
+export function parsePprofTop(text: string, allowDuplicates = false): PprofTop {
   const lines = text.split('\n');
   const showing = lines.find((l) => l.startsWith('Showing nodes accounting for'));
   const m = showing && /accounting for (\S+), \S+ of (\S+) total/.exec(showing);
@@ -94,13 +101,18 @@ export function parsePprofTop(text: string): PprofTop {
   const shown = num(m[1]!.replace(/,$/, ''));
   const total = num(m[2]!);
   const rows = new Map<string, { flat: number; cum: number }>();
+  const list: PprofTop['list'] = [];
   const header = lines.findIndex((l) => /^\s+flat\s+flat%/.test(l));
   for (const line of lines.slice(header + 1)) {
     const row = /^\s*(\S+)\s+\S+\s+\S+\s+(\S+)\s+\S+\s+(.+?)(?: \((?:partial-)?inline\))?$/.exec(line);
     if (!row) continue;
-    if (rows.has(row[3]!)) throw new Error(`go tool pprof listed ${row[3]} twice`);
+    list.push({ name: row[3]!, flat: num(row[1]!), cum: num(row[2]!) });
+    if (rows.has(row[3]!)) {
+      if (allowDuplicates) continue;
+      throw new Error(`go tool pprof listed ${row[3]} twice`);
+    }
     rows.set(row[3]!, { flat: num(row[1]!), cum: num(row[2]!) });
   }
   if (!Number.isFinite(total) || rows.size === 0) throw new Error(`could not parse go tool pprof output:\n${text}`);
-  return { total, shown, rows };
+  return { total, shown, rows, list };
 }

@@ -21,7 +21,7 @@ import { parseGoListModules, resolveSourcePath, sourceCandidates, escapeModulePa
 import { fetchProfile, parseProfileUrl, takesSeconds } from '../../src/extension/flame/fetchProfile';
 import { contentSecurityPolicy, webviewHtml } from '../../src/extension/flame/html';
 import { scriptSafeJson } from '../../src/cli/pprofFlame';
-import { fixtureModuleDir, launchBrowser, pointOf, ROOT, screenshotPath, writeHeapProfile } from './helpers';
+import { fixtureModuleDir, launchBrowser, ROOT, screenshotPath, writeHeapProfile } from './helpers';
 
 const GO = process.env.GO ?? '/usr/local/go/bin/go';
 const PKG = 'example.com/flamefixture';
@@ -276,12 +276,19 @@ describe('go-memory-insight pprof flame', function () {
       assert.equal(await page.inputValue('.sample-select'), String(si));
       const total = buildTree(data, { sampleIndex: si }).total;
       assert.match((await page.textContent('.status')) ?? '', new RegExp(`alloc_space total ${formatValue(total, 'bytes').replace('.', '\\.')}`));
-      const pt = await pointOf(page, evilName);
-      await page.mouse.move(pt.x, pt.y);
+      // The page is the shipped bundle, without the test hooks: reach the frame as a keyboard
+      // user does. Its table row selects its heaviest frame; up to the caller, down to the
+      // first callee, right through the siblings shows each one's tooltip.
+      await page.click(`table.functions tbody tr[data-func="${data.funcName.indexOf(evilName)}"]`);
+      const canvas = page.locator('.graph-col > .flame-scroll > canvas');
+      await canvas.focus();
+      await page.keyboard.press('ArrowUp');
+      await page.keyboard.press('ArrowDown');
+      for (let i = 0; i < 100 && (await page.textContent('.tooltip .tt-name')) !== evilName; i++) await page.keyboard.press('ArrowRight');
       await page.waitForSelector('.tooltip:not(.hidden)');
       assert.equal(await page.textContent('.tooltip .tt-name'), evilName);
       assert.ok((await page.textContent('.tooltip .tt-file'))!.startsWith(evilFile));
-      await page.mouse.dblclick(pt.x, pt.y);
+      await page.keyboard.press('g');
       assert.match((await page.textContent('.status')) ?? '', /Go to source is available when the profile is opened in VS Code/);
       await page.screenshot({ path: screenshotPath('cli-standalone') });
       assert.deepEqual(dialogs, []);

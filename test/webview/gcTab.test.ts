@@ -1,6 +1,6 @@
 // The GC tab, in headless Chromium: a trace the Go runtime wrote at test time (the load program
 // of test/fixtures/gc) shown in the flame graph panel beside a heap profile, and alone in the
-// "Open GC Trace…" page (dist/gcWebview.js).
+// "Open GC Trace…" page (src/webview/gcStart.ts, with the read-only hook of gcPageHooks.ts).
 import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -93,7 +93,7 @@ describe('GC tab', function () {
 <body class="vscode-dark"><div id="app"></div>
 <script nonce="${nonce}">${vars} window.__posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => null, setState: () => {} });
 window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective));</script>
-<script nonce="${nonce}" src="${pathToFileURL(path.join(ROOT, 'dist', 'gcWebview.js')).href}"></script></body></html>`;
+<script nonce="${nonce}" src="${pathToFileURL(path.join(ROOT, 'test-output', 'webview-tests', 'gc-webview-hooks.js')).href}"></script></body></html>`;
     const file = path.join(dir, `gc-${nonce}.html`);
     writeFileSync(file, html);
     const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });

@@ -1,7 +1,8 @@
 // Helpers for the flame graph page tests: real profiles written by `go test -memprofile` on
-// test/fixtures/flame, and a headless Chromium page that loads dist/webview.js and
-// media/flame.css the way the VS Code webview does (same CSP shape, messages through
-// window.postMessage, a recording acquireVsCodeApi standing in for the extension host).
+// test/fixtures/flame, and a headless Chromium page that loads the panel (with the read-only
+// hooks of pageHooks.ts) and media/flame.css the way the VS Code webview does (same CSP shape,
+// messages through window.postMessage, a recording acquireVsCodeApi standing in for the
+// extension host).
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,13 +132,14 @@ export interface PanelPage {
  * without it the page runs standalone (as in the CLI's HTML file). initialState is what
  * getState returns (a window reload in VS Code).
  */
-export async function openPanel(browser: Browser, opts: { theme?: ThemeName; vscodeApi?: boolean; initialState?: unknown; width?: number; height?: number } = {}): Promise<PanelPage> {
+export async function openPanel(browser: Browser, opts: { theme?: ThemeName; vscodeApi?: boolean; initialState?: unknown; width?: number; height?: number; shippedBundle?: boolean } = {}): Promise<PanelPage> {
   const theme = THEMES[opts.theme ?? 'dark'];
   const dir = path.join(ROOT, 'test-output', 'webview-pages');
   mkdirSync(dir, { recursive: true });
   const nonce = 'n' + Math.random().toString(36).slice(2);
   const cssUrl = pathToFileURL(path.join(ROOT, 'media', 'flame.css')).href;
-  const jsUrl = pathToFileURL(path.join(ROOT, 'dist', 'webview.js')).href;
+  // shippedBundle: dist/webview.js as the .vsix ships it, without the test hooks.
+  const jsUrl = pathToFileURL(opts.shippedBundle ? path.join(ROOT, 'dist', 'webview.js') : path.join(ROOT, 'test-output', 'webview-tests', 'webview-hooks.js')).href;
   const vars = Object.entries(theme.vars)
     .map(([k, v]) => `${k}:${v}`)
     .join(';');
@@ -171,7 +173,8 @@ window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => w
   });
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(pathToFileURL(file).href);
-  await page.waitForFunction(() => !!window.flameDebug);
+  if (opts.shippedBundle) await page.waitForFunction(() => !!document.querySelector('#app .toolbar'));
+  else await page.waitForFunction(() => !!window.flameDebug);
   return {
     page,
     dialogs,

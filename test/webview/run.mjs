@@ -1,6 +1,6 @@
 // Runs the flame graph page tests (test/webview/*.test.ts) in plain Node with mocha: builds
-// the bundles (dist/webview.js is what the tests load into headless Chromium), bundles the
-// tests into test-output/webview-tests/ and runs them.
+// the bundles, bundles the tests and the panel with its test hooks (pageHooks.ts, what the tests
+// load into headless Chromium) into test-output/webview-tests/ and runs them.
 // Usage: node test/webview/run.mjs [--grep PATTERN] [--no-build]
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -31,6 +31,22 @@ await esbuild.build({
   loader: { '.proto': 'text' },
   logLevel: 'warning',
 });
+// The panel with its test hooks (window.flameDebug), loaded by helpers.ts instead of dist/webview.js.
+// The GC trace and heap watch panels with their hooks (window.gcDebug, window.watchDebug),
+// loaded instead of dist/gcWebview.js and dist/watchWebview.js.
+for (const [entry, out] of [['pageHooks.ts', 'webview-hooks.js'], ['gcPageHooks.ts', 'gc-webview-hooks.js'], ['watchPageHooks.ts', 'watch-webview-hooks.js']]) {
+  await esbuild.build({
+    entryPoints: [join('test', 'webview', entry)],
+    outfile: join(outdir, out),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: 'inline',
+    absWorkingDir: root,
+    logLevel: 'warning',
+  });
+}
 const grep = args.indexOf('--grep');
 const mochaArgs = [join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', '--timeout', '180000', '--reporter', 'spec', ...(grep >= 0 ? ['--grep', args[grep + 1]] : []), join(outdir, '*.test.js')];
 const r = spawnSync(process.execPath, mochaArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, GMI_ROOT: root } });

@@ -1,8 +1,8 @@
-// The heap watch panel (dist/watchWebview.js) in headless Chromium, fed the messages of real
-// watches of the leaking Go service (test/harness/pprof-service): the charts and the growth
-// table of a watch that saw 12 buffers leak, the buttons and rows posting their actions, a
-// poll failing after the service died (the figures give way to the error: nothing stale stays)
-// and a watch that could not start.
+// The heap watch panel (src/webview/watchStart.ts, with the read-only hook of
+// watchPageHooks.ts) in headless Chromium, fed the messages of real watches of the leaking Go
+// service (test/harness/pprof-service): the charts and the growth table of a watch that saw 12
+// buffers leak, the buttons and rows posting their actions, a poll failing after the service
+// died (the figures give way to the error: nothing stale stays) and a watch that could not start.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -42,7 +42,7 @@ async function openWatchPage(browser: Browser, theme: ThemeName): Promise<Page> 
 <body class="${THEMES[theme].bodyClass}"><div id="app"></div>
 <script nonce="${nonce}">${vars} window.__posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))), getState: () => null, setState: () => {} });
 window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective));</script>
-<script nonce="${nonce}" src="${pathToFileURL(path.join(ROOT, 'dist', 'watchWebview.js')).href}"></script></body></html>`;
+<script nonce="${nonce}" src="${pathToFileURL(path.join(ROOT, 'test-output', 'webview-tests', 'watch-webview-hooks.js')).href}"></script></body></html>`;
   const file = path.join(dir, `watch-${nonce}.html`);
   writeFileSync(file, html);
   const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });

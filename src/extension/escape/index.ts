@@ -1,10 +1,11 @@
-// The client side of escape analysis: the per-workspace on/off command and the quick pick a
+// The client side of escape analysis: the per-workspace on/off command (toggle.ts) and the quick pick a
 // function's code lens opens. Diagnostics, hovers and code lenses come from the language server.
 import * as vscode from 'vscode';
 import { ANALYSE_PACKAGE_SERVER_COMMAND, SHOW_FUNCTION_FINDINGS_COMMAND, type FunctionFindingsArgs } from '../../shared/protocol';
 import type { FeatureContext } from '../feature';
 
-const ENABLED_KEY = 'escapeAnalysis.enabled';
+const SAVE_WORKSPACE = 'Save in Workspace Settings';
+const SAVE_USER = 'Save in User Settings';
 
 function isFunctionFindingsArgs(value: unknown): value is FunctionFindingsArgs {
   if (typeof value !== 'object' || value === null) return false;
@@ -13,14 +14,29 @@ function isFunctionFindingsArgs(value: unknown): value is FunctionFindingsArgs {
 }
 
 export function register(ctx: FeatureContext): void {
+  const saveSetting = async (on: boolean, where: 'workspace' | 'user'): Promise<void> => {
+    const target = where === 'workspace' && vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await ctx.escapeToggle.saveSetting(on, target);
+    ctx.log.info(`Escape analysis ${on ? 'on' : 'off'}, saved in the ${target === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user'} settings`);
+  };
   ctx.context.subscriptions.push(
-    vscode.commands.registerCommand('goMemoryInsight.toggleEscapeAnalysis', async () => {
-      const config = vscode.workspace.getConfiguration('goMemoryInsight');
-      const enabled = config.get<boolean>(ENABLED_KEY, true);
-      const target = vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-      await config.update(ENABLED_KEY, !enabled, target);
-      ctx.log.info(`Escape analysis annotations turned ${enabled ? 'off' : 'on'} for this workspace`);
-      void vscode.window.setStatusBarMessage(`Go Memory Insight: escape analysis ${enabled ? 'off' : 'on'}`, 3000);
+    // Switches the analysis for this workspace in VS Code's workspace storage; settings.json is
+    // written only when the user picks a Save action (or passes { save: 'workspace' | 'user' }).
+    vscode.commands.registerCommand('goMemoryInsight.toggleEscapeAnalysis', async (arg?: unknown) => {
+      const toggle = ctx.escapeToggle;
+      const on = !toggle.enabled();
+      const save = typeof arg === 'object' && arg !== null ? (arg as { save?: unknown }).save : undefined;
+      if (save === 'workspace' || save === 'user') {
+        await saveSetting(on, save);
+        return on;
+      }
+      await toggle.set(on);
+      ctx.log.info(`Escape analysis annotations turned ${on ? 'on' : 'off'} for this workspace (not saved in settings)`);
+      const choices = vscode.workspace.workspaceFolders ? [SAVE_WORKSPACE, SAVE_USER] : [SAVE_USER];
+      void vscode.window.showInformationMessage(`Go Memory Insight: escape analysis ${on ? 'on' : 'off'} for this workspace.`, ...choices).then(async (choice) => {
+        if (choice && toggle.override() === on) await saveSetting(on, choice === SAVE_WORKSPACE ? 'workspace' : 'user');
+      });
+      return on;
     }),
     // Analyses the active Go file's package even outside the workspace folders (the standard
     // library, the module cache): on open and save only the workspace's packages are analysed.

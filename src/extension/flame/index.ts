@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { FeatureContext } from '../feature';
+import { registerTestCommands } from '../testHooks';
 import type { ProfileData } from '../../shared/profileData';
 import { type FlameSource, parsePersistedState } from '../../shared/webviewProtocol';
 import { type ProfileDecoder, decodeErrorOf } from '../decode';
@@ -356,20 +357,22 @@ export function register(ctx: FeatureContext): void {
     }),
     // An address as the argument skips the address box (the integration tests use it).
     vscode.commands.registerCommand('goMemoryInsight.openProfileFromUrl', (urlArg?: unknown) => openFromUrl(svc, ctx.context.globalStorageUri, typeof urlArg === 'string' ? urlArg : undefined)),
-    // Internal (not in the palette): used by tests and other features.
-    vscode.commands.registerCommand('goMemoryInsight.flame.goToSource', async (funcName: unknown, uri?: unknown): Promise<SourceLocation | undefined> => {
-      const s = svc.sessionFor(typeof uri === 'string' ? uri : uri instanceof vscode.Uri ? uri.toString() : undefined);
-      if (!s?.data || typeof funcName !== 'string') return undefined;
-      const func = s.data.funcName.indexOf(funcName);
-      if (func < 0) return undefined;
-      s.selectFunction(funcName);
-      return s.openSource(func, 0);
-    }),
-    // Internal, for the tests: how many profiles were decoded since activation.
-    vscode.commands.registerCommand('goMemoryInsight.flame.decodeStats', () => svc.decoder.stats()),
-    vscode.commands.registerCommand('goMemoryInsight.flame.state', (uri?: unknown): FlameSessionInfo | undefined => {
-      const s = svc.sessionFor(typeof uri === 'string' ? uri : uri instanceof vscode.Uri ? uri.toString() : undefined);
-      return s ? svc.info(s) : undefined;
+    // For the integration tests only (see testHooks.ts).
+    ...registerTestCommands({
+      'goMemoryInsight.flame.goToSource': async (funcName: unknown, uri?: unknown): Promise<SourceLocation | undefined> => {
+        const s = svc.sessionFor(typeof uri === 'string' ? uri : uri instanceof vscode.Uri ? uri.toString() : undefined);
+        if (!s?.data || typeof funcName !== 'string') return undefined;
+        const func = s.data.funcName.indexOf(funcName);
+        if (func < 0) return undefined;
+        s.selectFunction(funcName);
+        return s.openSource(func, 0);
+      },
+      // How many profiles were decoded since activation.
+      'goMemoryInsight.flame.decodeStats': () => svc.decoder.stats(),
+      'goMemoryInsight.flame.state': (uri?: unknown): FlameSessionInfo | undefined => {
+        const s = svc.sessionFor(typeof uri === 'string' ? uri : uri instanceof vscode.Uri ? uri.toString() : undefined);
+        return s ? svc.info(s) : undefined;
+      },
     }),
   );
 }

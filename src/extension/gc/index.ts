@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { readCgroupLimit } from '../../gc/cgroup';
 import { parseWebviewMessage, type ShowGcTraceMessage } from '../../shared/webviewProtocol';
 import type { FeatureContext } from '../feature';
+import { registerTestCommands } from '../testHooks';
 import { makeNonce, webviewHtml } from '../flame/html';
 import { gcTraceMessage } from './trace';
 
@@ -102,7 +103,7 @@ export function register(ctx: FeatureContext): void {
       openPanel(ctx, r.msg, (s) => (last = s));
       return { ok: true, cycles: r.msg.cycles.length };
     }),
-    // Internal (not in the palette): what the last GC trace panel shows, for the tests.
-    vscode.commands.registerCommand('goMemoryInsight.gcTrace.state', () => last),
+    // What the last GC trace panel shows, for the integration tests only (see testHooks.ts).
+    ...registerTestCommands({ 'goMemoryInsight.gcTrace.state': () => last }),
   );
 }

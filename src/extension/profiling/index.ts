@@ -8,6 +8,7 @@ import { isGoTestFileName, scanGoSource, testFuncAt, type TestFuncKind } from '.
 import { benchtimeWords, describeCommand, effectiveBenchtime, type PackageRun, type ProfileTarget } from '../../profiling/goTestArgs';
 import { scanPackageTests, type PackageTests } from '../../profiling/packageTests';
 import type { FeatureContext } from '../feature';
+import { registerTestCommands } from '../testHooks';
 import * as flame from '../flame';
 import { AllocationAnnotations, type AnnotationState } from './annotations';
 import { COMPARE_COMMAND, HistoryCommands } from './historyPick';
@@ -245,8 +246,8 @@ export function registerProfiling(ctx: FeatureContext, deps: ProfilingDeps): voi
         return false;
       }
     }),
-    // Decorations cannot be read through the vscode API: the integration tests ask here.
-    vscode.commands.registerCommand('goMemoryInsight.allocationAnnotationsState', (): AnnotationState => annotations.state()),
+    // Decorations cannot be read through the vscode API: the integration tests ask here (see testHooks.ts).
+    ...registerTestCommands({ 'goMemoryInsight.allocationAnnotationsState': (): AnnotationState => annotations.state() }),
     deps.onDidChangeShownProfile((shown) => annotations.show(shown)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('goMemoryInsight.allocationAnnotations')) annotations.setEnabled(readProfilingSettings().annotations);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activateExtension, closeAllEditors, fixturePath, openFixture, outputChannelText, waitFor } from '../util';
+import { activateExtension, closeAllEditors, fixturePath, openFixture, outputChannelText, waitFor, workspaceRoot } from '../util';
 
 const BUILD_SOURCE = 'go build';
 
@@ -77,16 +77,43 @@ describe('escape analysis in the editor', function () {
     assert.ok(titles.includes('18: 2 heap escapes · cannot inline: function too complex (cost 85 > 80)'), titles.join('\n'));
   });
 
-  it('the toggle command removes the annotations for the workspace and brings them back', async () => {
-    await vscode.commands.executeCommand('goMemoryInsight.toggleEscapeAnalysis');
+  it('the toggle command removes the annotations for the workspace and brings them back, without writing .vscode/settings.json', async () => {
+    const settingsFile = path.join(workspaceRoot(), '.vscode', 'settings.json');
+    const settingsBefore = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : undefined;
+    const config = () => vscode.workspace.getConfiguration('goMemoryInsight').inspect<boolean>('escapeAnalysis.enabled');
+    assert.equal(await vscode.commands.executeCommand('goMemoryInsight.toggleEscapeAnalysis'), false);
     try {
       await waitFor(() => escapeDiagnostics(uri).length === 0, { message: 'escape diagnostics to disappear', describe: () => describe_(uri) });
       const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
       assert.ok(!lenses.some((l) => l.command?.command === 'goMemoryInsight.showFunctionFindings'));
+      // Switched in VS Code's workspace storage: no settings written anywhere.
+      assert.equal(fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : undefined, settingsBefore, '.vscode/settings.json is untouched');
+      assert.equal(config()?.workspaceValue, undefined);
+      assert.equal(config()?.globalValue, undefined);
     } finally {
-      await vscode.commands.executeCommand('goMemoryInsight.toggleEscapeAnalysis');
+      assert.equal(await vscode.commands.executeCommand('goMemoryInsight.toggleEscapeAnalysis'), true);
     }
     await waitFor(() => escapeDiagnostics(uri).some((d) => d.code === 'moved-to-heap'), { message: 'escape diagnostics to come back', timeoutMs: 120_000, describe: () => describe_(uri) });
+    assert.equal(fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : undefined, settingsBefore, '.vscode/settings.json is untouched');
+  });
+
+  it('the toggle writes the workspace setting only when asked to save it there, and the setting then rules', async () => {
+    const settingsFile = path.join(workspaceRoot(), '.vscode', 'settings.json');
+    const settingsBefore = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : undefined;
+    const config = () => vscode.workspace.getConfiguration('goMemoryInsight').inspect<boolean>('escapeAnalysis.enabled');
+    try {
+      assert.equal(await vscode.commands.executeCommand('goMemoryInsight.toggleEscapeAnalysis', { save: 'workspace' }), false);
+      await waitFor(() => config()?.workspaceValue === false, { message: 'the workspace setting to be false' });
+      assert.match(fs.readFileSync(settingsFile, 'utf8'), /"goMemoryInsight\.escapeAnalysis\.enabled": false/);
+      await waitFor(() => escapeDiagnostics(uri).length === 0, { message: 'escape diagnostics to disappear', describe: () => describe_(uri) });
+      // Editing the setting (here: removing it) wins over any switch: the analysis is back on.
+      await vscode.workspace.getConfiguration('goMemoryInsight').update('escapeAnalysis.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+      await waitFor(() => escapeDiagnostics(uri).some((d) => d.code === 'moved-to-heap'), { message: 'escape diagnostics to come back', timeoutMs: 120_000, describe: () => describe_(uri) });
+    } finally {
+      if (config()?.workspaceValue !== undefined) await vscode.workspace.getConfiguration('goMemoryInsight').update('escapeAnalysis.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+      if (settingsBefore === undefined) fs.rmSync(settingsFile, { force: true });
+      else fs.writeFileSync(settingsFile, settingsBefore);
+    }
   });
 
   it('real compiler output on the flows fixture: one diagnostic per finding, none made from a flow alone, generic copies on the body only', async () => {

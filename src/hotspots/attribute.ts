@@ -107,7 +107,9 @@ export function attributeSamples(data: ProfileData, sampleIndex: number, opts: A
     const frame = data.stackFrames[k]!;
     const fn = data.frameFunc[frame]!;
     const line = data.frameLine[frame]!;
-    const key = `${fn}:${line}`;
+    // By name, file and line, as pprof keys its nodes: two functions of one name (generic
+    // copies whose names differ only in what pprof leaves out) are one row.
+    const key = `${data.funcName[fn]}\u0000${data.funcFile[fn]}\u0000${line}`;
     let acc = byKey.get(key);
     if (!acc) byKey.set(key, (acc = { fn, line, flat: 0, objects: 0, allocators: new Map() }));
     acc.flat += v;

@@ -1,5 +1,6 @@
 // PprofProfile to ProfileData, the compact form the flame graph and the CLI use: frames,
 // stacks with equal frames merged, drop_frames/keep_frames applied, deep stacks cut.
+import { pprofDisplayName } from '../displayName';
 import { MAX_STACK_DEPTH, limitStackDepth } from '../stackDepth';
 import { MemoryBudget, type ProfileDataOptions, ProfileError, budgetOf } from './budget';
 import type { PprofProfile } from './model';
@@ -104,7 +105,8 @@ export function toProfileData(p: PprofProfile, name: string, opts: ProfileDataOp
   const model = modelBytes(p);
   budget.charge(model, model * 1.6);
   // Functions: the profile's own, plus one per unsymbolized address / nameless line.
-  const funcName = p.functions.map((f) => f.name);
+  // The names go tool pprof shows (generic shapes without their parameter lists).
+  const funcName = p.functions.map((f) => pprofDisplayName(f.name, f.systemName));
   const funcFile = p.functions.map((f) => f.file);
   const funcStartLine = p.functions.map((f) => lineNumber(f.startLine));
   const extraFunc = new Map<string, number>();

@@ -242,7 +242,9 @@ describe('go-memory-insight pprof flame', function () {
     const src = writeHeapProfile('cli.pprof');
     const { profile } = profileSchema();
     const msg = profile.decode(gunzipSync(readFileSync(src))) as unknown as { string_table: string[] };
-    const evilName = '<img src=x onerror=alert(1)></script><script>alert(2)</script>';
+    // Starting `x.<`: a name pprof shows as it is (one that looks like demangled C++ would be
+    // shown without its <…> and (…) parts, as pprof does).
+    const evilName = 'x.<img src=x onerror=alert(1)></script><script>alert(2)</script>';
     const evilFile = '</script><!--<script>alert(3)</script>.go';
     const data0 = await readProfileData(src);
     const fi = data0.funcName.indexOf(`${PKG}.Buffers`);

@@ -8,86 +8,36 @@
 // re-publishes the result it already has instead of running the go command again: the
 // compiler would print the same thing. Every change the server sees (saves, files changed on
 // disk, the files a run reads) is recorded by content digest in a workspace generation.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CodeAction, CodeLens, Connection, Diagnostic, Hover, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { EscapeModel, Finding } from '../../escape/model';
-import { LineIndex } from '../../escape/positions';
+import type { EscapeModel } from '../../escape/model';
+import type { LineIndex } from '../../escape/positions';
 import { runEscapeAnalysis, type EscapeRunResult } from '../../escape/run';
-import type { CompilerError } from '../../escape/types';
 import { AnalysisStatusNotification, SHOW_ALL_FINDINGS_SERVER_COMMAND, type AnalysisStatus, type HotspotFindingsParams, type HotspotFindingsResult, type MeasuredCost } from '../../shared/protocol';
-import { lineFindings } from '../../hotspots/report';
 import { isShown, isTestFile, packageMatcher, PathFilter } from './filters';
-import { codeLensesForFile, diagnosticsForFile, errorDiagnostics, fileUri, findingsAtPosition, HEAP_KINDS, hoverFor, severityFromSetting, type PresentOptions, type TextSource } from './present';
+import { codeLensesForFile, fileUri, findingsAtPosition, HEAP_KINDS, hoverFor, type TextSource } from './present';
+import { digest, goFilesOf, moduleRootOf, readString, readText, WorkspaceDigests } from './digests';
+import { answerHotspotFindings } from './hotspotFindings';
 import { MeasuredIndex } from './measured';
+import { OpenDocuments } from './openDocuments';
+import { fileDiagnostics } from './publish';
+import { memoKey, type PackageResult } from './result';
 import { KeyedScheduler } from './scheduler';
 import { DEFAULT_SETTINGS, type EscapeSettings } from './settings';
-
-interface PackageResult {
-  dir: string;
-  model?: EscapeModel;
-  /** Errors of a package that does not build, or of test files that do not (the package's findings stand). */
-  errors: CompilerError[];
-  /** The text of each Go file of the package as it was when compiled. */
-  compiled: Map<string, LineIndex>;
-  /** URIs that received diagnostics, to clear them later. */
-  published: Set<string>;
-  status: AnalysisStatus;
-  /** The workspace generation after the run read its files, and its settings and go binary: what makes the result reusable. */
-  memo?: { generation: number; key: string };
-  /** The package's own findings, published while its test files are still compiling. */
-  partial?: boolean;
-  /** How many escape diagnostics each file may show, from the package's limit; files not listed share `spare`. */
-  allotment?: { perFile: Map<string, number>; spare: number; hidden: number };
-}
-
-/** What a memoised result depends on besides files: the settings and the go binary. */
-function memoKey(settings: EscapeSettings, go: string): string {
-  return JSON.stringify([go, settings.kinds, settings.boundsChecks, settings.buildTags, settings.includeTestFiles, settings.excludePackages]);
-}
-
-function digest(text: string | Buffer | undefined): string {
-  return text === undefined ? '' : createHash('sha1').update(text).digest('base64');
-}
-
-/** The directory of the go.mod file at or above `dir`, if any. */
-function moduleRootOf(dir: string): string | undefined {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, 'go.mod'))) return d;
-    if (path.dirname(d) === d) return undefined;
-  }
-}
-
-function readString(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function readText(file: string): LineIndex | undefined {
-  const text = readString(file);
-  return text === undefined ? undefined : new LineIndex(text);
-}
 
 export class EscapeService {
   private readonly results = new Map<string, PackageResult>();
   private readonly scheduler: KeyedScheduler<PackageResult>;
   private settings: EscapeSettings = DEFAULT_SETTINGS;
-  /** Bumped whenever a Go file, go.mod, go.sum or go.work is seen with content not seen before. */
-  private generation = 0;
-  /** Content digest of every such file as last seen ('' for missing). */
-  private readonly seen = new Map<string, string>();
+  /** Content digests of the workspace's files and their generation (what makes a result reusable). */
+  private readonly digests = new WorkspaceDigests();
   /** Directories whose packages are analysed on open and save: the workspace folders and their modules. */
   private roots: string[] = [];
   /** Packages outside them that the user asked to analyse. */
   private readonly requested = new Set<string>();
-  /** Open documents' URIs by path, rebuilt after a document opens or closes. */
-  private openPaths: Map<string, string> | undefined;
   /** Documents whose next didSave the editor made by itself (files.autoSave). */
   private readonly autoSaves = new Set<string>();
   /** Packages whose current run an automatic save started: an edit cancels it. */
@@ -101,6 +51,8 @@ export class EscapeService {
   /** Callers waiting for a package's final result (goMemory/hotspotFindings). */
   private readonly waiters = new Map<string, (() => void)[]>();
 
+  private readonly docs: OpenDocuments;
+
   constructor(
     private readonly connection: Connection,
     private readonly documents: TextDocuments<TextDocument>,
@@ -108,13 +60,14 @@ export class EscapeService {
     private readonly loadSettings: () => Promise<EscapeSettings>,
   ) {
     this.scheduler = new KeyedScheduler(() => this.settings.debounceMs);
+    this.docs = new OpenDocuments(documents);
   }
 
   // ---- events -------------------------------------------------------------------------
 
   async opened(doc: TextDocument): Promise<void> {
-    this.openPaths = undefined;
-    const dir = this.packageDirOf(doc.uri);
+    this.docs.changed();
+    const dir = this.docs.packageDirOf(doc.uri);
     if (!dir) return;
     if (!this.inScope(dir)) {
       this.report({ state: 'outside-workspace', packageDir: dir, packageName: path.basename(dir), message: 'This package is outside the workspace folders: it is analysed only on request (Go Memory Insight: Analyse This Package).' });
@@ -131,9 +84,9 @@ export class EscapeService {
   }
 
   async saved(doc: TextDocument): Promise<void> {
-    const file = this.fileOf(doc.uri);
-    if (file) this.observeDisk(file);
-    const dir = this.packageDirOf(doc.uri);
+    const file = this.docs.fileOf(doc.uri);
+    if (file) this.digests.observeDisk(file);
+    const dir = this.docs.packageDirOf(doc.uri);
     const automatic = this.autoSaves.delete(doc.uri);
     if (!dir || !this.inScope(dir)) return;
     this.settings = await this.loadSettings();
@@ -156,7 +109,7 @@ export class EscapeService {
   }
 
   changed(doc: TextDocument): void {
-    const dir = this.packageDirOf(doc.uri);
+    const dir = this.docs.packageDirOf(doc.uri);
     if (dir && this.autoRuns.has(dir) && this.scheduler.isBusy(dir)) {
       // The user is typing again: the next automatic save brings a newer text to analyse.
       this.scheduler.cancel(dir);
@@ -169,10 +122,10 @@ export class EscapeService {
   }
 
   closed(doc: TextDocument): void {
-    this.openPaths = undefined;
-    const dir = this.packageDirOf(doc.uri);
+    this.docs.changed();
+    const dir = this.docs.packageDirOf(doc.uri);
     if (!dir) return;
-    const stillOpen = this.documents.all().some((d) => d.uri !== doc.uri && this.packageDirOf(d.uri) === dir);
+    const stillOpen = this.documents.all().some((d) => d.uri !== doc.uri && this.docs.packageDirOf(d.uri) === dir);
     if (!stillOpen) {
       this.forget(dir);
       this.requested.delete(dir);
@@ -181,7 +134,7 @@ export class EscapeService {
     }
     // Only open files carry escape diagnostics, unless the whole package is published.
     const result = this.results.get(dir);
-    const file = this.fileOf(doc.uri);
+    const file = this.docs.fileOf(doc.uri);
     if (result && file && this.settings.publish === 'openFiles') this.publishFile(result, file);
   }
 
@@ -196,7 +149,7 @@ export class EscapeService {
 
   /** The quick fix of the summary diagnostic: show the package's other findings. */
   codeActions(uri: string, diagnostics: readonly Diagnostic[]): CodeAction[] {
-    const file = this.fileOf(uri);
+    const file = this.docs.fileOf(uri);
     if (!file) return [];
     return diagnostics
       .filter((d) => d.code === 'truncated-package')
@@ -211,7 +164,7 @@ export class EscapeService {
   /** Settings changed: re-read them and re-analyse every open package (or clear everything). */
   async configurationChanged(): Promise<void> {
     this.measured = undefined;
-    const dirs = new Set(this.documents.all().map((d) => this.packageDirOf(d.uri)).filter((d): d is string => !!d && this.inScope(d)));
+    const dirs = new Set(this.documents.all().map((d) => this.docs.packageDirOf(d.uri)).filter((d): d is string => !!d && this.inScope(d)));
     for (const dir of [...this.results.keys()]) if (!dirs.has(dir)) this.forget(dir);
     for (const dir of dirs) await this.request(dir);
   }
@@ -222,13 +175,13 @@ export class EscapeService {
    */
   async filesChanged(uris: string[], reanalyse: string[] = uris): Promise<void> {
     for (const uri of uris) {
-      const file = this.fileOf(uri);
+      const file = this.docs.fileOf(uri);
       // A file seen before is read to tell a real change from the echo of a save; any other
       // (a branch switch may bring thousands) is a change without reading it.
-      if (file && this.seen.has(file)) this.observeDisk(file);
-      else this.generation++;
+      if (file && this.digests.has(file)) this.digests.observeDisk(file);
+      else this.digests.changedUnread();
     }
-    const dirs = new Set(reanalyse.map((u) => this.packageDirOf(u)).filter((d): d is string => !!d && this.results.has(d)));
+    const dirs = new Set(reanalyse.map((u) => this.docs.packageDirOf(u)).filter((d): d is string => !!d && this.results.has(d)));
     for (const dir of dirs) await this.request(dir);
   }
 
@@ -256,7 +209,7 @@ export class EscapeService {
 
   /** Analyses the package of a file on request, inside the workspace or not; it then stays analysed on save. */
   async analysePackage(uri: string): Promise<boolean> {
-    const dir = this.packageDirOf(uri);
+    const dir = this.docs.packageDirOf(uri);
     if (!dir) return false;
     this.requested.add(dir);
     await this.request(dir);
@@ -276,10 +229,10 @@ export class EscapeService {
     for (const result of this.results.values()) {
       if (!result.model) continue;
       result.allotment = undefined;
-      const texts = this.textCache();
+      const texts = this.docs.textCache();
       for (const file of result.compiled.keys()) {
         if (result.partial && file.endsWith('_test.go')) continue;
-        if (this.settings.publish === 'package' || this.documentOf(file)) this.publishFile(result, file, texts);
+        if (this.settings.publish === 'package' || this.docs.documentOf(file)) this.publishFile(result, file, texts);
       }
     }
   }
@@ -297,49 +250,14 @@ export class EscapeService {
    * waits for them. Files that cannot have findings say why.
    */
   async hotspotFindings(params: HotspotFindingsParams): Promise<HotspotFindingsResult> {
-    const byFile = new Map<string, Set<number>>();
-    for (const l of params.lines ?? []) {
-      if (typeof l?.file !== 'string' || !path.isAbsolute(l.file) || typeof l.line !== 'number') continue;
-      const file = path.normalize(l.file);
-      let set = byFile.get(file);
-      if (!set) byFile.set(file, (set = new Set()));
-      set.add(l.line);
-    }
     this.settings = await this.loadSettings();
-    // Two packages at a time: a profile may reach dozens of the workspace's packages, and each
-    // analysis is a compile.
-    const queue = [...new Set([...byFile.keys()].map((f) => path.dirname(f)))];
-    const worker = async (): Promise<void> => {
-      for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) await this.ensureAnalysed(dir);
-    };
-    await Promise.all([worker(), worker()]);
-    const files: HotspotFindingsResult['files'] = [];
-    for (const [file, lines] of byFile) {
-      const dir = path.dirname(file);
-      const result = this.results.get(dir);
-      const entry: HotspotFindingsResult['files'][number] = { file, state: 'ok', lines: [] };
-      files.push(entry);
-      if (!fs.existsSync(file)) {
-        entry.state = 'missing';
-        entry.message = 'the file is not on this machine';
-      } else if (!this.inScope(dir)) {
-        entry.state = 'outside-workspace';
-        entry.message = 'outside the workspace: analysed only on request (Analyse This Package)';
-      } else if (!result || !result.model || result.status.state !== 'ok') {
-        const state = !this.settings.enabled ? 'disabled' : !this.goBinary() ? 'no-go' : result?.status.state;
-        entry.state = state === 'build-failed' || state === 'excluded' || state === 'disabled' || state === 'no-go' ? state : 'error';
-        entry.message = state === 'disabled' ? 'escape analysis is off (goMemoryInsight.escapeAnalysis.enabled)' : state === 'no-go' ? 'no go binary' : (result?.status.message ?? 'not analysed');
-      } else if (isTestFile(file) && !this.settings.includeTestFiles) {
-        entry.state = 'test-files-off';
-        entry.message = 'test files are analysed only with goMemoryInsight.escapeAnalysis.includeTestFiles';
-      } else {
-        for (const line of [...lines].sort((a, b) => a - b)) {
-          const found = lineFindings(result.model.findingsAt(file, line));
-          entry.lines.push({ line, heap: found.heap, onStack: found.onStack });
-        }
-      }
-    }
-    return { files };
+    return answerHotspotFindings(params, {
+      settings: this.settings,
+      hasGo: this.goBinary() !== undefined,
+      result: (dir) => this.results.get(dir),
+      inScope: (dir) => this.inScope(dir),
+      ensureAnalysed: (dir) => this.ensureAnalysed(dir),
+    });
   }
 
   /** Resolves once the package in `dir` has a final result (analysing it when it has none and is in the workspace). */
@@ -372,11 +290,11 @@ export class EscapeService {
   // ---- requests -----------------------------------------------------------------------
 
   hover(uri: string, line: number, character: number): Hover | undefined {
-    const file = this.fileOf(uri);
+    const file = this.docs.fileOf(uri);
     const result = file ? this.results.get(path.dirname(file)) : undefined;
     if (!file || !result?.model || !this.settings.enabled || this.excluded(file)) return undefined;
     if (!this.isCurrentLine(result, file, line + 1)) return undefined;
-    const hits = findingsAtPosition(result.model, file, { line, character }, this.textCache());
+    const hits = findingsAtPosition(result.model, file, { line, character }, this.docs.textCache());
     const index = this.measuredIndex();
     const cost = index && hits.some((f) => HEAP_KINDS.has(f.kind)) ? index.at(file, line + 1) : undefined;
     const measured = cost && index ? `in the last profile (${index.cost.profile}): ${index.describe(cost)}${index.isHot(file, line + 1) ? ' — a hot line' : ''}` : undefined;
@@ -384,7 +302,7 @@ export class EscapeService {
   }
 
   codeLenses(uri: string): CodeLens[] {
-    const file = this.fileOf(uri);
+    const file = this.docs.fileOf(uri);
     const result = file ? this.results.get(path.dirname(file)) : undefined;
     if (!file || !result?.model || !this.settings.enabled || !this.settings.codeLens || this.excluded(file)) return [];
     const kinds = new Set(this.settings.kinds);
@@ -395,72 +313,13 @@ export class EscapeService {
           return sum ? index.short(sum) : undefined;
         }
       : undefined;
-    return codeLensesForFile(result.model, file, this.textCache(), (l) => this.isCurrentLine(result, file, l), (f) => isShown(f, kinds), measured);
+    return codeLensesForFile(result.model, file, this.docs.textCache(), (l) => this.isCurrentLine(result, file, l), (f) => isShown(f, kinds), measured);
   }
 
   // ---- internals ----------------------------------------------------------------------
 
-  private readonly texts = (file: string): LineIndex | undefined => {
-    const doc = this.documentOf(file);
-    return doc ? new LineIndex(doc.getText()) : readText(file);
-  };
-
-  /**
-   * The open document of a file. Editors spell URIs their own way (VS Code percent-encodes
-   * `(`, `)`, `@`…, Node does not), so documents are found by path.
-   */
-  private documentOf(file: string): TextDocument | undefined {
-    const doc = this.documents.get(fileUri(file));
-    if (doc) return doc;
-    if (!this.openPaths) {
-      this.openPaths = new Map();
-      for (const d of this.documents.all()) {
-        const f = this.fileOf(d.uri);
-        if (f) this.openPaths.set(f, d.uri);
-      }
-    }
-    const uri = this.openPaths.get(file);
-    return uri === undefined ? undefined : this.documents.get(uri);
-  }
-
-  private fileOf(uri: string): string | undefined {
-    if (!uri.startsWith('file:')) return undefined;
-    try {
-      return fileURLToPath(uri);
-    } catch {
-      return undefined;
-    }
-  }
-
-  private packageDirOf(uri: string): string | undefined {
-    const file = this.fileOf(uri);
-    return file && file.endsWith('.go') ? path.dirname(file) : undefined;
-  }
-
   private isCurrentLine(result: PackageResult, file: string, line: number): boolean {
-    const compiled = result.compiled.get(file);
-    if (!compiled) return false;
-    const doc = this.documentOf(file);
-    if (!doc) return true;
-    const current = doc.getText({ start: { line: line - 1, character: 0 }, end: { line, character: 0 } }).replace(/\r?\n$/, '');
-    return current === compiled.lineText(line);
-  }
-
-  /** Records a file's content as seen now; anything new bumps the workspace generation. */
-  private observe(file: string, contentDigest: string): void {
-    if (this.seen.get(file) === contentDigest) return;
-    this.seen.set(file, contentDigest);
-    this.generation++;
-  }
-
-  private observeDisk(file: string): void {
-    let content: Buffer | undefined;
-    try {
-      content = fs.readFileSync(file);
-    } catch {
-      content = undefined;
-    }
-    this.observe(file, digest(content));
+    return this.docs.isCurrentLine(result.compiled, file, line);
   }
 
   /**
@@ -473,7 +332,7 @@ export class EscapeService {
     const go = this.goBinary();
     if (!result?.memo || !go || !this.settings.enabled || this.scheduler.isBusy(dir)) return false;
     if (result.memo.key !== memoKey(this.settings, go)) return false;
-    const names = this.goFilesOf(dir);
+    const names = goFilesOf(dir);
     if (names === undefined || names.length !== result.compiled.size) return false;
     // A file that differs is read again by the run that follows, which records the change.
     for (const name of names) {
@@ -481,18 +340,10 @@ export class EscapeService {
       const compiled = result.compiled.get(file);
       if (!compiled || readString(file) !== compiled.text) return false;
     }
-    if (result.memo.generation !== this.generation) return false;
+    if (result.memo.generation !== this.digests.generation) return false;
     this.connection.console.info(`Analysis of ${dir} is current (nothing changed since it ran): re-published`);
     this.install(result, true);
     return true;
-  }
-
-  private goFilesOf(dir: string): string[] | undefined {
-    try {
-      return fs.readdirSync(dir).filter((n) => n.endsWith('.go'));
-    } catch {
-      return undefined;
-    }
   }
 
   private async request(dir: string): Promise<void> {
@@ -537,14 +388,14 @@ export class EscapeService {
     this.report({ state: 'analysing', packageDir: dir, packageName: path.basename(dir) });
     // The text of every Go file of the package as it is on disk now: what the compiler reads.
     const compiled = new Map<string, LineIndex>();
-    for (const name of this.goFilesOf(dir) ?? []) {
+    for (const name of goFilesOf(dir) ?? []) {
       const file = path.join(dir, name);
       const text = readText(file);
       if (!text) continue;
       compiled.set(file, text);
-      this.observe(file, digest(text.text));
+      this.digests.observe(file, digest(text.text));
     }
-    const memo = { generation: this.generation, key: memoKey(this.settings, go) };
+    const memo = { generation: this.digests.generation, key: memoKey(this.settings, go) };
     const started = Date.now();
     const name = path.basename(dir);
     const excludedPackage = packageMatcher(this.settings.excludePackages);
@@ -629,12 +480,12 @@ export class EscapeService {
     for (const e of result.errors) files.add(e.file);
     // Files open in the editor first; the others (for the Problems view) on the next turn of
     // the event loop, so that a big package does not hold up what the user is looking at.
-    const texts = this.textCache();
+    const texts = this.docs.textCache();
     const rest: string[] = [];
     for (const f of files) {
       // While the test files compile, what is on screen for them stays.
       if (result.partial && f.endsWith('_test.go')) continue;
-      if (this.documentOf(f)) this.publishFile(result, f, texts);
+      if (this.docs.documentOf(f)) this.publishFile(result, f, texts);
       else rest.push(f);
     }
     this.report(result.status);
@@ -660,65 +511,20 @@ export class EscapeService {
     setImmediate(publishRest);
   }
 
-  /** A text source that reads each file (or open document) once: one per request or publish. */
-  private textCache(): TextSource {
-    const cache = new Map<string, LineIndex | undefined>();
-    return (file) => {
-      let t = cache.get(file);
-      if (t === undefined && !cache.has(file)) cache.set(file, (t = this.texts(file)));
-      return t;
-    };
-  }
-
-  private publishFile(result: PackageResult, file: string, texts: TextSource = this.textCache()): void {
+  private publishFile(result: PackageResult, file: string, texts: TextSource = this.docs.textCache()): void {
     const uri = fileUri(file);
-    const diagnostics = [];
-    const errors = errorDiagnostics(result.errors.filter((e) => e.file === file), texts).get(file) ?? [];
-    diagnostics.push(...errors);
-    // Compiler errors go to every file; findings to the open ones, or to all when the whole package is published.
-    const withFindings = result.model && !this.excluded(file) && (this.settings.includeTestFiles || !isTestFile(file)) && (this.settings.publish === 'package' || this.documentOf(file) !== undefined);
-    if (result.model && withFindings) {
-      const kinds = new Set(this.settings.kinds);
-      const index = this.measuredIndex();
-      // With a profile shown and "only escapes that measured cost" on, the others are not shown.
-      const onlyMeasured = index?.onlyMeasured === true;
-      const show = (f: Finding): boolean => isShown(f, kinds) && (!onlyMeasured || !HEAP_KINDS.has(f.kind) || index!.at(file, f.line) !== undefined);
-      const isCurrent = (f: Finding): boolean => this.isCurrentLine(result, file, f.line);
-      const hotSeverity = this.settings.hotSeverity === 'off' ? undefined : severityFromSetting(this.settings.hotSeverity);
-      const measured = index
-        ? (f: Finding) => {
-            const cost = index.at(file, f.line);
-            if (!cost) return undefined;
-            return { text: index.describe(cost), severity: hotSeverity !== undefined && index.isHot(file, f.line) ? hotSeverity : undefined };
-          }
-        : undefined;
-      const opts: PresentOptions = { kinds, severity: severityFromSetting(this.settings.severity), maxPerFile: this.settings.maxPerFile, show, measured, packageCap: this.packageCap(result, file, (f) => show(f) && isCurrent(f)) };
-      diagnostics.push(...diagnosticsForFile(result.model, file, texts, opts, isCurrent));
-    }
+    const diagnostics = fileDiagnostics(result, file, texts, {
+      settings: this.settings,
+      unlimited: this.unlimited.has(result.dir),
+      excluded: (f) => this.excluded(f),
+      isOpen: (f) => this.docs.documentOf(f) !== undefined,
+      isCurrentLine: (f, line) => this.isCurrentLine(result, f, line),
+      measured: this.measuredIndex(),
+    });
     if (diagnostics.length > 0 || result.published.has(uri)) {
       result.published.add(uri);
       void this.connection.sendDiagnostics({ uri, diagnostics });
     }
-  }
-
-  /**
-   * The file's share of the package's limit (goMemoryInsight.escapeAnalysis.maxDiagnostics): files
-   * take it in the order they are published, open files first, and keep it while they are edited.
-   */
-  private packageCap(result: PackageResult, file: string, visible: (f: Finding) => boolean): PresentOptions['packageCap'] {
-    if (this.unlimited.has(result.dir) || !result.model) return undefined;
-    const limit = this.settings.maxPerPackage;
-    const allot = (result.allotment ??= { perFile: new Map(), spare: limit, hidden: 0 });
-    let cap = allot.perFile.get(file);
-    if (cap === undefined) {
-      let n = 0;
-      for (const f of result.model.findingsForFile(file)) if (visible(f)) n++;
-      cap = Math.min(n, allot.spare);
-      allot.spare -= cap;
-      allot.hidden += n - cap;
-      allot.perFile.set(file, cap);
-    }
-    return { cap, limit, hiddenInPackage: () => allot.hidden };
   }
 
   private forget(dir: string): void {

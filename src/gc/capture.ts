@@ -1,9 +1,11 @@
 // Recording the GC trace of a `go test` run. GODEBUG=gctrace=1 in go test's own environment
 // would reach every Go program it starts: the go command, the compiler (whose output go caches
 // and replays on later builds, trace lines and all) and vet. So the setting goes to the test
-// binary alone, through go test's -exec flag: `-exec "env GODEBUG=…,gctrace=1"`. The test
-// binary's standard error reaches go test's standard output, where its trace lines land between
-// (and inside) the test output: separateGcTrace takes them out again. Pure.
+// binary alone, through go test's -exec flag, and so does the trace: the runtime prints a trace
+// line in many small writes, which land inside the test's own output when both share a stream
+// (a benchmark's result line cut in two is a benchmark lost). The -exec script sends the test
+// binary's standard error to a file of its own; separateGcTrace splits that file into the trace
+// and the rest (panics, log output), which the caller shows after the run. Pure.
 import { parseGcTrace } from './gctrace';
 
 /** GODEBUG with gctrace=1 added; a gctrace setting already there is kept as it is. */
@@ -13,23 +15,32 @@ export function mergeGodebug(existing: string | undefined): string {
   return [...parts, 'gctrace=1'].join(',');
 }
 
+/** The environment variables the -exec script reads: the test binary's GODEBUG, and the file its standard error goes to. */
+export const GC_TRACE_GODEBUG_VAR = 'GMI_GCTRACE_GODEBUG';
+export const GC_TRACE_STDERR_VAR = 'GMI_GCTRACE_STDERR';
+
 /**
- * The -exec value that runs the test binary with GODEBUG set, or undefined where there is no
- * `env` program (Windows). go splits the value into words, with single and double quotes.
+ * The -exec value that runs the test binary with GODEBUG set and its standard error appended
+ * to a file (both from the environment: gcTraceEnv), or undefined where there is no POSIX shell
+ * (Windows). go splits the value into words with quotes: `sh`, `-c`, the script; the script gets
+ * the test binary as $0 and its arguments as $@.
  */
-export function gcTraceExec(godebug: string, platform: NodeJS.Platform): string | undefined {
+export function gcTraceExec(platform: NodeJS.Platform): string | undefined {
   if (platform === 'win32') return undefined;
-  const arg = `GODEBUG=${godebug}`;
-  return /[\s'"]/.test(arg) ? `env '${arg.replace(/'/g, '')}'` : `env ${arg}`;
+  return `sh -c 'GODEBUG="$${GC_TRACE_GODEBUG_VAR}" exec "$0" "$@" 2>>"$${GC_TRACE_STDERR_VAR}"'`;
+}
+
+/** The environment that goes with gcTraceExec. */
+export function gcTraceEnv(godebug: string, stderrFile: string): Record<string, string> {
+  return { [GC_TRACE_GODEBUG_VAR]: godebug, [GC_TRACE_STDERR_VAR]: stderrFile };
 }
 
 const TRACE_LINE = /gc \d+ @\d+(?:\.\d+)?s \d+%(?: \(checking for goroutine leaks\))?: [^\n]*? \d+ P(?: \(forced\))?\r?\n?/g;
 const SCAV_LINE = /^scav [^\n]*\n?/gm;
 
 /**
- * Splits go test output into the runtime's trace lines and the rest. A trace line is cut out
- * with its newline, so "BenchmarkX-8 \t" + "gc 3 @…\n" + "100\t12 ns/op\n" becomes the
- * benchmark's line again.
+ * Splits output into the runtime's trace lines and the rest (the test binary's standard error,
+ * or any output that holds trace lines). A trace line is cut out with its newline.
  */
 export function separateGcTrace(output: string): { trace: string; rest: string } {
   const lines: string[] = [];

@@ -12,8 +12,8 @@ import { parseBenchOutput, type BenchResult } from '../../profiling/bench';
 import { classifyRun, type OutcomeKind } from '../../profiling/classify';
 import { buildGoTestArgs, describeTarget, effectiveBenchtime, type ProfileTarget } from '../../profiling/goTestArgs';
 import { checkGoVersion } from '../../profiling/goVersion';
-import { cycleCount, gcTraceExec, mergeGodebug, separateGcTrace, withoutGcTrace } from '../../gc/capture';
-import { writeFile } from 'node:fs/promises';
+import { cycleCount, gcTraceEnv, gcTraceExec, mergeGodebug, separateGcTrace, withoutGcTrace } from '../../gc/capture';
+import { readFile, writeFile } from 'node:fs/promises';
 import { heapProfileStats, profileHint, type ProfileHint } from '../../profiling/hints';
 import { historyBenches, newHistoryId } from '../../profiling/history';
 import { benchmarksUsingLoop } from '../../profiling/packageTests';
@@ -131,8 +131,9 @@ export class ProfileRunner implements vscode.Disposable {
     const cpuProfile = req.cpu ? path.join(storage.profiles, `${id}.cpu.pprof`) : undefined;
     const testBinary = path.join(storage.binaries, `${id}${process.platform === 'win32' ? '.test.exe' : '.test'}`);
     // The test binary's GC trace, for the panel's GC tab (src/gc/capture.ts): GODEBUG reaches
-    // the test binary only, through go test's -exec.
-    const gcExec = gcTraceExec(mergeGodebug(settings.env.GODEBUG ?? process.env.GODEBUG), process.platform);
+    // the test binary only, through go test's -exec, and its standard error goes to a file.
+    const gcExec = gcTraceExec(process.platform);
+    const testStderr = path.join(storage.binaries, `${id}.stderr.txt`);
     const args = buildGoTestArgs({
       exec: gcExec,
       target: req.target,
@@ -175,7 +176,7 @@ export class ProfileRunner implements vscode.Disposable {
           };
           return runTool(goPath, args, {
             cwd: req.dir,
-            env: { ...process.env, ...settings.env },
+            env: { ...process.env, ...settings.env, ...(gcExec ? gcTraceEnv(mergeGodebug(settings.env.GODEBUG ?? process.env.GODEBUG), testStderr) : {}) },
             signal: controller.signal,
             timeoutMs: settings.timeoutMs,
             onStdoutLine: onLine,
@@ -189,9 +190,18 @@ export class ProfileRunner implements vscode.Disposable {
       await removeFiles([testBinary]);
     }
 
-    // The trace lines come out of go test's output before anything reads it.
-    const separated = separateGcTrace(res.stdout);
-    res = { ...res, stdout: separated.rest };
+    // The test binary's standard error: the trace, and what else it printed (a panic, log
+    // output), which joins go test's output before anything reads it.
+    const stderrText = await readFile(testStderr, 'utf8').catch(() => '');
+    await removeFiles([testStderr]);
+    const separated = separateGcTrace(stderrText);
+    const fromStdout = separateGcTrace(res.stdout);
+    if (fromStdout.trace) separated.trace += fromStdout.trace;
+    if (separated.rest.trim()) {
+      this.output.appendLine('--- the test binary\'s standard error:');
+      for (const line of separated.rest.replace(/\n$/, '').split('\n')) this.output.appendLine(line);
+    }
+    res = { ...res, stdout: fromStdout.rest + separated.rest };
     const benchmarks = parseBenchOutput(res.stdout);
     const outcome = classifyRun({ ...res, timeoutMs: settings.timeoutMs, expectBenchmarks: benchRun, benchmarkCount: benchmarks.length });
     let gcTrace: string | undefined;

@@ -1,7 +1,6 @@
 // HTTP for the profiling engines' APIs (node:http/https, no dependencies): one request with a
 // size limit on the answer, a timeout, cancellation, auth, and errors that say what went wrong.
-import * as http from 'node:http';
-import * as https from 'node:https';
+import { boundedRequest, networkErrorMessage } from '../net/boundedRequest';
 
 /** Largest answer read, as for Open Profile from URL (256 MiB). */
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -95,85 +94,24 @@ export function endpoint(server: FleetServer, apiPath: string): URL {
   return new URL(apiPath.replace(/^\//, ''), server.url);
 }
 
-function describeNetworkError(err: NodeJS.ErrnoException, url: URL): string {
-  const where = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
-  switch (err.code) {
-    case 'ECONNREFUSED':
-      return `Connection refused at ${where}: is the server running on that port?`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `Unknown host ${url.hostname}.`;
-    case 'ECONNRESET':
-      return `The connection to ${where} was reset before the answer arrived.`;
-    case 'ETIMEDOUT':
-      return `Connecting to ${where} timed out.`;
-    default:
-      return `Request to ${url.href} failed: ${err.message}`;
-  }
-}
-
 /**
  * Sends one request and reads the whole answer (any status). Rejects with FleetError on
  * network errors, a too big answer, the timeout or cancellation ("Cancelled.").
  */
-export function request(server: FleetServer, url: URL, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Uint8Array }, opts: RequestOptions = {}): Promise<HttpAnswer> {
+export async function request(server: FleetServer, url: URL, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Uint8Array }, opts: RequestOptions = {}): Promise<HttpAnswer> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const headers: Record<string, string> = { 'User-Agent': 'go-memory-insight', ...init.headers };
   if (server.auth) headers['Authorization'] = authHeader(server.auth);
   if (server.tenant) headers['X-Scope-OrgID'] = server.tenant;
-  if (init.body) headers['Content-Length'] = String(init.body.length);
-  return new Promise<HttpAnswer>((resolve, reject) => {
-    if (opts.signal?.aborted) {
-      reject(new FleetError('Cancelled.'));
-      return;
-    }
-    const mod = url.protocol === 'https:' ? https : http;
-    let settled = false;
-    const fail = (e: Error) => {
-      if (settled) return;
-      settled = true;
-      cleanup();
-      req.destroy();
-      reject(e);
-    };
-    const req = mod.request(url, { method: init.method, headers }, (res) => {
-      const status = res.statusCode ?? 0;
-      const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > maxBytes) {
-        res.resume();
-        fail(new FleetError(`The answer from ${url.host} is ${declared} bytes, over the ${maxBytes}-byte limit.`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBytes) {
-          fail(new FleetError(`The answer from ${url.host} is over the ${maxBytes}-byte limit; stopped reading.`));
-          return;
-        }
-        chunks.push(chunk);
-        opts.onProgress?.(size);
-      });
-      res.on('end', () => {
-        if (settled) return;
-        settled = true;
-        cleanup();
-        resolve({ status, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) });
-      });
-      res.on('error', (e) => fail(new FleetError(`Reading the answer from ${url.host} failed: ${e.message}`)));
-    });
-    req.on('error', (e: NodeJS.ErrnoException) => fail(settled ? e : new FleetError(describeNetworkError(e, url))));
-    const onAbort = () => fail(new FleetError('Cancelled.'));
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => fail(new FleetError(`No complete answer from ${url.host} within ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs);
-    const cleanup = () => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-    };
-    req.end(init.body);
+  const res = await boundedRequest(url, { method: init.method, headers, body: init.body }, { maxBytes, timeoutMs, signal: opts.signal, onProgress: opts.onProgress }, {
+    cancelled: () => new FleetError('Cancelled.'),
+    tooBig: (declared) => new FleetError(declared !== undefined ? `The answer from ${url.host} is ${declared} bytes, over the ${maxBytes}-byte limit.` : `The answer from ${url.host} is over the ${maxBytes}-byte limit; stopped reading.`),
+    timeout: () => new FleetError(`No complete answer from ${url.host} within ${Math.round(timeoutMs / 1000)} s.`),
+    network: (e) => new FleetError(networkErrorMessage(e, url, { refused: 'is the server running on that port?', answer: 'the answer', other: (href, m) => `Request to ${href} failed: ${m}` })),
+    read: (e) => new FleetError(`Reading the answer from ${url.host} failed: ${e.message}`),
   });
+  return { status: res.status, contentType: String(res.headers['content-type'] ?? ''), body: res.body };
 }
 
 /** A one-line excerpt of an error body for messages. */

@@ -1,7 +1,6 @@
-// Downloads a profile from a Go program's net/http/pprof endpoint (node:http/https, no
-// dependencies) with a size limit, cancellation and errors that say what went wrong.
-import * as http from 'node:http';
-import * as https from 'node:https';
+// Downloads a profile from a Go program's net/http/pprof endpoint with a size limit, a timeout,
+// cancellation and errors that say what went wrong (src/net/boundedRequest.ts). Pure Node.
+import { boundedRequest, networkErrorMessage } from '../../net/boundedRequest';
 
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
@@ -56,89 +55,25 @@ export function endpointName(url: URL): string {
   return seconds ? `${name} (${seconds} s)` : name;
 }
 
-function describeNetworkError(err: NodeJS.ErrnoException, url: URL): string {
-  const where = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
-  switch (err.code) {
-    case 'ECONNREFUSED':
-      return `Connection refused at ${where}: is the program running and serving net/http/pprof on that port?`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `Unknown host ${url.hostname}.`;
-    case 'ECONNRESET':
-      return `The connection to ${where} was reset before the profile arrived.`;
-    case 'ETIMEDOUT':
-      return `Connecting to ${where} timed out.`;
-    default:
-      return `Could not fetch ${url.href}: ${err.message}`;
-  }
-}
-
-/** GETs a URL and returns the body. Rejects with FetchError (or an AbortError when cancelled). */
-export function fetchProfile(url: URL, opts: FetchOptions = {}): Promise<Buffer> {
+/** GETs a URL and returns the body. Rejects with FetchError. */
+export async function fetchProfile(url: URL, opts: FetchOptions = {}): Promise<Buffer> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  return new Promise<Buffer>((resolve, reject) => {
-    if (opts.signal?.aborted) {
-      reject(new FetchError('Cancelled.'));
-      return;
-    }
-    const mod = url.protocol === 'https:' ? https : http;
-    let settled = false;
-    const fail = (e: Error) => {
-      if (settled) return;
-      settled = true;
-      cleanup();
-      req.destroy();
-      reject(e);
-    };
-    const req = mod.get(url, { headers: { 'Accept': 'application/octet-stream, */*', 'User-Agent': 'go-memory-insight' } }, (res) => {
-      const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400 && res.headers.location) {
-        res.resume();
-        fail(new FetchError(`${url.href} redirects to ${res.headers.location}; open that address instead.`));
-        return;
-      }
-      if (status !== 200) {
-        res.resume();
-        const hint = status === 404 ? ': is net/http/pprof imported (import _ "net/http/pprof") and the path right?' : '.';
-        fail(new FetchError(`${url.href} returned ${status} ${res.statusMessage ?? ''}`.trimEnd() + hint, status));
-        return;
-      }
-      const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > maxBytes) {
-        res.resume();
-        fail(new FetchError(`The profile is ${declared} bytes, over the ${maxBytes}-byte limit.`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBytes) {
-          fail(new FetchError(`The profile is over the ${maxBytes}-byte limit; stopped reading.`));
-          return;
-        }
-        chunks.push(chunk);
-        opts.onProgress?.(size);
-      });
-      res.on('end', () => {
-        if (settled) return;
-        settled = true;
-        cleanup();
-        const body = Buffer.concat(chunks);
-        const type = String(res.headers['content-type'] ?? '');
-        if (body.length === 0) reject(new FetchError(`${url.href} returned an empty answer, not a profile.`));
-        else if (/text\/html/i.test(type)) reject(new FetchError(`${url.href} returned an HTML page, not a profile (is this the pprof index? add an endpoint such as /heap).`));
-        else resolve(body);
-      });
-      res.on('error', (e) => fail(new FetchError(`Reading the answer from ${url.href} failed: ${e.message}`)));
-    });
-    req.on('error', (e: NodeJS.ErrnoException) => fail(settled ? e : new FetchError(describeNetworkError(e, url))));
-    const onAbort = () => fail(new FetchError('Cancelled.'));
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = opts.timeoutMs ? setTimeout(() => fail(new FetchError(`No complete answer from ${url.host} within ${Math.round(opts.timeoutMs! / 1000)} s.`)), opts.timeoutMs) : undefined;
-    const cleanup = () => {
-      if (timer) clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-    };
+  const res = await boundedRequest(url, { method: 'GET', headers: { 'Accept': 'application/octet-stream, */*', 'User-Agent': 'go-memory-insight' } }, { maxBytes, timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: opts.onProgress }, {
+    cancelled: () => new FetchError('Cancelled.'),
+    tooBig: (declared) => new FetchError(declared !== undefined ? `The profile is ${declared} bytes, over the ${maxBytes}-byte limit.` : `The profile is over the ${maxBytes}-byte limit; stopped reading.`),
+    timeout: () => new FetchError(`No complete answer from ${url.host} within ${Math.round(opts.timeoutMs! / 1000)} s.`),
+    network: (e) => new FetchError(networkErrorMessage(e, url, { refused: 'is the program running and serving net/http/pprof on that port?', answer: 'the profile', other: (href, m) => `Could not fetch ${href}: ${m}` })),
+    read: (e) => new FetchError(`Reading the answer from ${url.href} failed: ${e.message}`),
+    early: (r) => {
+      const status = r.statusCode ?? 0;
+      if (status >= 300 && status < 400 && r.headers.location) return new FetchError(`${url.href} redirects to ${r.headers.location}; open that address instead.`);
+      if (status === 200) return undefined;
+      const hint = status === 404 ? ': is net/http/pprof imported (import _ "net/http/pprof") and the path right?' : '.';
+      return new FetchError(`${url.href} returned ${status} ${r.statusMessage ?? ''}`.trimEnd() + hint, status);
+    },
   });
+  const type = String(res.headers['content-type'] ?? '');
+  if (res.body.length === 0) throw new FetchError(`${url.href} returned an empty answer, not a profile.`);
+  if (/text\/html/i.test(type)) throw new FetchError(`${url.href} returned an HTML page, not a profile (is this the pprof index? add an endpoint such as /heap).`);
+  return res.body;
 }

@@ -105,3 +105,8 @@ export function hashString(s: string): number {
 export function textOn(p: Palette, fill: Rgb): string {
   return luminance(fill) > 0.4 ? p.darkText : p.lightText;
 }
+
+/** A theme variable (`--vscode-charts-blue`) as the page sees it, on the root or the body, else the fallback. */
+export function themeVar(name: string, fallback: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+}

@@ -2,6 +2,7 @@
 // pauses below), GOGC and GOMEMLIMIT controls whose prediction is drawn over the recorded goal,
 // and a one-line verdict. Used by the flame graph panel (a tab beside the graph) and by the
 // "Open GC Trace…" panel (alone). Everything from the trace is drawn on canvas or set as text.
+import { themeVar } from './colors';
 import { summarize, type GcCycle } from '../gc/gctrace';
 import { chartSeries, gcVerdict } from '../gc/verdict';
 import { inferGogc, type GcSettings } from '../gc/whatIf';
@@ -21,8 +22,7 @@ interface Colors {
 }
 
 function readColors(): Colors {
-  const css = getComputedStyle(document.documentElement);
-  const v = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+  const v = themeVar;
   return {
     fg: v('--vscode-editor-foreground', '#888'),
     muted: v('--vscode-descriptionForeground', '#888'),

@@ -3,6 +3,7 @@
 // in-use bytes grew most. Every string from the service (function and file names, errors) is
 // set as text. When the newest poll failed or the watch ended on an error, the figures line
 // shows that error instead of figures: nothing on screen passes for the service's current state.
+import { themeVar } from './colors';
 import { formatBytes } from '../pprof/units';
 import type { ShowWatchMessage, WatchActionMessage } from '../shared/webviewProtocol';
 import type { WatchPoint } from '../watch/watcher';
@@ -18,8 +19,7 @@ interface Colors {
 }
 
 function readColors(): Colors {
-  const css = getComputedStyle(document.documentElement);
-  const v = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+  const v = themeVar;
   return {
     muted: v('--vscode-descriptionForeground', '#888'),
     bytes: v('--vscode-charts-blue', '#3794ff'),

@@ -62,7 +62,8 @@ export async function startParca(): Promise<ParcaRun> {
     const service = join(dir, 'pprof-service');
     const built = await runGo(['build', '-o', service, '.'], join(__dirname, '..', '..', '..', 'test', 'harness', 'pprof-service'));
     if (built.exitCode !== 0) throw new Error(`building the pprof service failed: ${built.stderr}`);
-    const svc = spawn(service, [], { stdio: ['ignore', 'pipe', 'pipe'], env: goEnv() });
+    // Every allocation recorded (-rate 1): main.main's flat is never left out by sampling.
+    const svc = spawn(service, ['-rate', '1'], { stdio: ['ignore', 'pipe', 'pipe'], env: goEnv() });
     children.push(svc);
     const target = await new Promise<string>((resolve, reject) => {
       const rl = createInterface({ input: svc.stdout! });

@@ -56,3 +56,16 @@ export function scanArgs(args: readonly string[], onFlag: (flag: string, value: 
   }
   return positional;
 }
+
+/** Reads standard input up to `limit` bytes; past it, throws what `tooBig(size)` gives without reading on. */
+export async function readStdin(io: CliIO, limit: number, tooBig: (size: number) => Error): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of io.stdin) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += b.length;
+    if (size > limit) throw tooBig(size);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}

@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { mainRun, parseGcTrace, summarize, type GcCycle } from '../gc/gctrace';
 import { whatIf, type GcSettings } from '../gc/whatIf';
 import { adviseContainer, readCgroupLimit } from '../gc/cgroup';
-import { CliError, scanArgs, type CliCommand, type CliIO } from './command';
+import { CliError, readStdin, scanArgs, type CliCommand, type CliIO } from './command';
 import { ChunkedOutput, JsonArrayStream, writeJsonObject } from './output';
 
 const USAGE = `Usage: go-memory-insight gctrace FILE|- [--json] [--what-if GOGC=N[,GOMEMLIMIT=SIZE]]
@@ -70,17 +70,7 @@ export function parseSettings(flag: string, text: string): GcSettings {
 
 async function readInput(file: string, io: CliIO): Promise<string> {
   try {
-    if (file === '-') {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of io.stdin) {
-        const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-        size += b.length;
-        if (size > MAX_INPUT_BYTES) throw new CliError(`standard input: more than ${MAX_INPUT_BYTES >> 20} MiB`);
-        chunks.push(b);
-      }
-      return Buffer.concat(chunks).toString('utf8');
-    }
+    if (file === '-') return (await readStdin(io, MAX_INPUT_BYTES, () => new CliError(`standard input: more than ${MAX_INPUT_BYTES >> 20} MiB`))).toString('utf8');
     const path = file.startsWith('/') ? file : `${io.cwd}/${file}`;
     const st = await stat(path);
     if (st.isDirectory()) throw new CliError(`cannot read ${file}: is a directory`);

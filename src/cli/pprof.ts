@@ -1,7 +1,7 @@
 // `go-memory-insight pprof <subcommand>`: reads pprof profiles with the same decoder and tree
 // code the extension uses. Subcommands are listed in PPROF_SUBCOMMANDS (others add theirs).
 import type { CliCommand, CliIO } from './command';
-import { CliError, scanArgs } from './command';
+import { CliError, readStdin, scanArgs } from './command';
 import { decodeProfile, inputTooBig, maxInputBytes, resolveSampleIndex, toProfileData, ProfileError, type DecodeOptions } from '../pprof/decode';
 import { flatTable, sampleTotal, sampleTotalExact } from '../pprof/tree';
 import { compileTagFilter, GRANULARITIES, isGranularity, numLabelUnits, refineProfile, regroup, type Granularity, type Refinements } from '../pprof/refine';
@@ -44,15 +44,7 @@ export async function loadProfileArg(file: string, io: CliIO, opts: DecodeOption
   const limit = maxInputBytes(opts);
   try {
     if (file === '-') {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of io.stdin) {
-        const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-        size += b.length;
-        if (size > limit) throw inputTooBig(size, opts, 'standard input');
-        chunks.push(b);
-      }
-      bytes = Buffer.concat(chunks);
+      bytes = await readStdin(io, limit, (size) => inputTooBig(size, opts, 'standard input'));
     } else {
       const path = file.startsWith('/') ? file : `${io.cwd}/${file}`;
       const size = (await stat(path)).size;

@@ -1,6 +1,7 @@
 // HTTP for the profiling engines' APIs (node:http/https, no dependencies): one request with a
 // size limit on the answer, a timeout, cancellation, auth, and errors that say what went wrong.
 import { boundedRequest, networkErrorMessage } from '../net/boundedRequest';
+import { parseHttpUrl } from '../net/url';
 
 /** Largest answer read, as for Open Profile from URL (256 MiB). */
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -72,16 +73,8 @@ export interface HttpAnswer {
 
 /** Checks what the user typed as a server address: http(s), no query. Returns the URL or an error. */
 export function parseServerUrl(input: string): URL | string {
-  let text = input.trim();
-  if (!text) return 'Enter the server address, e.g. http://localhost:7070 (Parca) or http://localhost:4040 (Pyroscope)';
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `http://${text}`;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return `Not a valid URL: ${input}`;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `Only http and https URLs are supported, not ${url.protocol}`;
+  const url = parseHttpUrl(input, 'Enter the server address, e.g. http://localhost:7070 (Parca) or http://localhost:4040 (Pyroscope)');
+  if (typeof url === 'string') return url;
   if (url.username || url.password) return 'Put no credentials in the address: set them with "Set Profile Server Credentials…" (or GMI_FLEET_TOKEN / GMI_FLEET_BASIC_AUTH for the CLI)';
   url.search = '';
   url.hash = '';

@@ -1,6 +1,7 @@
 // Downloads a profile from a Go program's net/http/pprof endpoint with a size limit, a timeout,
 // cancellation and errors that say what went wrong (src/net/boundedRequest.ts). Pure Node.
 import { boundedRequest, networkErrorMessage } from '../../net/boundedRequest';
+import { parseHttpUrl } from '../../net/url';
 
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
@@ -33,16 +34,8 @@ export function takesSeconds(url: URL): boolean {
  * heap endpoint when only host:port is given. Returns the URL or an error message.
  */
 export function parseProfileUrl(input: string): URL | string {
-  let text = input.trim();
-  if (!text) return 'Enter the address of a /debug/pprof/ endpoint, e.g. http://localhost:6060/debug/pprof/heap';
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `http://${text}`;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return `Not a valid URL: ${input}`;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `Only http and https URLs are supported, not ${url.protocol}`;
+  const url = parseHttpUrl(input, 'Enter the address of a /debug/pprof/ endpoint, e.g. http://localhost:6060/debug/pprof/heap');
+  if (typeof url === 'string') return url;
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/debug/pprof/heap';
   if (/\/debug\/pprof\/trace$/.test(url.pathname)) return 'The execution trace (/debug/pprof/trace) is not a pprof profile; use /debug/pprof/heap, /allocs or /profile.';
   return url;

@@ -58,13 +58,34 @@ function run([file, ...args], env) {
 function counts(output, summaryFile) {
   if (fs.existsSync(summaryFile)) {
     const s = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
-    return { passed: s.passed, failed: s.failed };
+    return { passed: s.passed, failed: s.failed, failures: s.failures ?? [] };
   }
   // Mocha's spec reporter: "  12 passing (40ms)", "  1 failing".
   const passing = /^\s*(\d+) passing/m.exec(output);
   const failing = /^\s*(\d+) failing/m.exec(output);
   if (!passing && !failing) return undefined;
-  return { passed: passing ? Number(passing[1]) : 0, failed: failing ? Number(failing[1]) : 0 };
+  const failures = failing ? mochaFailures(output.slice(failing.index)) : [];
+  return { passed: passing ? Number(passing[1]) : 0, failed: failing ? Number(failing[1]) : 0, failures };
+}
+
+/**
+ * Mocha's spec reporter lists each failure after "N failing" as "  1) suite", indented title
+ * lines ending in ":", then the error's first line.
+ */
+function mochaFailures(text) {
+  const failures = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const head = /^ {2}\d+\) (.+)$/.exec(lines[i]);
+    if (!head) continue;
+    const title = [head[1].trim()];
+    let j = i + 1;
+    while (j < lines.length && /^ {5,}\S/.test(lines[j]) && !title[title.length - 1].endsWith(':')) title.push(lines[j++].trim());
+    while (j < lines.length && lines[j].trim() === '') j++;
+    failures.push({ title: title.join(' ').replace(/:$/, ''), message: (lines[j] ?? '').trim().slice(0, 300) });
+    i = j;
+  }
+  return failures;
 }
 
 const only = parseList('--only');
@@ -100,4 +121,10 @@ const failed = results.reduce((n, r) => n + (r.counts?.failed ?? 0), 0);
 const failedStages = results.filter((r) => !r.ok).map((r) => r.name);
 console.log(`  total ${((Date.now() - started) / 1000).toFixed(1)} s; failed stages: ${failedStages.join(', ') || 'none'}`);
 console.log(`tests: ${passed} passed, ${failed} failed`);
+// Repeated last: a long run's log is often read from its tail.
+const failures = results.flatMap((r) => (r.counts?.failures ?? []).map((f) => ({ stage: r.name, ...f })));
+if (failures.length > 0) {
+  console.log('\nFailed tests');
+  for (const f of failures) console.log(`  ✗ [${f.stage}] ${f.title}${f.message ? `\n      ${f.message}` : ''}`);
+}
 process.exitCode = failedStages.length > 0 ? 1 : 0;

@@ -46,5 +46,11 @@ export function writeSummary(results, failedToRun) {
   const passed = results?.passed ?? 0;
   let failed = results?.failed ?? 0;
   if (failedToRun && failed === 0) failed = 1;
-  fs.writeFileSync(file, JSON.stringify({ passed, failed }));
+  // The failing tests' names and first message lines, so the stage summary can repeat them at
+  // the very end of a long run, where a CI log's tail shows them.
+  const failures = (results?.tests ?? [])
+    .filter((t) => t.state === 'failed')
+    .map((t) => ({ title: t.fullTitle, message: String(t.error?.message ?? '').split('\n')[0].slice(0, 300) }));
+  if (results?.fatal) failures.push({ title: 'the suite could not run', message: String(results.fatal.message).split('\n')[0] });
+  fs.writeFileSync(file, JSON.stringify({ passed, failed, failures }));
 }

@@ -84,6 +84,8 @@ class FlameService implements SessionHost, vscode.Disposable {
   }
 
   changed(session: FlameSession): void {
+    // A closed panel's late news (a load or a view-state event after its disposal) shows nothing.
+    if (!this.sessions.has(session)) return;
     if (session.panel.active || !this.current || this.current === session) this.current = session;
     if (this.current === session) this.emitter.fire(this.shownOf(session));
   }

@@ -162,6 +162,7 @@ export class FlameSession implements vscode.Disposable {
       this.error = undefined;
       this.host.log.info(`Flame graph: loaded ${data.name}${base ? ` against ${base.name}` : ''}: ${data.sampleTypes.length} sample types, ${data.funcName.length} functions, ${data.stackStart.length - 1} stacks`);
       this.gcTrace = await readGcTraceMessage(this.source.gcTrace, this.host.log);
+      if (this.disposed) return { ok: false, error: 'The panel was closed.' };
       this.sendProfile();
       this.host.changed(this);
       return { ok: true, data, sampleIndex };

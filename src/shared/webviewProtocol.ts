@@ -28,7 +28,18 @@ export interface FlameUiState {
   granularity?: Granularity;
   /** The refinement bar is open (it also shows while the view is refined). */
   refineOpen?: boolean;
+  /** The refinements and granularity before each change, for Undo (the last change last). */
+  undo?: RefinementStep[];
 }
+
+/** What Undo goes back to: the refinements and granularity before a change. */
+export interface RefinementStep {
+  refinements: RefinementChip[];
+  granularity?: Granularity;
+}
+
+/** Undo steps kept in the saved state. */
+export const MAX_UNDO_STEPS = 50;
 
 /** What the panel shows, remembered so a reloaded window can read the files again. */
 export interface FlameSource {
@@ -549,13 +560,24 @@ export function parseUiState(x: unknown): FlameUiState {
   if (typeof x.colorBlind === 'boolean') s.colorBlind = x.colorBlind;
   if (typeof x.showTable === 'boolean') s.showTable = x.showTable;
   if (isText(x.sandwichFunc)) s.sandwichFunc = x.sandwichFunc;
-  if (Array.isArray(x.refinements)) {
-    const chips = x.refinements.filter((c): c is RefinementChip => isRecord(c) && (REFINEMENT_KINDS as readonly unknown[]).includes(c.kind) && isText(c.pattern));
-    if (chips.length > 0) s.refinements = chips.slice(0, 100).map((c) => ({ kind: c.kind, pattern: c.pattern }));
-  }
+  const refinements = parseChips(x.refinements);
+  if (refinements.length > 0) s.refinements = refinements;
   if (isGranularity(x.granularity)) s.granularity = x.granularity;
   if (typeof x.refineOpen === 'boolean') s.refineOpen = x.refineOpen;
+  if (Array.isArray(x.undo)) {
+    const steps = x.undo
+      .slice(-MAX_UNDO_STEPS)
+      .filter(isRecord)
+      .map((u): RefinementStep => ({ refinements: parseChips(u.refinements), ...(isGranularity(u.granularity) ? { granularity: u.granularity } : {}) }));
+    if (steps.length > 0) s.undo = steps;
+  }
   return s;
+}
+
+function parseChips(x: unknown): RefinementChip[] {
+  if (!Array.isArray(x)) return [];
+  const chips = x.filter((c): c is RefinementChip => isRecord(c) && (REFINEMENT_KINDS as readonly unknown[]).includes(c.kind) && isText(c.pattern));
+  return chips.slice(0, 100).map((c) => ({ kind: c.kind, pattern: c.pattern }));
 }
 
 /** What the webview stores with setState: its UI state plus what it shows, for the serializer. */

@@ -5,8 +5,8 @@
 // refinements: chips, label filters, granularity, undo; applied by src/pprof/refine.ts).
 import type { FlameNode, FlameTree } from '../shared/flameTree';
 import type { ProfileData } from '../shared/profileData';
-import type { FlameSource, FlameUiState, HostMessage, ShowProfileMessage } from '../shared/webviewProtocol';
-import { parseHostMessage } from '../shared/webviewProtocol';
+import type { FlameSource, FlameUiState, HostMessage, RefinementStep, ShowProfileMessage } from '../shared/webviewProtocol';
+import { MAX_UNDO_STEPS, parseHostMessage } from '../shared/webviewProtocol';
 import { buildTree, callersCallees, diffTree, heaviestNodeOf, nodeName, ROOT_FUNC, sampleTotal as sampleSum } from '../pprof/tree';
 import { limitStackDepth, truncationNote } from '../pprof/stackDepth';
 import { type Palette, type Rgb, hashString, mix, readPalette } from './colors';
@@ -26,8 +26,6 @@ export class FlameApp {
   private readonly layout: Layout;
   private readonly search: SearchBox;
   private readonly refineBar: RefineBar;
-  /** The refinements and granularity before each change, for Undo (the last change first off). */
-  private readonly undoStack: Array<{ refinements: RefinementChip[]; granularity: Granularity }> = [];
   /** The label keys of the profile shown (for the label filter), computed once per profile. */
   private labelInfo: { data: unknown; keys: LabelKeyInfo[] } = { data: undefined, keys: [] };
   private refineBarShown = false;
@@ -550,7 +548,7 @@ export class FlameApp {
   private renderRefineBar(): void {
     const data = this.loaded?.msg.data;
     if (this.labelInfo.data !== data) this.labelInfo = { data, keys: data?.labels ? labelKeys(data.labels) : [] };
-    const shown = this.refineBar.render(this.ui.refinements ?? [], this.granularity(), this.undoStack.length > 0, this.labelInfo.keys, !!this.ui.refineOpen);
+    const shown = this.refineBar.render(this.ui.refinements ?? [], this.granularity(), (this.ui.undo?.length ?? 0) > 0, this.labelInfo.keys, !!this.ui.refineOpen);
     if (shown !== this.refineBarShown) {
       this.refineBarShown = shown;
       this.graph.requestDraw(); // the graph's room changed
@@ -590,7 +588,12 @@ export class FlameApp {
   }
 
   private changeRefinements(refinements: RefinementChip[], granularity: Granularity, undoing = false): void {
-    if (!undoing) this.undoStack.push({ refinements: this.ui.refinements ?? [], granularity: this.granularity() });
+    if (!undoing) {
+      // Kept in the saved state, so Undo still works after the panel is restored.
+      const step: RefinementStep = { refinements: this.ui.refinements ?? [] };
+      if (this.granularity() !== 'functions') step.granularity = this.granularity();
+      this.ui.undo = [...(this.ui.undo ?? []), step].slice(-MAX_UNDO_STEPS);
+    }
     this.ui.refinements = refinements.length > 0 ? refinements : undefined;
     this.ui.granularity = granularity === 'functions' ? undefined : granularity;
     this.refineBar.showError('');
@@ -598,8 +601,9 @@ export class FlameApp {
   }
 
   private undo(): void {
-    const prev = this.undoStack.pop();
-    if (prev) this.changeRefinements(prev.refinements, prev.granularity, true);
+    const prev = this.ui.undo?.pop();
+    if (this.ui.undo?.length === 0) delete this.ui.undo;
+    if (prev) this.changeRefinements(prev.refinements, prev.granularity ?? 'functions', true);
   }
 
   /** Builds the view again (refinements changed), keeping the search and the caller/callee view. */

@@ -173,6 +173,11 @@ describe('flame graph page refinements (headless Chromium)', function () {
       await again.show({ data: heap, title: 'refine.pprof', sampleIndex: si });
       assert.deepEqual(await chips(again), ['tagignore bytes=1024bytes:']);
       assert.equal(await statusTotal(again), bytes(sum(heap, si) - big));
+      // Undo still goes back a step: its history is in the saved state too.
+      await again.page.click('.refine-bar .undo');
+      assert.deepEqual(await chips(again), []);
+      assert.equal(await statusTotal(again), bytes(sum(heap, si)));
+      assert.equal(await again.page.isDisabled('.refine-bar .undo'), true, 'nothing left to undo');
     } finally {
       await again.page.close();
     }

@@ -1,5 +1,5 @@
 // A person profiles a benchmark that allocates nothing: the flame graph has next to nothing in
-// it, and a notification says why (the one 512 KiB sample is the runtime's; Go samples one
+// it, and a notification says why (the one or few samples are the runtime's; Go samples one
 // allocation per 512 KiB) and offers a run with memProfileRate=1, which the person accepts.
 import * as assert from 'node:assert/strict';
 import { fixtureLine, openExactly } from './profiling-helpers.mjs';

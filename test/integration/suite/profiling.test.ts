@@ -327,7 +327,8 @@ describe('profiling', function () {
       assert.equal(r!.opened, true);
       assert.equal(r!.benchmarks[0]?.bytesPerOp, 0);
       assert.equal(r!.hint?.kind, 'thin-profile', JSON.stringify(r));
-      assert.match(r!.hint!.message, /^The heap profile is nearly empty \(1 sample, [\d.]+ KiB in total, none of it from the tests or benchmarks\): BenchmarkSum allocates nothing per op \(0 B\/op\).* Re-run with memProfileRate=1/);
+      // The runtime's own allocations are sampled at random: one or a few samples, of some KiB or MiB.
+      assert.match(r!.hint!.message, /^The heap profile is nearly empty \(\d samples?, [\d.]+ (?:B|KiB|MiB) in total, none of it from the tests or benchmarks\): BenchmarkSum allocates nothing per op \(0 B\/op\).* Re-run with memProfileRate=1/);
       await setSetting('memProfileRate', 1);
       const every = await vscode.commands.executeCommand<ProfileRunResult>('goMemoryInsight.profileBenchmark', uri, 'BenchmarkSum');
       assert.equal(every?.outcome, 'ok', every?.message);

@@ -105,7 +105,7 @@ export interface HotspotFindingsResult {
   files: {
     file: string;
     /** 'ok', or why the file has no findings: the package does not build, is outside the workspace, … */
-    state: 'ok' | 'outside-workspace' | 'build-failed' | 'excluded' | 'disabled' | 'no-go' | 'error' | 'test-files-off' | 'missing';
+    state: 'ok' | 'outside-workspace' | 'build-failed' | 'excluded' | 'disabled' | 'no-go' | 'error' | 'missing';
     message?: string;
     lines: { line: number; heap: { kind: string; message: string; why: string; column?: number; remedy?: string }[]; onStack: string[] }[];
   }[];

@@ -61,7 +61,6 @@ const STATE_WORDS: Record<string, string> = {
   excluded: 'not analysed: excluded by goMemoryInsight.escapeAnalysis.excludePackages',
   disabled: 'not analysed: escape analysis is off',
   'no-go': 'not analysed: no go binary',
-  'test-files-off': 'not analysed: test files are analysed only with goMemoryInsight.escapeAnalysis.includeTestFiles',
   missing: 'not analysed: the file is not on this machine',
   error: 'not analysed',
 };

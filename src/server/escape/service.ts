@@ -48,6 +48,8 @@ export class EscapeService {
   /** What the heap profile shown in the editor measured per line (goMemory/measuredCost). */
   private measuredCost: MeasuredCost | undefined;
   private measured: { index: MeasuredIndex; threshold: number } | undefined;
+  /** Packages compiled with their test files for the hot spots, by directory. */
+  private readonly testVariants = new Map<string, { key: string; run: Promise<{ model?: EscapeModel; message?: string }> }>();
   /** Callers waiting for a package's final result (goMemory/hotspotFindings). */
   private readonly waiters = new Map<string, (() => void)[]>();
 
@@ -257,7 +259,47 @@ export class EscapeService {
       result: (dir) => this.results.get(dir),
       inScope: (dir) => this.inScope(dir),
       ensureAnalysed: (dir) => this.ensureAnalysed(dir),
+      testVariant: (dir) => this.testVariant(dir),
     });
+  }
+
+  /**
+   * The package compiled with its test files (includeTestFiles off leaves them out of the
+   * editor), kept while no file of the workspace and no setting changed.
+   */
+  private testVariant(dir: string): Promise<{ model?: EscapeModel; message?: string }> {
+    const go = this.goBinary();
+    if (!go) return Promise.resolve({ message: 'no go binary' });
+    const key = `${this.digests.generation}\u0000${memoKey(this.settings, go)}`;
+    const kept = this.testVariants.get(dir);
+    if (kept?.key === key) return kept.run;
+    const started = Date.now();
+    const run = runEscapeAnalysis({
+      goBinary: go,
+      dir,
+      packages: ['.'],
+      env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local' },
+      tags: this.settings.buildTags,
+      boundsChecks: this.settings.boundsChecks,
+      includeTests: true,
+    }).then(
+      (res) => {
+        const first = res.testErrors[0];
+        if (first || (res.testMessages[0] && res.model.size === 0)) {
+          const message = `the test files do not build: ${first ? `${path.basename(first.file)}:${first.line}: ${first.message}` : res.testMessages[0]}`;
+          this.connection.console.info(`Test files of ${dir} for the hot spots: ${message}`);
+          return { message };
+        }
+        this.connection.console.info(`Analysed ${dir} with its test files for the hot spots in ${Date.now() - started} ms`);
+        return { model: res.model };
+      },
+      (err: unknown) => {
+        this.testVariants.delete(dir);
+        return { message: err instanceof Error ? err.message : String(err) };
+      },
+    );
+    this.testVariants.set(dir, { key, run });
+    return run;
   }
 
   /** Resolves once the package in `dir` has a final result (analysing it when it has none and is in the workspace). */

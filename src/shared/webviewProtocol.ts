@@ -586,6 +586,17 @@ export interface FlamePersistedState {
   source?: FlameSource;
 }
 
+/** What the heap watch panel keeps with setState: the service it polls, to poll again after a reload. */
+export interface WatchPersistedState {
+  base: string;
+  intervalMs: number;
+}
+
+export function parseWatchState(x: unknown): WatchPersistedState | undefined {
+  if (!isRecord(x) || !isText(x.base) || !isFiniteNumber(x.intervalMs) || x.intervalMs <= 0) return undefined;
+  return { base: x.base, intervalMs: x.intervalMs };
+}
+
 export function parsePersistedState(x: unknown): FlamePersistedState {
   if (!isRecord(x)) return { ui: {} };
   const out: FlamePersistedState = { ui: parseUiState(x.ui) };

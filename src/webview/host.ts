@@ -1,6 +1,6 @@
 // The webview's link to whoever shows it: the extension host (acquireVsCodeApi present) or
 // nobody (the CLI's standalone HTML file, where state is not kept and go to source is off).
-import type { FlamePersistedState, WebviewMessage } from '../shared/webviewProtocol';
+import type { FlamePersistedState, WatchPersistedState, WebviewMessage } from '../shared/webviewProtocol';
 import { parsePersistedState } from '../shared/webviewProtocol';
 
 interface VsCodeApi {
@@ -16,6 +16,8 @@ export interface HostBridge {
   post(message: WebviewMessage): void;
   getState(): FlamePersistedState;
   setState(state: FlamePersistedState): void;
+  /** The heap watch panel's state (the service it polls). */
+  setWatchState(state: WatchPersistedState): void;
 }
 
 export function connectHost(): HostBridge {
@@ -26,6 +28,7 @@ export function connectHost(): HostBridge {
       post: (m) => api.postMessage(m),
       getState: () => parsePersistedState(api.getState()),
       setState: (s) => api.setState(s),
+      setWatchState: (s) => api.setState(s),
     };
   }
   return {
@@ -33,5 +36,6 @@ export function connectHost(): HostBridge {
     post: () => {},
     getState: () => ({ ui: {} }),
     setState: () => {},
+    setWatchState: () => {},
   };
 }

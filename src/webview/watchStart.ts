@@ -27,7 +27,10 @@ function start(onStarted: ((view: WatchView) => void) | undefined): void {
       host.post({ type: 'webviewError', message: `Ignored a malformed message: ${parsed.error}` });
       return;
     }
-    if (parsed.value.type === 'showWatch') view.show(parsed.value);
+    if (parsed.value.type !== 'showWatch') return;
+    view.show(parsed.value);
+    // After a window reload VS Code gives this back to the extension, which polls the service again.
+    host.setWatchState({ base: parsed.value.base, intervalMs: parsed.value.intervalMs });
   });
   window.addEventListener('error', (ev) => host.post({ type: 'webviewError', message: String(ev.message) }));
   host.post({ type: 'ready' });

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { parseWebviewMessage, type ShowWatchMessage, type WatchShownMessage } from '../../shared/webviewProtocol';
+import { parseWatchState, parseWebviewMessage, type ShowWatchMessage, type WatchShownMessage } from '../../shared/webviewProtocol';
 import { HeapWatcher, type WatchStatus } from '../../watch/watcher';
 import { MIN_INTERVAL_MS, watchEndpoints, watchOptions, type WatchEndpoints, type WatchOptionsInput } from '../../watch/options';
 import type { GrowthRow } from '../../watch/growth';
@@ -326,11 +326,35 @@ class WatchFeature implements vscode.Disposable {
     const panel = vscode.window.createWebviewPanel(WATCH_VIEW_TYPE, `Heap · ${endpoints.base.host}`, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
       enableScripts: true,
       retainContextWhenHidden: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.ctx.context.extensionUri, 'dist'), vscode.Uri.joinPath(this.ctx.context.extensionUri, 'media')],
+      localResourceRoots: this.resourceRoots(),
     });
     const session = new WatchSession(endpoints, options, panel, this);
     this.sessions.add(session);
     return session.start();
+  }
+
+  resourceRoots(): vscode.Uri[] {
+    return [vscode.Uri.joinPath(this.ctx.context.extensionUri, 'dist'), vscode.Uri.joinPath(this.ctx.context.extensionUri, 'media')];
+  }
+
+  /**
+   * A watch panel of the last window, given back after a reload: it polls its service again.
+   * The snapshots were in memory, so the chart and the growth start over from now.
+   */
+  restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const saved = parseWatchState(state);
+    const endpoints = saved ? watchEndpoints(saved.base) : undefined;
+    if (!saved || !endpoints || typeof endpoints === 'string' || [...this.sessions].some((s) => s.endpoints.base.href === endpoints.base.href)) {
+      this.ctx.log.warn('Watch: a heap watch panel of the last window had nothing to restore; closing it');
+      panel.dispose();
+      return Promise.resolve();
+    }
+    panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
+    this.ctx.log.info(`Watch: the panel of ${endpoints.base.href} is back after a window reload; polling it again (the growth counts from now)`);
+    const session = new WatchSession(endpoints, { ...settingsOptions(), intervalMs: saved.intervalMs }, panel, this);
+    this.sessions.add(session);
+    void session.start();
+    return Promise.resolve();
   }
 
   stopAll(): number {
@@ -391,6 +415,7 @@ export function register(ctx: FeatureContext): void {
     { dispose: () => (feature === f ? (feature = undefined) : undefined) },
     // An address (and options) as arguments skip the address box (the API and tests use them).
     vscode.commands.registerCommand('goMemoryInsight.watchHeap', (urlArg?: unknown, optionsArg?: unknown) => f.watch(typeof urlArg === 'string' ? urlArg : undefined, optionsArg)),
+    vscode.window.registerWebviewPanelSerializer(WATCH_VIEW_TYPE, { deserializeWebviewPanel: (panel, state: unknown) => f.restore(panel, state) }),
     vscode.commands.registerCommand('goMemoryInsight.stopWatchingHeap', () => {
       const n = f.stopAll();
       if (n === 0) void vscode.window.showInformationMessage('Go Memory Insight: no heap watch is running.');

@@ -7,6 +7,7 @@ import { summarize, type GcCycle } from '../gc/gctrace';
 import { chartSeries, gcVerdict } from '../gc/verdict';
 import { inferGogc, type GcSettings } from '../gc/whatIf';
 import type { ShowGcTraceMessage } from '../shared/webviewProtocol';
+import { ChartCursor } from './chartCursor';
 import { button, el, show } from './dom';
 
 interface Colors {
@@ -58,6 +59,8 @@ export class GcTab {
   private readonly chart = el('canvas', 'gc-chart');
   private readonly pauses = el('canvas', 'gc-pauses');
   private readonly legend = el('div', 'gc-legend');
+  /** Pointer or arrow keys on the charts: one cycle's figures in words. */
+  private readonly cursor = new ChartCursor([this.chart, this.pauses], (i) => this.describeCycle(i), () => this.draw());
   private cycles: GcCycle[] = [];
   private containerLimitMB: number | undefined;
   private active = false;
@@ -85,15 +88,16 @@ export class GcTab {
     const controls = el('div', 'gc-controls');
     controls.append(el('label', undefined, 'GOGC '), this.gogcInput, el('label', undefined, ' GOMEMLIMIT (MiB) '), this.limitInput);
     this.chart.setAttribute('role', 'img');
-    this.chart.setAttribute('aria-label', 'Heap live, goal and in use per GC cycle over time');
+    this.chart.setAttribute('aria-label', 'Heap live, goal and in use per GC cycle over time; the arrow keys step through the cycles');
     this.pauses.setAttribute('role', 'img');
-    this.pauses.setAttribute('aria-label', 'GC pauses per cycle');
-    this.section.append(this.heading, this.summaryEl, this.verdictEl, controls, this.chart, this.pauses, this.legend);
+    this.pauses.setAttribute('aria-label', 'GC pauses per cycle; the arrow keys step through the cycles');
+    this.section.append(this.heading, this.summaryEl, this.verdictEl, controls, this.chart, this.pauses, this.cursor.readout, this.legend);
     new ResizeObserver(() => this.draw()).observe(this.section);
   }
 
   /** Shows a trace; `standalone` shows the tab at once (the GC trace panel). */
   show(msg: ShowGcTraceMessage, standalone = false): void {
+    this.cursor.clear();
     this.cycles = msg.cycles;
     this.containerLimitMB = msg.containerLimitMB;
     this.heading.textContent = `GC trace · ${msg.name}`;
@@ -141,6 +145,16 @@ export class GcTab {
     this.state = { cycles: this.cycles.length, verdict: v.text, predictedCycles: v.whatIf.cycles, target: v.target, drawn: { live: 0, goal: 0, inUse: 0, predicted: 0, pauses: 0 } };
     this.draw();
     this.onShown?.(this.state);
+  }
+
+  /** One cycle in words, for the chart cursor. */
+  private describeCycle(i: number): string {
+    const c = this.cycles[i];
+    if (!c) return '';
+    const { points } = chartSeries(this.cycles);
+    const end = points[i]!.seconds;
+    const stacks = c.stacksMB !== undefined ? `, stacks ${c.stacksMB} MB` : '';
+    return `Cycle ${c.n}${c.forced ? ' (forced)' : ''} ended at ${end.toFixed(3)} s: live ${c.liveMB} MB, in use ${c.heapEndMB} MB, goal ${c.goalMB} MB${stacks}; pause ${c.pauseMs} ms; GC CPU ${c.cpuPercent}% since the start`;
   }
 
   private draw(): void {
@@ -208,6 +222,8 @@ export class GcTab {
     drawn.inUse = line(points.map((p) => ({ x: X(p.seconds), y: Y(p.inUseMB) })), colors.inUse);
     drawn.live = line(points.map((p) => ({ x: X(p.seconds), y: Y(p.liveMB) })), colors.live);
     drawn.predicted = line(predicted.map((p) => ({ x: X(p.seconds), y: Y(p.goalMB) })), colors.predicted, [5, 3], true);
+    this.cursor.setPoints(points.map((p) => X(p.seconds)));
+    this.cursor.mark(ctx, top, bottom, colors.fg);
     for (const [mb, label] of [
       [limit, 'GOMEMLIMIT'],
       [this.containerLimitMB, 'container limit'],
@@ -234,6 +250,7 @@ export class GcTab {
       pctx.fillRect(X(p.seconds) - 1, 68 - h, 2, h);
     }
     drawn.pauses = points.length;
+    this.cursor.mark(pctx, 14, 68, colors.fg);
     this.legend.replaceChildren();
     for (const [name, color, dashed] of [
       ['live heap', colors.live, false],

@@ -7,9 +7,11 @@ import { themeVar } from './colors';
 import { formatBytes } from '../pprof/units';
 import type { ShowWatchMessage, WatchActionMessage } from '../shared/webviewProtocol';
 import type { WatchPoint } from '../watch/watcher';
+import { ChartCursor } from './chartCursor';
 import { button, el, show } from './dom';
 
 interface Colors {
+  fg: string;
   muted: string;
   bytes: string;
   goroutines: string;
@@ -21,6 +23,7 @@ interface Colors {
 function readColors(): Colors {
   const v = themeVar;
   return {
+    fg: v('--vscode-editor-foreground', '#888'),
     muted: v('--vscode-descriptionForeground', '#888'),
     bytes: v('--vscode-charts-blue', '#3794ff'),
     goroutines: v('--vscode-charts-green', '#89d185'),
@@ -72,6 +75,8 @@ export class WatchView {
   private readonly bytesChart = el('canvas', 'watch-bytes');
   private readonly goroutineChart = el('canvas', 'watch-goroutines');
   private readonly legend = el('div', 'gc-legend');
+  /** Pointer or arrow keys on the charts: one poll's figures in words. */
+  private readonly cursor = new ChartCursor([this.bytesChart, this.goroutineChart], (i) => this.describePoint(i), () => this.draw());
   private readonly growthHead = el('div', 'watch-growth-head');
   private readonly table = el('table', 'functions watch-growth');
   private readonly tbody = el('tbody');
@@ -90,10 +95,10 @@ export class WatchView {
     const toolbar = el('div', 'toolbar');
     toolbar.append(this.heading, this.stopBtn, this.restartBtn, this.diffBtn);
     this.bytesChart.setAttribute('role', 'img');
-    this.bytesChart.setAttribute('aria-label', 'In-use heap bytes over time');
+    this.bytesChart.setAttribute('aria-label', 'In-use heap bytes over time; the arrow keys step through the polls');
     this.goroutineChart.setAttribute('role', 'img');
-    this.goroutineChart.setAttribute('aria-label', 'Goroutines over time');
-    this.charts.append(this.bytesChart, this.goroutineChart, this.legend);
+    this.goroutineChart.setAttribute('aria-label', 'Goroutines over time; the arrow keys step through the polls');
+    this.charts.append(this.bytesChart, this.goroutineChart, this.cursor.readout, this.legend);
     const head = el('thead');
     const tr = el('tr');
     for (const [label, cls] of [
@@ -178,6 +183,18 @@ export class WatchView {
     this.onShown?.(this.state);
   }
 
+  /** One poll in words, for the chart cursor. */
+  private describePoint(i: number): string {
+    const p = this.msg?.points[i];
+    if (!p) return '';
+    if (p.error !== undefined) return `${clock(p.at)}: the poll failed: ${p.error}`;
+    const parts: string[] = [];
+    if (p.inuseBytes !== undefined) parts.push(`in use ${formatBytes(p.inuseBytes)}`);
+    if (p.goroutines !== undefined) parts.push(`${count(p.goroutines)} goroutines`);
+    if (p.leakedGoroutines !== undefined) parts.push(`${count(p.leakedGoroutines)} leaked`);
+    return `${clock(p.at)}: ${parts.join(', ')}`;
+  }
+
   private draw(): void {
     const m = this.msg;
     if (!m || !this.state) return;
@@ -189,6 +206,8 @@ export class WatchView {
     const t0 = m.points[0]!.at;
     const tMax = Math.max(1, m.points.at(-1)!.at - t0);
     const drawn = this.state.drawn;
+    // Both charts share the time axis: left 70 px, right 8 px from the edge.
+    this.cursor.setPoints(m.points.map((p) => 70 + ((p.at - t0) / tMax) * (width - 8 - 70)));
     const chart = (canvas: HTMLCanvasElement, height: number, series: { values: (p: WatchPoint) => number | undefined; color: string; dash?: number[] }[], label: (v: number) => string): number[] => {
       canvas.style.width = `${width}px`;
       canvas.style.height = `${height}px`;
@@ -252,6 +271,7 @@ export class WatchView {
       // Failed polls: a red tick on the time axis.
       ctx.fillStyle = colors.error;
       for (const p of m.points) if (p.error !== undefined) ctx.fillRect(X(p.at) - 1, bottom - 8, 3, 8);
+      this.cursor.mark(ctx, top, bottom, colors.fg);
       return counts;
     };
     [drawn.bytes] = chart(this.bytesChart, 180, [{ values: (p) => p.inuseBytes, color: colors.bytes }], (v) => formatBytes(v));

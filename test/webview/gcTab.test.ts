@@ -45,6 +45,22 @@ describe('GC tab', function () {
     const drawn = await page.evaluate(() => window.flameDebug!.app.gc.state!.drawn);
     assert.deepEqual(drawn, { live: cycles.length, goal: cycles.length, inUse: cycles.length, predicted: expected.whatIf.timeline.length, pauses: cycles.length });
     await page.screenshot({ path: screenshotPath('gc-tab') });
+    // The keyboard steps through the cycles: focus goes to the last, Home to the first, an arrow on.
+    const readout = async () => (await page.textContent('.chart-readout'))!;
+    const said = (c: GcCycle) => new RegExp(`^Cycle ${c.n}${c.forced ? ' \\(forced\\)' : ''} ended at [\\d.]+ s: live ${c.liveMB} MB, in use ${c.heapEndMB} MB, goal ${c.goalMB} MB, stacks ${c.stacksMB} MB; pause ${c.pauseMs} ms; GC CPU ${c.cpuPercent}% since the start$`);
+    await page.focus('.gc-chart');
+    assert.match(await readout(), said(cycles.at(-1)!));
+    await page.keyboard.press('Home');
+    assert.match(await readout(), said(cycles[0]!));
+    await page.keyboard.press('ArrowRight');
+    assert.match(await readout(), said(cycles[1]!));
+    assert.equal(await page.getAttribute('.chart-readout', 'aria-live'), 'polite');
+    await page.keyboard.press('Escape');
+    assert.equal(await readout(), '');
+    // The pointer picks the cycle under it.
+    const box = (await page.locator('.gc-chart').boundingBox())!;
+    await page.mouse.move(box.x + 49, box.y + 100);
+    assert.match(await readout(), said(cycles[0]!));
     // GOGC=50: more cycles, drawn and said.
     await page.fill('.gc-gogc', '50');
     const v50 = gcVerdict(cycles, { gogc: 50 });

@@ -117,6 +117,16 @@ describe('heap watch panel', function () {
     assert.deepEqual(cells, [`+${formatBytes(12 * LEAK_BUFFER_SIZE)}`, formatBytes(g.rows[0]!.newestBytes), '+12', 'main.retainBuffers', `main.go:${g.rows[0]!.line}`]);
     assert.match((await page.textContent('.watch-growth-head'))!, new RegExp(`^What grew from ${clock(g.firstAt)} to ${clock(g.newestAt)}: \\+[\\d.]+ KiB in use in all; ${g.grown} lines? grew`));
     await page.screenshot({ path: screenshotPath('watch') });
+    // The keyboard steps through the polls, and says each one's figures.
+    const pointText = (q: typeof first) => `${clock(q.at)}: in use ${formatBytes(q.inuseBytes!)}, ${q.goroutines} goroutines, ${q.leakedGoroutines} leaked`;
+    await page.focus('.watch-bytes');
+    assert.equal(await page.textContent('.chart-readout'), pointText(last));
+    await page.keyboard.press('Home');
+    assert.equal(await page.textContent('.chart-readout'), pointText(first));
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.textContent('.chart-readout'), pointText(p[1]!));
+    await page.keyboard.press('Escape');
+    assert.equal(await page.textContent('.chart-readout'), '');
 
     // Finished: Watch Again, not Stop. The buttons and a row post their actions.
     assert.equal(await page.isVisible('button:text-is("Stop")'), false);

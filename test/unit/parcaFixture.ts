@@ -60,7 +60,9 @@ export async function startParca(): Promise<ParcaRun> {
   };
   try {
     const service = join(dir, 'pprof-service');
-    const built = await runGo(['build', '-o', service, '.'], join(__dirname, '..', '..', '..', 'test', 'harness', 'pprof-service'));
+    // The repository: GMI_ROOT where a runner sets it (the integration suite runs from a copy), else from out/test/unit/.
+    const root = process.env.GMI_ROOT ?? join(__dirname, '..', '..', '..');
+    const built = await runGo(['build', '-o', service, '.'], join(root, 'test', 'harness', 'pprof-service'));
     if (built.exitCode !== 0) throw new Error(`building the pprof service failed: ${built.stderr}`);
     // Every allocation recorded (-rate 1): main.main's flat is never left out by sampling.
     const svc = spawn(service, ['-rate', '1'], { stdio: ['ignore', 'pipe', 'pipe'], env: goEnv() });

@@ -129,9 +129,15 @@ class FlameService implements SessionHost, vscode.Disposable {
     if (existing) {
       // Reopened by its file: it is still the panel of the run that produced it.
       if (!source.reuseKey && existing.source.reuseKey) source.reuseKey = existing.source.reuseKey;
+      const sameFiles = existing.source.uri === source.uri && existing.source.baseUri === source.baseUri && existing.source.gcTrace === source.gcTrace;
       existing.update(source);
       existing.panel.reveal(opts.viewColumn, opts.preserveFocus);
       this.current = existing;
+      // The same files, shown and watched for changes: nothing to decode again.
+      if (sameFiles && existing.data && !existing.error && !existing.busy && !opts.data) {
+        if (!opts.sampleType || !existing.setSampleType(opts.sampleType)) this.emitter.fire(this.shownOf(existing));
+        return { ok: true, data: existing.data, sampleIndex: existing.sampleIndex };
+      }
       return existing.load(opts.data);
     }
     const panel = vscode.window.createWebviewPanel(VIEW_TYPE_PANEL, opts.title ?? path.posix.basename(uri.path), { viewColumn: opts.viewColumn ?? vscode.ViewColumn.Active, preserveFocus: !!opts.preserveFocus }, {

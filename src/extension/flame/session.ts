@@ -40,6 +40,8 @@ export class FlameSession implements vscode.Disposable {
   webviewError: string | undefined;
   private ready = false;
   private loading: Promise<OpenProfileResult> | undefined;
+  /** The generation of the last load that ended (loadGeneration when none is running). */
+  private loadedGeneration = 0;
   /** Stops the current load's decoding (a newer load, or closing the panel). */
   private loadAbort: AbortController | undefined;
   private loadGeneration = 0;
@@ -119,9 +121,17 @@ export class FlameSession implements vscode.Disposable {
     const abort = new AbortController();
     this.loadAbort = abort;
     const generation = ++this.loadGeneration;
-    const run = this.doLoad(preloaded, abort).then((r) => (generation !== this.loadGeneration && this.loading ? this.loading : r));
+    const run = this.doLoad(preloaded, abort).then((r) => {
+      if (generation === this.loadGeneration) this.loadedGeneration = generation;
+      return generation !== this.loadGeneration && this.loading ? this.loading : r;
+    });
     this.loading = run;
     return run;
+  }
+
+  /** A load has started and not ended. */
+  get busy(): boolean {
+    return this.loadedGeneration !== this.loadGeneration;
   }
 
   private async doLoad(preloaded: ProfileData | undefined, abort: AbortController): Promise<OpenProfileResult> {

@@ -63,7 +63,7 @@ describe('allocation hot spots', function () {
     const state = await waitFor(() => {
       const s = api.hotspots();
       return s && s.profile === vscode.Uri.file(run.memProfile!).toString() && !s.pending ? s : undefined;
-    }, { message: 'the hot spots of the new profile', describe: () => JSON.stringify(api.hotspots())?.slice(0, 500) ?? 'no state' });
+    }, { message: 'the hot spots of the new profile', timeoutMs: 120_000, describe: () => JSON.stringify(api.hotspots())?.slice(0, 500) ?? 'no state' });
     assert.equal(state.sampleType, 'alloc_space');
     assert.ok(state.rows.length >= 7, `rows: ${state.rows.length}`);
     const shop = fixturePath(SHOP);

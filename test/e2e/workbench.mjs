@@ -54,6 +54,12 @@ export class Workbench {
 
   /** Opens a file of the workspace through Quick Open (Ctrl+P), like a person would. */
   async openFile(relativePath) {
+    await this.quickOpen(relativePath);
+    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ state: 'visible', timeout: 20_000 });
+  }
+
+  /** Opens a workspace file through Quick Open in whatever editor it has (a text editor or a custom one). */
+  async quickOpen(relativePath, timeoutMs = 20_000) {
     const name = path.basename(relativePath);
     await this.page.keyboard.press(`${mod}+P`);
     const input = this.page.locator('.quick-input-widget input');
@@ -61,8 +67,20 @@ export class Workbench {
     await input.fill(relativePath);
     await this.waitForText(name, { within: '.quick-input-widget .monaco-list-row', timeoutMs: 20_000 });
     await this.page.keyboard.press('Enter');
-    await this.waitForText(name, { within: '.tabs-container .tab.active', timeoutMs: 20_000 });
-    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ state: 'visible', timeout: 20_000 });
+    await this.waitForText(name, { within: '.tabs-container .tab.active', timeoutMs });
+  }
+
+  /** Developer: Reload Window, returning once the new workbench is up. */
+  async reloadWindow() {
+    // A mark that only the old page has: the reload has happened once it is gone.
+    await this.page.evaluate(() => {
+      window.gmiBeforeReload = true;
+    });
+    await this.runCommand('Developer: Reload Window');
+    await this.page.waitForFunction(() => !window.gmiBeforeReload, undefined, { timeout: 60_000 });
+    await this.ready();
+    // The extension is back (its commands are in the palette) once its status bar item is.
+    await this.statusBarItem('Go Memory', 90_000);
   }
 
   /**

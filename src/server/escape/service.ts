@@ -15,7 +15,7 @@ import type { CodeAction, CodeLens, Connection, Diagnostic, Hover, TextDocuments
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { EscapeModel } from '../../escape/model';
 import type { LineIndex } from '../../escape/positions';
-import { runEscapeAnalysis, type EscapeRunResult } from '../../escape/run';
+import { runEscapeAnalysis, type EscapeRunOptions, type EscapeRunResult } from '../../escape/run';
 import { AnalysisStatusNotification, SHOW_ALL_FINDINGS_SERVER_COMMAND, type AnalysisStatus, type HotspotFindingsParams, type HotspotFindingsResult, type MeasuredCost } from '../../shared/protocol';
 import { isShown, isTestFile, packageMatcher, PathFilter } from './filters';
 import { codeLensesForFile, fileUri, findingsAtPosition, HEAP_KINDS, hoverFor, type TextSource } from './present';
@@ -263,6 +263,19 @@ export class EscapeService {
     });
   }
 
+  /** How a package is compiled: its directory alone, with the settings' tags and bounds checks. */
+  private runOptions(go: string, dir: string, includeTests: boolean): EscapeRunOptions {
+    return {
+      goBinary: go,
+      dir,
+      packages: ['.'],
+      env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local' },
+      tags: this.settings.buildTags,
+      boundsChecks: this.settings.boundsChecks,
+      includeTests,
+    };
+  }
+
   /**
    * The package compiled with its test files (includeTestFiles off leaves them out of the
    * editor), kept while no file of the workspace and no setting changed.
@@ -274,15 +287,7 @@ export class EscapeService {
     const kept = this.testVariants.get(dir);
     if (kept?.key === key) return kept.run;
     const started = Date.now();
-    const run = runEscapeAnalysis({
-      goBinary: go,
-      dir,
-      packages: ['.'],
-      env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local' },
-      tags: this.settings.buildTags,
-      boundsChecks: this.settings.boundsChecks,
-      includeTests: true,
-    }).then(
+    const run = runEscapeAnalysis(this.runOptions(go, dir, true)).then(
       (res) => {
         const first = res.testErrors[0];
         if (first || (res.testMessages[0] && res.model.size === 0)) {
@@ -449,13 +454,7 @@ export class EscapeService {
     let res: EscapeRunResult | undefined;
     try {
       res = await runEscapeAnalysis({
-        goBinary: go,
-        dir,
-        packages: ['.'],
-        env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local' },
-        tags: this.settings.buildTags,
-        boundsChecks: this.settings.boundsChecks,
-        includeTests: this.settings.includeTestFiles,
+        ...this.runOptions(go, dir, this.settings.includeTestFiles),
         signal: run.signal,
         readSource: (f) => compiled.get(f)?.text,
         // The package's own files first: the test variants compile after it.

@@ -18,13 +18,7 @@ export default async function (wb) {
   const tab = await wb.waitForText(/Benchmark\w+ · /, { within: '.tabs-container .tab', timeoutMs: 10_000 });
   const tabTitle = (await tab.textContent())?.trim() ?? '';
 
-  // A mark on the page that only the old page has: the reload has happened once it is gone.
-  await wb.page.evaluate(() => {
-    window.gmiBeforeReload = true;
-  });
-  await wb.runCommand('Developer: Reload Window');
-  await wb.page.waitForFunction(() => !window.gmiBeforeReload, undefined, { timeout: 60_000 });
-  await wb.ready();
+  await wb.reloadWindow();
   // The same tab comes back and its graph is drawn again, without the user doing anything.
   await wb.waitForText(tabTitle, { within: '.tabs-container .tab', timeoutMs: 90_000 });
   assert.ok(await wb.flameGraphDrawn(120_000), `the restored panel "${tabTitle}" stayed blank after the reload`);

@@ -2,37 +2,16 @@
 // the address box checks what is typed, a CPU endpoint asks for a duration (Escape cancels),
 // and the heap endpoint opens in the flame graph.
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { root } from '../../harness/codeServer.mjs';
+import { startPprofService } from '../pprofService.mjs';
 
 export const title = 'Open Profile from URL fetches a running service\'s heap profile';
 
-/** Builds and starts test/harness/pprof-service; returns its address and a stop function. */
-async function startService() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-e2e-pprof-'));
-  const source = path.join(root, 'test', 'harness', 'pprof-service');
-  execFileSync('go', ['build', '-o', path.join(dir, 'svc'), '.'], { cwd: source, env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' } });
-  const proc = spawn(path.join(dir, 'svc'), [], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const addr = await new Promise((resolve, reject) => {
-    proc.stdout.once('data', (b) => resolve(b.toString().trim()));
-    proc.once('exit', (c) => reject(new Error(`the pprof service exited with ${c}`)));
-  });
-  return {
-    addr,
-    stop: () => {
-      proc.kill();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** @param {import('../workbench.mjs').Workbench} wb */
 export default async function (wb) {
-  const svc = await startService();
+  const svc = await startPprofService();
   try {
+    // The extension's commands are in the palette once it is active (this may run just after a reload).
+    await wb.statusBarItem('Go Memory', 90_000);
     const input = wb.page.locator('.quick-input-widget input');
     const message = '.quick-input-widget .quick-input-message';
 

@@ -59,17 +59,6 @@ async function chips(frame) {
   return frame.$$eval('.refine-bar .chip', (cs) => cs.map((c) => `${c.dataset.kind} ${c.querySelector('.chip-pattern')?.textContent ?? ''}`));
 }
 
-async function openHeapProfile(wb) {
-  await wb.page.keyboard.press('Control+P');
-  const input = wb.page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill('flame/heap.pprof');
-  await wb.waitForText('heap.pprof', { within: '.quick-input-widget .monaco-list-row', timeoutMs: 20_000 });
-  await wb.page.keyboard.press('Enter');
-  await wb.waitForText('heap.pprof', { within: '.tabs-container .tab.active', timeoutMs: 30_000 });
-  assert.ok(await wb.flameGraphDrawn(60_000), 'heap.pprof did not open as a drawn flame graph');
-}
-
 /** @param {import('../workbench.mjs').Workbench} wb */
 export default async function (wb) {
   const file = path.join(wb.workspace, 'flame', 'heap.pprof');
@@ -79,7 +68,8 @@ export default async function (wb) {
   assert.ok(focused < all && big < focused, `the filters each keep part of the profile: ${all} > ${focused} > ${big}`);
 
   await wb.runCommand('View: Close All Editors');
-  await openHeapProfile(wb);
+  await wb.quickOpen('flame/heap.pprof', 30_000);
+  assert.ok(await wb.flameGraphDrawn(60_000), 'heap.pprof did not open as a drawn flame graph');
   let frame = await flameFrame(wb);
   sameFigure(shownBytes(await status(frame)), all, 'the whole profile');
 
@@ -100,12 +90,7 @@ export default async function (wb) {
   await wb.screenshot('e2e-refine-focus-and-label');
 
   // After a window reload the editor comes back with the same refinements and totals.
-  await wb.page.evaluate(() => {
-    window.gmiBeforeReload = true;
-  });
-  await wb.runCommand('Developer: Reload Window');
-  await wb.page.waitForFunction(() => !window.gmiBeforeReload, undefined, { timeout: 60_000 });
-  await wb.ready();
+  await wb.reloadWindow();
   await wb.waitForText('heap.pprof', { within: '.tabs-container .tab.active', timeoutMs: 90_000 });
   assert.ok(await wb.flameGraphDrawn(120_000), 'the refined heap.pprof editor stayed blank after the reload');
   frame = await flameFrame(wb);

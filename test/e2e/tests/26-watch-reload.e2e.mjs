@@ -1,32 +1,9 @@
 // A person watches a running service's heap, then reloads the window: the watch panel comes back
 // and polls the same service again (its snapshots were in memory, so it counts from the reload).
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { root } from '../../harness/codeServer.mjs';
+import { startPprofService } from '../pprofService.mjs';
 
 export const title = 'a heap watch panel is back after a window reload and polls its service again';
-
-/** Builds and starts test/harness/pprof-service; returns its address and a stop function. */
-async function startService() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-e2e-watch-'));
-  const source = path.join(root, 'test', 'harness', 'pprof-service');
-  execFileSync('go', ['build', '-o', path.join(dir, 'svc'), '.'], { cwd: source, env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' } });
-  const proc = spawn(path.join(dir, 'svc'), [], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const addr = await new Promise((resolve, reject) => {
-    proc.stdout.once('data', (b) => resolve(b.toString().trim()));
-    proc.once('exit', (c) => reject(new Error(`the pprof service exited with ${c}`)));
-  });
-  return {
-    addr,
-    stop: () => {
-      proc.kill();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** The watch panel's status line, once it reports at least `polls` snapshots. */
 async function watchStatus(wb, polls, timeoutMs) {
@@ -48,7 +25,7 @@ async function watchStatus(wb, polls, timeoutMs) {
 
 /** @param {import('../workbench.mjs').Workbench} wb */
 export default async function (wb) {
-  const svc = await startService();
+  const svc = await startPprofService();
   try {
     await wb.runCommand('View: Close All Editors');
     await wb.runCommand('Go Memory Insight: Watch Heap of Service…', { keepOpen: true });
@@ -59,12 +36,7 @@ export default async function (wb) {
     const before = await watchStatus(wb, 2, 60_000);
     assert.match(before, new RegExp(`http://${svc.addr.replace(/\./g, '\\.')}/debug/pprof/`));
 
-    await wb.page.evaluate(() => {
-      window.gmiBeforeReload = true;
-    });
-    await wb.runCommand('Developer: Reload Window');
-    await wb.page.waitForFunction(() => !window.gmiBeforeReload, undefined, { timeout: 60_000 });
-    await wb.ready();
+    await wb.reloadWindow();
     await wb.waitForText(`Heap · ${svc.addr}`, { within: '.tabs-container .tab', timeoutMs: 90_000 });
     // Polling again: the new watch's own snapshots arrive.
     const after = await watchStatus(wb, 2, 90_000);

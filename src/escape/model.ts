@@ -9,6 +9,7 @@
 //  3. otherwise the nearest `can inline`/`cannot inline` declaration above, in the same file.
 // Function summaries cover top-level functions and methods (closures count toward the
 // function that contains them), keyed by the line of their declaration.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ExplanationBlock, FindingKind, InlineInfo, ParsedFinding, RawLocation } from './types';
 
@@ -90,6 +91,8 @@ export interface PathContext {
   goroot?: string;
   /** Import path → directory, from `go list`: relative paths of a package's files are resolved there. */
   packageDirs?: ReadonlyMap<string, string>;
+  /** Whether a file exists (default: a stat on disk), to choose between the readings of a relative path. */
+  exists?: (file: string) => boolean;
 }
 
 /**
@@ -104,36 +107,103 @@ function isWindowsAbsolute(p: string): boolean {
   return /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
 }
 
+/** A stat on disk: the file exists and is a regular file. */
+function fileOnDisk(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The directory and its ancestors, deepest first. */
+function selfAndAncestors(dir: string): string[] {
+  const out: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    out.push(d);
+    if (path.dirname(d) === d) return out;
+  }
+}
+
 /**
- * Resolves a path as the compiler printed it. The go command replays cached compiler output
- * verbatim, with paths relative to the directory of the build that filled the cache, so a
- * relative path of a package's own file is resolved by its base name in the package directory.
+ * Resolves a path as the compiler printed it.
+ *
+ * The go command shortens the compiler's absolute paths: for the package directory and then
+ * each of its ancestors, deepest first, it replaces that directory wherever a path starts with
+ * it by its path relative to where go ran, when that is shorter. So, with go run in /m for the
+ * package in /m/log:
+ *  - the package's own files read `log/x.go` (`./x.go` when go ran in /m/log);
+ *  - a file of another package inlined here reads `./sub/y.go`, `../other/y.go`, …;
+ *  - the replacement does not stop at a `/`: /m/log.go, beside the package directory, reads
+ *    `log.go` (`..go` when go ran in /m/log).
+ * The go command also replays cached compiler output verbatim, with the paths of the build
+ * that filled the cache, which may have run elsewhere. So a path that has the form of a
+ * package file (`<dir>/x.go`, its last directory the package's, or `.`/`..` only) is the
+ * package's file of that base name when that file exists; any other path is resolved where go
+ * ran, then under the ancestors of the package directory; failing all that, as before: the
+ * package directory by base name.
  */
 export function resolveCompilerPath(raw: string, pkg: string | undefined, ctx: PathContext): { file: string; synthetic: boolean } {
   if (raw.startsWith('<') || raw.startsWith('$WORK')) return { file: raw, synthetic: true };
   if (raw.startsWith('$GOROOT')) return ctx.goroot ? { file: path.join(ctx.goroot, raw.slice(8)), synthetic: false } : { file: raw, synthetic: true };
   if (isWindowsAbsolute(raw)) return { file: path.win32.normalize(raw), synthetic: false };
   if (raw.startsWith('/')) return { file: path.posix.normalize(raw), synthetic: false };
-  const base = raw.split(/[\\/]/).pop() ?? raw;
+  const segs = raw.split(/[\\/]/);
+  const base = segs[segs.length - 1] ?? raw;
   if (base === '_testmain.go') return { file: raw, synthetic: true };
+  const here = path.resolve(ctx.cwd, raw);
   if (pkg && ctx.packageDirs) {
     const importPath = pkg.split(' ')[0]!;
     const dir = ctx.packageDirs.get(importPath) ?? (importPath.endsWith('_test') ? ctx.packageDirs.get(importPath.slice(0, -5)) : undefined);
-    if (dir && !raw.startsWith('..')) return { file: path.join(dir, base), synthetic: false };
-    // `../x/y.go`: relative to the directory of whichever build filled the cache, not
-    // necessarily this one. What follows the `..` segments names the file's own directory:
-    // the package's (its own file, replayed) or another known package's (inlined code).
-    const tail = raw.split(/[\\/]/).filter((s) => s !== '' && s !== '.' && s !== '..');
-    if (tail.length > 1) {
-      const tailPath = path.sep + tail.join(path.sep);
-      const candidates = dir ? [dir, ...ctx.packageDirs.values()] : [...ctx.packageDirs.values()];
-      for (const d of candidates) {
-        const file = path.join(d, base);
-        if (file.endsWith(tailPath)) return { file, synthetic: false };
+    const exists = ctx.exists ?? fileOnDisk;
+    const found = (file: string): { file: string; synthetic: boolean } => ({ file, synthetic: false });
+    const own = dir ? path.join(dir, base) : undefined;
+    // What follows the `.`/`..` segments: a path relative to some directory above where go ran.
+    const tail = segs.filter((s) => s !== '' && s !== '.' && s !== '..');
+    if (dir && segs.length === 1) {
+      // No directory at all: never a package file (those keep at least `./`), but a file beside
+      // a directory whose name begins its own (`log.go` beside `log/`, `..go` from inside it).
+      if (here !== own && exists(here)) return found(here);
+      for (const a of selfAndAncestors(dir)) {
+        const candidates = raw.startsWith('.') ? [a + raw.slice(1)] : raw.startsWith(path.basename(a)) ? [path.join(path.dirname(a), raw)] : [];
+        for (const c of candidates) if (c !== own && exists(c)) return found(c);
+      }
+      // Not on this machine: as before.
+      return found(raw.startsWith('..') ? here : own!);
+    } else if (dir && !raw.startsWith('..')) {
+      const dirSegs = segs.slice(0, -1).filter((s) => s !== '' && s !== '.');
+      const ownShaped = dirSegs.length === 0 || dirSegs.every((s) => s === '..') || dirSegs[dirSegs.length - 1] === path.basename(dir);
+      if ((here === own || ownShaped) && exists(own!)) return found(own!);
+      if (exists(here)) return found(here);
+      for (const a of selfAndAncestors(dir)) {
+        const c = path.join(a, ...tail);
+        if (c !== own && exists(c)) return found(c);
+      }
+      // Not on this machine: the package directory by base name, as before.
+      return found(own!);
+    } else {
+      if (tail.length > 1) {
+        // `../x/y.go`: relative to the directory of whichever build filled the cache, not
+        // necessarily this one. What follows the `..` segments names the file's own directory:
+        // the package's (its own file, replayed) or another known package's (inlined code).
+        const tailPath = path.sep + tail.join(path.sep);
+        const candidates = dir ? [dir, ...ctx.packageDirs.values()] : [...ctx.packageDirs.values()];
+        for (const d of candidates) {
+          const file = path.join(d, base);
+          if (file.endsWith(tailPath)) return found(file);
+        }
+      }
+      if (dir && tail.length > 0 && !exists(here)) {
+        // Not where go ran now: relative to where the build that filled the cache ran, some
+        // directory at or above the package's. The nearest that has the file.
+        for (const a of selfAndAncestors(dir)) {
+          const c = path.join(a, ...tail);
+          if (exists(c)) return found(c);
+        }
       }
     }
   }
-  return { file: path.resolve(ctx.cwd, raw), synthetic: false };
+  return { file: here, synthetic: false };
 }
 
 export interface FuncDecl {

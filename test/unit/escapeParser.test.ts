@@ -274,6 +274,34 @@ describe('escape: positions, paths, source scanning, plain words', () => {
     assert.equal(resolveCompilerPath('../../strconv/itoa.go', 'encoding/json', ctx).file, path.resolve('/go/src/encoding/json', '../../strconv/itoa.go'));
   });
 
+  it('resolves the paths the go command gives files outside the package (inlined code), fresh or replayed from another directory', () => {
+    // The go command replaces the package directory /m/log, then /m, by their paths relative to
+    // where it ran, even inside a longer name: /m/log.go (beside log/) reads `log.go` from /m
+    // and `..go` from /m/log. Files on "disk": /m/log.go, /m/other.go, /m/sub/y.go, /m/log/log.go, /m/log/x.go.
+    const disk = new Set(['/m/log.go', '/m/other.go', '/m/sub/y.go', '/m/log/log.go', '/m/log/x.go'].map((f) => path.resolve(f)));
+    const at = (cwd: string) => ({ cwd: path.resolve(cwd), packageDirs: new Map([['ex.com/m/log', path.resolve('/m/log')]]), exists: (f: string) => disk.has(f) });
+    const resolve = (raw: string, cwd: string): string => resolveCompilerPath(raw, 'ex.com/m/log', at(cwd)).file;
+    // The package's own files, fresh and replayed.
+    assert.equal(resolve('log/log.go', '/m'), path.resolve('/m/log/log.go'));
+    assert.equal(resolve('./log.go', '/m/log'), path.resolve('/m/log/log.go'));
+    assert.equal(resolve('./x.go', '/m'), path.resolve('/m/log/x.go'));
+    assert.equal(resolve('log/x.go', '/m/log'), path.resolve('/m/log/x.go'));
+    // /m/log.go: `log.go` and `..go`, fresh and replayed.
+    assert.equal(resolve('log.go', '/m'), path.resolve('/m/log.go'));
+    assert.equal(resolve('log.go', '/m/log'), path.resolve('/m/log.go'));
+    assert.equal(resolve('..go', '/m/log'), path.resolve('/m/log.go'));
+    assert.equal(resolve('..go', '/m'), path.resolve('/m/log.go'));
+    // /m/other.go: `./other.go` from /m, `../other.go` from /m/log.
+    assert.equal(resolve('./other.go', '/m'), path.resolve('/m/other.go'));
+    assert.equal(resolve('./other.go', '/m/log'), path.resolve('/m/other.go'));
+    assert.equal(resolve('../other.go', '/m/log'), path.resolve('/m/other.go'));
+    assert.equal(resolve('../other.go', '/m'), path.resolve('/m/other.go'));
+    // Another package's directory: /m/sub/y.go.
+    assert.equal(resolve('./sub/y.go', '/m'), path.resolve('/m/sub/y.go'));
+    assert.equal(resolve('../sub/y.go', '/m/log'), path.resolve('/m/sub/y.go'));
+    assert.equal(resolve('./sub/y.go', '/m/log'), path.resolve('/m/sub/y.go'));
+  });
+
   it('scans func declarations with receivers, generics, one-liners and non-ASCII names', () => {
     const src = 'package p\n\nfunc A() {\n\tx()\n}\n\nfunc (s *T) M() int { return 1 }\n\nfunc (T) N[K any]() {\n}\n\nfunc Grüße() {}\n';
     assert.deepEqual(scanFuncDecls(src), [

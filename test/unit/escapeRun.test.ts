@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EscapeRunError, runEscapeAnalysis, sanitizeGoFlags, type EscapeRunOptions } from '../../src/escape/run';
+import { EscapeRunError, runEscapeAnalysis, sanitizeGoFlags, type EscapeRunOptions, type EscapeRunResult } from '../../src/escape/run';
 import { main } from '../../src/cli/main';
 import { escapeCommand } from '../../src/cli/escape';
 import type { CliIO } from '../../src/cli/command';
@@ -73,6 +73,33 @@ describe('escape: running the compiler', function () {
     assert.equal(r.testErrors[0]!.file, testFile);
     assert.equal(r.testErrors[0]!.line, markerLine(testFile, 'the compile error of the test file'));
     assert.match(r.testErrors[0]!.message, /cannot use "not a number"/);
+  });
+
+  it('code inlined from other files of the module is placed in those files, whichever directory go ran in and filled the cache from', async () => {
+    // inlined/log's compile reports its callees' closures at their own lines: ../log.go, which
+    // the go command prints as `log.go` (from inlined/) or `..go` (from inlined/log/), and
+    // ../other.go (`./other.go`, `../other.go`). Cached output is replayed with the paths of
+    // the directory that filled the cache.
+    const root = path.join(fx.dir, 'inlined');
+    const logDir = path.join(root, 'log');
+    const own = path.join(logDir, 'log.go');
+    const check = (r: EscapeRunResult, how: string): void => {
+      for (const [file, marker] of [[path.join(root, 'log.go'), 'closure: Panic'], [path.join(root, 'other.go'), 'closure: Fatal']] as const) {
+        const line = markerLine(file, marker);
+        const kinds = r.model.findingsAt(file, line).map((f) => f.kind);
+        assert.ok(kinds.includes('leaking-param') && kinds.includes('escapes-to-heap'), `${how}: ${file}:${line} has ${kinds.join(', ')}`);
+      }
+      assert.deepEqual(r.model.findingsForFile(path.join(logDir, 'other.go')).map((f) => f.message), [], `${how}: nothing in log/other.go, which does not exist`);
+      assert.deepEqual(r.model.findingsForFile(own).filter((f) => /msg/.test(f.message)).map((f) => `${f.line}: ${f.message}`), [], `${how}: the closures' findings are not log/log.go's`);
+      assert.ok(r.model.findingsForFile(own).some((f) => f.kind === 'escapes-to-heap'), `${how}: log/log.go keeps its own findings`);
+    };
+    for (const [first, second] of [[root, logDir], [logDir, root]] as const) {
+      // A new comment changes the package's cache key: the first run compiles, the second replays.
+      fs.appendFileSync(own, `// compiled in ${path.basename(first)}\n`);
+      const pkg = (d: string): string => (d === root ? './log' : '.');
+      check(await runEscapeAnalysis(opts({ dir: first, packages: [pkg(first)], includeTests: false })), `compiled in ${first}`);
+      check(await runEscapeAnalysis(opts({ dir: second, packages: [pkg(second)], includeTests: false })), `replayed in ${second}`);
+    }
   });
 
   it('bounds checks only when asked', async () => {

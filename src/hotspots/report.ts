@@ -106,12 +106,28 @@ export function allocatorWords(name: string): string | undefined {
 /** An insert into a map on this line: `m[k] = v`, `m[k] += v`, `m[k]++` (a slice element store never allocates). */
 const INDEX_STORE = /[\w)\]]\s*\[[^\]]+\]\s*(?:(?:[-+*/%&|^]|<<|>>|&\^)?=(?!=)|\+\+|--)/;
 
-/** What the source line shows about an allocation the compiler reports nothing for. */
-function sourceWords(text: string): string | undefined {
-  const code = text.replace(/\/\/.*$/, '');
+/** Code of a line without its comment and the contents of its string literals. */
+function codeOf(text: string): string {
+  return text
+    .replace(/"(?:[^"\\]|\\.)*"|`[^`]*`/g, '""')
+    .replace(/\/\/.*$/, '');
+}
+
+/**
+ * What the source line shows about an allocation the compiler reports nothing for: the Go
+ * runtime strips its own frames from heap profiles, so the line is what is left to go on.
+ */
+export function sourceWords(text: string): string | undefined {
+  const code = codeOf(text);
+  if (/^\s*go\s/.test(code)) return 'a goroutine started on this line (runtime.newproc: its stack and closure)';
+  if (/\bmake\s*\(\s*chan\b/.test(code)) return 'a channel made by runtime.makechan (a channel is always on the heap)';
   if (/\bappend\s*\(/.test(code)) return 'slice growth inside runtime.growslice (the append on this line)';
   if (INDEX_STORE.test(code)) return 'map growth inside runtime.mapassign (an insert into a map on this line)';
+  // A string literal beside a +, or a +=: the compiler reports nothing for a concatenation whose result stays local.
+  if (/""\s*\+|\+\s*""|\+=/.test(code)) return 'string concatenation inside runtime.concatstrings (the + on this line)';
   if (/\b(?:string|\[\]byte|\[\]rune)\s*\(/.test(code)) return 'a string or byte-slice conversion inside the runtime';
+  if (/\.\(\s*type\s*\)/.test(code)) return 'the type switch\'s cache of itabs, grown by runtime.interfaceSwitch';
+  if (/\.\(\s*\*?[\w.]+(?:\[[^\]]*\])?\s*\)/.test(code)) return 'the type assertion\'s cache of itabs, grown by runtime.typeAssert';
   return undefined;
 }
 
@@ -127,8 +143,11 @@ function noteFor(row: AttributedLine, file: string, found: LineFindings | undefi
     where = text !== undefined ? sourceWords(text) : undefined;
   }
   // `make([]T, n) does not escape` and still an allocation: n is not a constant small enough for the stack.
-  const made = found.onStack.find((m) => /^make\(/.test(m));
+  const made = found.onStack.find((m) => /^make\(\[/.test(m));
   if (!where && made) return `no compiler finding here: ${made}, but its size is not a constant small enough for the stack, so runtime.makeslice allocates it on the heap`;
+  // A map that does not escape keeps only a small table on the stack: a bigger one, or its growth, is on the heap.
+  const map = found.onStack.find((m) => /^(?:make\()?map\[/.test(m));
+  if (!where && map) return `no compiler finding here: ${map}, but only a small map fits on the stack: the runtime allocates its larger table on the heap (runtime.makemap, mapassign)`;
   // `append does not escape` beside a growth: the slice outgrew the stack capacity the compiler gave it.
   const stack = found.onStack.length > 0 ? `; the compiler says: ${found.onStack.join(', ')}` : '';
   if (where) return `no compiler finding here: ${where}${stack}`;

@@ -10,7 +10,7 @@ import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/command';
 import { decodeProfile, toProfileData } from '../../src/pprof/decode';
 import { attributeSamples, objectsIndexFor } from '../../src/hotspots/attribute';
-import { allocatorWords, joinHotspots, type HotspotReport } from '../../src/hotspots/report';
+import { allocatorWords, joinHotspots, sourceWords, type HotspotReport } from '../../src/hotspots/report';
 import { pprofTop } from './pprofFixtures';
 import { markerLine, runGo } from './profilingFixture';
 
@@ -252,3 +252,50 @@ function encodeProfile(): Uint8Array {
     ...strings.flatMap((x) => field(6, [...Buffer.from(x)])),
   ]);
 }
+
+describe('allocation hot spots: what a line without a compiler finding allocates', function () {
+  this.timeout(240_000);
+  const NOTES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'hotspotnotes');
+  let root: string;
+  let dir: string;
+  let profile: string;
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'gmi-hotspotnotes-'));
+    dir = path.join(root, 'hotspotnotes');
+    fs.cpSync(NOTES, dir, { recursive: true });
+    profile = path.join(root, 'mem.out');
+    const r = await runGo(dir, ['test', '-run', '^$', '-bench', 'BenchmarkNotes', '-benchtime=200x', '-memprofilerate=1', `-memprofile=${profile}`, '-o', path.join(root, 'notes.test'), '.'], 180_000);
+    assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+  });
+
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('says so from the source line: a string concatenation, a map literal too big for the stack, a channel', async () => {
+    const r = await cli(['hotspots', profile, '--json', '--dir', dir], root);
+    assert.equal(r.code, 0, r.err);
+    const got = JSON.parse(r.out) as HotspotReport;
+    const want = await pprofTop(profile, 'alloc_space', 'B', root, ['-lines', '-hide=^runtime\\.']);
+    const notes = path.join(dir, 'notes.go');
+    const row = (marker: string) => {
+      const line = markerLine(notes, marker);
+      const found = got.rows.find((x) => x.file === notes && x.line === line);
+      assert.ok(found, `a row at notes.go:${line} (${marker}) in ${got.rows.map((x) => `${path.basename(x.file)}:${x.line}`).join(', ')}`);
+      assert.equal(found.flat, want.rows.get(`${found.function} ${found.file}:${found.line}`)?.flat, `${marker}: pprof's flat`);
+      assert.deepEqual(found.findings, [], `${marker}: the compiler reports no heap allocation there`);
+      return found.note;
+    };
+    assert.equal(row('// concat'), 'no compiler finding here: string concatenation inside runtime.concatstrings (the + on this line)');
+    assert.equal(row('// maplit'), 'no compiler finding here: map[string]int{...} does not escape, but only a small map fits on the stack: the runtime allocates its larger table on the heap (runtime.makemap, mapassign)');
+    assert.equal(row('// chan'), 'no compiler finding here: a channel made by runtime.makechan (a channel is always on the heap)');
+  });
+
+  it('reads type assertions, type switches and goroutines from the line, ignoring strings and comments', () => {
+    assert.equal(sourceWords('\tif v, ok := x.(named); ok {'), "the type assertion's cache of itabs, grown by runtime.typeAssert");
+    assert.equal(sourceWords('\tswitch v := x.(type) {'), "the type switch's cache of itabs, grown by runtime.interfaceSwitch");
+    assert.equal(sourceWords('\tgo worker(ch)'), 'a goroutine started on this line (runtime.newproc: its stack and closure)');
+    assert.equal(sourceWords('\tn += len(xs) // s += "x" in a comment'), 'string concatenation inside runtime.concatstrings (the + on this line)', 'a += is read as a concatenation: the line allocates and nothing else on it can');
+    assert.equal(sourceWords('\tlog.Print("append(x) m[k] = v")'), undefined, 'words inside a string literal are not code');
+    assert.equal(sourceWords('\tx := y.Method(z)'), undefined);
+  });
+});

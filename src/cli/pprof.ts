@@ -215,7 +215,7 @@ export const PPROF_SUBCOMMANDS: PprofSubcommand[] = [
       '--hide RE       remove functions matching RE from stacks',
       '--show RE       remove functions not matching RE from stacks',
       '                RE: Go (RE2) regular expression syntax, matched anywhere in the',
-      '                function\'s name or file name (as in pprof)',
+      '                function\'s name, its file name or its binary\'s (as in pprof)',
       '--tagfocus T    keep samples whose labels match T: key=value or value, where value',
       '                is a number or range in the label\'s unit (bytes=64kb:, bytes=:1kb,',
       '                bytes=1kb:64kb) or comma-separated regular expressions (key=RE)',

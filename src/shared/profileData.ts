@@ -30,6 +30,14 @@ export interface ProfileData {
   frameFunc: Int32Array;
   frameLine: Int32Array;
   /**
+   * The object file (the location's mapping: the binary or shared library) of each frame, as
+   * an index into objfiles, -1 when none. pprof's focus, ignore, hide and show patterns match
+   * it as well as the function's name and file: `-focus=server` keeps every sample of a binary
+   * named server. Absent when no location has a mapping with a file name.
+   */
+  frameObjfile?: Int32Array;
+  objfiles?: string[];
+  /**
    * Stacks, leaf first, flattened: the frames of stack s are
    * stackFrames[stackStart[s] .. stackStart[s+1]). stackStart has stackCount + 1 entries.
    * Inlined frames are expanded in place (innermost first, as in a Location's lines).

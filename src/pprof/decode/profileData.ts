@@ -121,18 +121,36 @@ export function toProfileData(p: PprofProfile, name: string, opts: ProfileDataOp
     }
     return i;
   };
-  // Frames, deduplicated by (function, line); per location the range of its frames.
+  // Frames, deduplicated by (object file, function, line); per location the range of its frames.
   const frameFunc: number[] = [];
   const frameLine: number[] = [];
-  const frameIds = new Map<number, number>();
+  const frameObjfile: number[] = [];
+  // The object files: the mappings' file names, each once (-1: no mapping or no name).
+  const objfiles: string[] = [];
+  const objfileIds = new Map<string, number>();
+  const mappingObjfile = p.mappings.map((m) => {
+    if (!m.file) return -1;
+    let id = objfileIds.get(m.file);
+    if (id === undefined) {
+      id = objfiles.length;
+      objfileIds.set(m.file, id);
+      objfiles.push(m.file);
+    }
+    return id;
+  });
+  // Per object file (index + 1): (function, line) to frame.
+  const frameIds: Map<number, number>[] = [];
+  let ids: Map<number, number>;
+  let obj = -1;
   const frame = (fn: number, line: number): number => {
     const key = fn * TWO32 + (line >>> 0);
-    let id = frameIds.get(key);
+    let id = ids.get(key);
     if (id === undefined) {
       id = frameFunc.length;
-      frameIds.set(key, id);
+      ids.set(key, id);
       frameFunc.push(fn);
       frameLine.push(line);
+      frameObjfile.push(obj);
     }
     return id;
   };
@@ -142,6 +160,8 @@ export function toProfileData(p: PprofProfile, name: string, opts: ProfileDataOp
   const locFrames: number[] = [];
   p.locations.forEach((loc, li) => {
     const mapFile = loc.mapping >= 0 ? p.mappings[loc.mapping]!.file : '';
+    obj = loc.mapping >= 0 ? mappingObjfile[loc.mapping]! : -1;
+    ids = frameIds[obj + 1] ??= new Map();
     const rule = rules ? rules[li]! : -1;
     const first = rule >= 0 ? rule : 0;
     if (loc.lines.length === 0) {
@@ -295,6 +315,7 @@ export function toProfileData(p: PprofProfile, name: string, opts: ProfileDataOp
     funcStartLine: Int32Array.from(funcStartLine),
     frameFunc: Int32Array.from(frameFunc),
     frameLine: Int32Array.from(frameLine),
+    ...(objfiles.length > 0 ? { frameObjfile: Int32Array.from(frameObjfile), objfiles } : {}),
     stackStart: trimmed(stackStart, nStacks + 1),
     stackFrames: trimmed(stackFrames, nFrames),
     values,

@@ -160,9 +160,10 @@ async function runTop(args: string[], io: CliIO): Promise<number> {
     throw new CliError((err as Error).message, 2);
   }
   const { type, unit } = data.sampleTypes[index]!;
-  // The total is every sample's, before the refinements (as in go tool pprof).
-  const total = sampleTotal(data, index);
-  const totalExact = sampleTotalExact(data, index);
+  // The total is every sample's, before the refinements (as in go tool pprof); in a profile
+  // with negative values, pprof's (ProfileData.totals).
+  const total = data.totals?.[index] ?? sampleTotal(data, index);
+  const totalExact = data.totalsExact && (data.valuesExact || !Number.isSafeInteger(total)) ? data.totalsExact[index] : sampleTotalExact(data, index);
   const view = regroup(refineProfile(data, { ...opts.filters, ...tagFilters(data, opts) }), opts.granularity);
   const rows = flatTable(view, index);
   const note = truncationNote(data);

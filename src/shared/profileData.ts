@@ -69,6 +69,16 @@ export interface ProfileData {
    */
   valuesExact?: BigInt64Array[];
   /**
+   * pprof's total per sample type where it is not the sum of `values`: in a profile with
+   * negative values (what `go tool pprof -proto -base` or `-diff_base` writes) pprof totals each
+   * sample's magnitude, and only the samples labelled pprof::base=true when there are any
+   * (-diff_base). Percentages and "of N total" are taken of this. Kept as the whole profile's
+   * total through refinements, as pprof computes it before its filters.
+   */
+  totals?: number[];
+  /** totals as exact int64 (summed with wraparound, like pprof's), set with totals. */
+  totalsExact?: BigInt64Array;
+  /**
    * The samples again, split by label set, for label filters (pprof's tagfocus/tagignore): set
    * only when the profile's samples carry labels (Go heap profiles: a numeric "bytes" label).
    */

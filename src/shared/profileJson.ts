@@ -14,6 +14,7 @@ export type ProfileDataJson = Omit<ProfileData, IntColumn | 'values'> & Record<I
 export function encodeProfileData(data: ProfileData): ProfileDataJson {
   const out = { ...data } as unknown as ProfileDataJson;
   delete out.valuesExact; // bigints have no JSON form, and the page does not need them
+  delete out.totalsExact;
   for (const k of INT_COLUMNS) out[k] = Array.from(data[k]);
   if (data.frameObjfile) (out as unknown as Record<string, unknown>).frameObjfile = Array.from(data.frameObjfile);
   out.values = data.values.map((row) => Array.from(row));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/command';
-import { goProfiles, pprofTop } from './pprofFixtures';
+import { goProfiles, pprofTop, runGo } from './pprofFixtures';
 
 async function cli(args: string[], cwd: string, stdin: Buffer = Buffer.alloc(0)): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -124,6 +124,34 @@ describe('go-memory-insight pprof top', function () {
       assert.equal(got.total, want.total, `${what}: total`);
       assert.equal(got.rows.reduce((s, x) => s + x.flat, 0), want.shown, `${what}: shown`);
       assert.deepEqual(new Map(got.rows.map((x) => [x.function, { flat: x.flat, cum: x.cum }])), want.rows, `${what}: rows`);
+    }
+  });
+
+  it('gives the totals of go tool pprof for profiles with negative values (pprof -proto -base / -diff_base)', async () => {
+    const g = await goProfiles();
+    // go tool pprof writes the difference of two real heap profiles: with -base the base's
+    // samples negated, with -diff_base also labelled pprof::base=true. pprof's total is then the
+    // sum of the samples' magnitudes (of the base's only, for -diff_base), not their sum.
+    for (const flag of ['-base', '-diff_base']) {
+      const out = join(g.dir, `diff${flag}.pb.gz`);
+      const w = await runGo(['tool', 'pprof', '-proto', `${flag}=${g.memAlloc}`, `-output=${out}`, g.mem], g.dir);
+      assert.equal(w.exitCode, 0, w.stderr);
+      for (const [type, ours, theirs] of [
+        ['alloc_space', [], []],
+        ['inuse_objects', [], []],
+        ['alloc_space', ['--focus', 'Build'], ['-focus=Build']],
+        ['alloc_space', ['--tagfocus', 'bytes=:1kb', '--granularity', 'lines'], ['-tagfocus=bytes=:1kb', '-lines']],
+      ] as Array<[string, string[], string[]]>) {
+        const what = `${flag} ${type} ${ours.join(' ')}`;
+        const r = await cli(['pprof', 'top', out, '--json', '--sample-index', type, ...ours], g.dir);
+        assert.equal(r.code, 0, r.err);
+        const got = JSON.parse(r.out) as TopJson;
+        const want = await pprofTop(out, type, 'B', g.dir, theirs, false, true);
+        assert.equal(got.total, want.total, `${what}: total`);
+        assert.equal(got.rows.reduce((s, x) => s + x.flat, 0), want.shown, `${what}: shown`);
+        assert.deepEqual(new Map(got.rows.map((x) => [x.function, { flat: x.flat, cum: x.cum }])), want.rows, `${what}: rows`);
+        if (ours.length === 0) assert.ok(got.rows.some((x) => x.flat < 0), `${what}: some flat below 0`);
+      }
     }
   });
 

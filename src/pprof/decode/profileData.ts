@@ -327,6 +327,11 @@ export function toProfileData(p: PprofProfile, name: string, opts: ProfileDataOp
   if (p.comments.length > 0) data.comments = p.comments.slice();
   if (notes.length > 0) data.notes = notes;
   if (valuesExact) data.valuesExact = valuesExact;
+  if (p.hasNegativeValues) {
+    const t = pprofTotals(p);
+    data.totals = Array.from(t, Number);
+    data.totalsExact = t;
+  }
   const labels = labelGroups(p, stackOf, budget);
   if (labels) data.labels = labels;
   return limitStackDepth(data, opts.maxStackDepth ?? MAX_STACK_DEPTH);
@@ -384,6 +389,41 @@ function exactSums(p: PprofProfile, stackOf: Int32Array, nStacks: number, values
     }
   }
   return out;
+}
+
+/**
+ * pprof's total of each sample type (report.computeTotal): the sum of each sample's magnitude,
+ * over the samples labelled pprof::base=true when that sum is not 0 (a profile written with
+ * -diff_base), else over all. As int64, wrapping like pprof's.
+ */
+function pprofTotals(p: PprofProfile): BigInt64Array {
+  const nTypes = p.sampleTypes.length;
+  const { sampleCount, sampleValues, sampleLabelSet, labelSetStart, labelKey, labelStr } = p;
+  const exact = p.sampleValuesExact;
+  const baseKey = p.strings.indexOf('pprof::base');
+  const trueStr = p.strings.indexOf('true');
+  // Per label set: 1 when it has pprof::base=true.
+  const nSets = labelSetStart.length - 1;
+  const isBase = new Uint8Array(Math.max(0, nSets));
+  if (baseKey > 0 && trueStr > 0) {
+    for (let k = 0; k < nSets; k++) {
+      for (let e = labelSetStart[k]!; e < labelSetStart[k + 1]!; e++) if (labelKey[e] === baseKey && labelStr[e] === trueStr) isBase[k] = 1;
+    }
+  }
+  const all = new BigInt64Array(nTypes);
+  const base = new BigInt64Array(nTypes);
+  for (let s = 0; s < sampleCount; s++) {
+    const b = nSets > 0 && isBase[sampleLabelSet[s]!] === 1;
+    for (let t = 0; t < nTypes; t++) {
+      const i = s * nTypes + t;
+      let v = exact?.get(i) ?? BigInt(sampleValues[i]!);
+      if (v < 0n) v = -v;
+      all[t]! += v;
+      if (b) base[t]! += v;
+    }
+  }
+  for (let t = 0; t < nTypes; t++) if (base[t] !== 0n) all[t] = base[t]!;
+  return all;
 }
 
 /**

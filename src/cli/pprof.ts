@@ -160,9 +160,10 @@ async function runTop(args: string[], io: CliIO): Promise<number> {
     throw new CliError((err as Error).message, 2);
   }
   const { type, unit } = data.sampleTypes[index]!;
-  // The total is every sample's, before the refinements (as in go tool pprof).
-  const total = sampleTotal(data, index);
-  const totalExact = sampleTotalExact(data, index);
+  // The total is every sample's, before the refinements (as in go tool pprof); in a profile
+  // with negative values, pprof's (ProfileData.totals).
+  const total = data.totals?.[index] ?? sampleTotal(data, index);
+  const totalExact = data.totalsExact && (data.valuesExact || !Number.isSafeInteger(total)) ? data.totalsExact[index] : sampleTotalExact(data, index);
   const view = regroup(refineProfile(data, { ...opts.filters, ...tagFilters(data, opts) }), opts.granularity);
   const rows = flatTable(view, index);
   const note = truncationNote(data);
@@ -215,7 +216,7 @@ export const PPROF_SUBCOMMANDS: PprofSubcommand[] = [
       '--hide RE       remove functions matching RE from stacks',
       '--show RE       remove functions not matching RE from stacks',
       '                RE: Go (RE2) regular expression syntax, matched anywhere in the',
-      '                function\'s name or file name (as in pprof)',
+      '                function\'s name, its file name or its binary\'s (as in pprof)',
       '--tagfocus T    keep samples whose labels match T: key=value or value, where value',
       '                is a number or range in the label\'s unit (bytes=64kb:, bytes=:1kb,',
       '                bytes=1kb:64kb) or comma-separated regular expressions (key=RE)',

@@ -8,7 +8,10 @@
 // neither. Go 1.26 may add " (checking for goroutine leaks)" after the percentage. Everything
 // else in the input (the program's own output, scavenger lines "scav …"/"scvg…", "GC forced")
 // is skipped, and a trace line glued to the end of the program's output on the same line is
-// still found by its "gc N @" anchor. Pure: shared by the CLI and the extension.
+// still found by its "gc N @" anchor. The runtime writes a trace line in pieces, one write per
+// field and separator, so lines that the program writes meanwhile from other threads (a logger
+// writes each line at once) can land inside it: such a line is put back together
+// (recoverCutLine). Pure: shared by the CLI and the extension.
 
 /** One GC cycle as the runtime printed it. Sizes are in MB as printed (bytes >> 20). */
 export interface GcCycle {
@@ -105,6 +108,188 @@ function round3(x: number): number {
 }
 
 /**
+ * The pieces the runtime writes a trace line in, one write each (runtime/mgc.go,
+ * gcMarkTermination: each argument of its print calls): literals and numbers, whole ('int'),
+ * seconds with three decimals ('sec': itoaDiv(ms, 3)) or milliseconds ('ms': fmtNSAsMS, two
+ * significant digits below 10 ms). `skip`: an optional group, which ends before that index.
+ */
+type NumberKind = 'int' | 'sec' | 'ms';
+interface Piece {
+  lit?: string;
+  num?: NumberKind;
+  skip?: number;
+}
+const PIECES: Piece[] = (() => {
+  const out: Piece[] = [];
+  const lit = (s: string, skip?: number) => out.push(skip === undefined ? { lit: s } : { lit: s, skip });
+  const num = (k: NumberKind, skip?: number) => out.push(skip === undefined ? { num: k } : { num: k, skip });
+  lit('gc ');
+  num('int');
+  lit(' @');
+  num('sec');
+  lit('s ');
+  num('int');
+  lit('%');
+  lit(' (checking for goroutine leaks)', out.length + 1);
+  lit(': ');
+  num('ms');
+  lit('+');
+  num('ms');
+  lit('+');
+  num('ms');
+  lit(' ms clock, ');
+  num('ms');
+  for (const sep of ['+', '/', '/', '+']) {
+    lit(sep);
+    num('ms');
+  }
+  lit(' ms cpu, ');
+  num('int');
+  lit('->');
+  num('int');
+  lit('->');
+  num('int');
+  lit(' MB, ');
+  num('int');
+  lit(' MB goal, ');
+  // (Go 1.18 added the stacks and globals: older lines are not put back together.)
+  num('int');
+  lit(' MB stacks, ');
+  num('int');
+  lit(' MB globals, ');
+  num('int');
+  lit(' P');
+  lit(' (forced)', out.length + 1);
+  lit('\n');
+  return out;
+})();
+
+/** A cut line is put together from at most this many characters of the input, and this many pieces of other output in it. */
+const RECOVER_WINDOW = 16384;
+const RECOVER_MAX_GAPS = 24;
+/** A gap costs this plus its length: fewest gaps first, then the fewest characters of other output. */
+const GAP = 1 << 20;
+const INF = 1 << 30;
+
+/** The forms of the numbers: a millisecond figure is 0, whole from 10 up, or two significant digits. */
+const NUMBER_FORM: Record<NumberKind, RegExp> = {
+  int: /\d+/y,
+  sec: /\d+\.\d{3}/y,
+  ms: /0\.0\d\d|0\.[1-9]\d|[1-9]\.\d|[1-9]\d+|0/y,
+};
+/** A line that begins with a date, as loggers write them: 2026/01/02 15:04:05 (package log), 2026-01-02T15:04:05. */
+const DATED_LINE = /\d{4}[/-]\d\d[/-]\d\d[ T]\d\d:/y;
+
+/**
+ * The length of a number of that kind at text[at], before `end` (0: no number there). Whole
+ * numbers are read to their last digit, or up to a line of other output that begins with a date
+ * (a logger's line written right after the number, or in its place: then there is none).
+ */
+function numberLength(text: string, at: number, end: number, kind: NumberKind): number {
+  const re = NUMBER_FORM[kind];
+  re.lastIndex = at;
+  const m = re.exec(text);
+  if (!m || at + m[0].length > end) return 0;
+  if (kind === 'int') {
+    for (let l = 0; l < m[0].length; l++) {
+      DATED_LINE.lastIndex = at + l;
+      if (DATED_LINE.test(text)) return l;
+    }
+  }
+  return m[0].length;
+}
+
+/**
+ * A trace line whose pieces whole lines of other output were written between, put back
+ * together: the pieces found in order from text[start] (a "gc " piece) on, before `end`, with
+ * the fewest stretches of other output between them (at most RECOVER_MAX_GAPS), each of them
+ * lines that end with a newline, as a logger writes them (so a number in them cannot be taken
+ * for a piece: the rest of its line would follow it); an earlier piece wins a tie. Output
+ * written without its newline at once cannot be told from the pieces, and leaves the line cut.
+ * Returns the line as the runtime wrote it (without its newline) and where
+ * its newline ended, or undefined when the pieces are not all there. Linear in the window.
+ */
+export function recoverCutLine(text: string, start: number, end: number): { line: string; end: number } | undefined {
+  const W = Math.min(end, start + RECOVER_WINDOW, text.length) - start;
+  const k = PIECES.length;
+  const atEnd = start + W === text.length;
+  // best[i][p]: the least cost of placing pieces i.. with piece i at or after p (a gap before it if after);
+  // here[i][p]: with piece i exactly at p (len[i][p] its length). Rows of W + 1.
+  const row = W + 1;
+  const here = new Int32Array((k + 1) * row).fill(INF);
+  const best = new Int32Array((k + 1) * row).fill(INF);
+  const from = new Int32Array((k + 1) * row); // best's choice: where piece i goes (or -1 - p: skipped at p)
+  const len = new Int32Array(k * row);
+  for (let p = 0; p <= W; p++) {
+    best[k * row + p] = 0;
+    from[k * row + p] = p;
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    const piece = PIECES[i]!;
+    const next = (i + 1) * row;
+    for (let p = 0; p <= W; p++) {
+      if (piece.lit !== undefined) {
+        let l = -1;
+        if (text.startsWith(piece.lit, start + p) && p + piece.lit.length <= W) l = piece.lit.length;
+        else if (piece.lit === '\n' && p === W && atEnd) l = 0; // the input ends there
+        if (l >= 0) {
+          here[i * row + p] = best[next + p + l]!;
+          len[i * row + p] = l;
+        }
+      } else {
+        const l = numberLength(text, start + p, start + W, piece.num!);
+        if (l > 0) {
+          here[i * row + p] = best[next + p + l]!;
+          len[i * row + p] = l;
+        }
+      }
+    }
+    // best, from the right: piece i here, or after a gap, or its group skipped. after: the
+    // least here[q] + q for q > p (a gap from p to q costs GAP + q - p).
+    let after = INF;
+    let afterAt = -1;
+    for (let p = W; p >= 0; p--) {
+      let b = here[i * row + p]!;
+      let f = p;
+      if (after < INF && after + GAP - p < b) {
+        b = after + GAP - p;
+        f = afterAt;
+      }
+      if (piece.skip !== undefined && best[piece.skip * row + p]! < b) {
+        b = best[piece.skip * row + p]!;
+        f = -1 - p;
+      }
+      best[i * row + p] = b;
+      from[i * row + p] = f;
+      // (A gap ends with a newline.)
+      if (here[i * row + p]! < INF && p > 0 && text.charCodeAt(start + p - 1) === 10 && here[i * row + p]! + p <= after) {
+        after = here[i * row + p]! + p;
+        afterAt = p;
+      }
+    }
+  }
+  if (here[0]! >= (RECOVER_MAX_GAPS + 1) * GAP) return undefined;
+  // Walk the choices: piece 0 at 0.
+  let line = '';
+  let i = 0;
+  let p = 0;
+  let f = 0;
+  while (i < k) {
+    if (f < 0) {
+      i = PIECES[i]!.skip!;
+      p = -1 - f;
+    } else {
+      const l = len[i * row + f]!;
+      if (PIECES[i]!.lit !== '\n') line += text.slice(start + f, start + f + l);
+      p = f + l;
+      i++;
+    }
+    if (i < k) f = from[i * row + p]!;
+  }
+  return { line, end: start + p };
+}
+
+/**
  * Parses a whole trace. Each cycle joins the run whose last cycle is numbered one less and did
  * not begin later; a cycle numbered 1 (or one that fits no run) begins a new run, so that the
  * traces of processes writing to the same stream are kept apart.
@@ -116,8 +301,29 @@ export function parseGcTrace(text: string): GcTrace {
   let otherLines = 0;
   const lines = text.split(/\r?\n|\r/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  // Where each line starts in text (for lines put back together across lines).
+  const lineStart: number[] = [];
+  const breaks = /\r?\n|\r/g;
+  lineStart.push(0);
+  for (let m = breaks.exec(text); m; m = breaks.exec(text)) lineStart.push(m.index + m[0].length);
+  let skipUntil = 0; // lines before this were taken by a line put back together
   lines.forEach((raw, i) => {
-    const c = parseGcLine(raw, i + 1);
+    if (i < skipUntil) {
+      otherLines++;
+      return;
+    }
+    let c = parseGcLine(raw, i + 1);
+    if (!c && raw.includes('gc ')) {
+      const r = recoverAt(text, lineStart[i]!, raw);
+      if (r) {
+        c = parseGcLine(r.line, i + 1);
+        if (c) {
+          // The lines up to the one its newline ended.
+          while (skipUntil < lineStart.length && lineStart[skipUntil]! < r.end) skipUntil++;
+          if (skipUntil <= i) skipUntil = i + 1;
+        }
+      }
+    }
     if (!c) {
       if (GC_ANCHOR.test(raw)) malformedLines.push(i + 1);
       else if (SCAVENGER.test(raw)) scavengerLines++;
@@ -138,6 +344,27 @@ export function parseGcTrace(text: string): GcTrace {
     run.cycles.push(c);
   });
   return { runs, scavengerLines, malformedLines, otherLines };
+}
+
+/** A cut trace line starting on the line at `lineStart` (text `raw`), put back together; none when no "gc " piece of it starts one. */
+function recoverAt(text: string, lineStart: number, raw: string): { line: string; end: number } | undefined {
+  for (let at = raw.indexOf('gc '); at >= 0; at = raw.indexOf('gc ', at + 1)) {
+    const start = lineStart + at;
+    // Nothing but the program's output is written inside a trace line: the next trace line's
+    // first piece (another cycle's, or another process's) ends the search.
+    const next = text.indexOf('gc ', start + 3);
+    const end = Math.min(next >= 0 ? next : text.length, start + RECOVER_WINDOW);
+    // (A quick look first: the line's fixed words, in order, as in no other output.)
+    let at2 = start;
+    for (const word of [' @', ' ms clock, ', ' ms cpu, ', ' MB goal, ', ' MB globals, ', ' P']) {
+      at2 = at2 < 0 ? -1 : text.indexOf(word, at2);
+      if (at2 < 0 || at2 >= end) break;
+    }
+    if (at2 < 0 || at2 >= end) continue;
+    const r = recoverCutLine(text, start, end);
+    if (r) return r;
+  }
+  return undefined;
 }
 
 /** (goal − L) / L from one cycle to the next: about GOGC/100 while the pacer's GOGC holds. */

@@ -100,22 +100,52 @@ function roots(c: GcCycle): number {
   return (c.stacksMB ?? 0) + (c.globalsMB ?? 0) + (c.stacksMB === undefined ? 0 : 2 * ROUNDING_MB);
 }
 
-/** GOGC the recorded goals were paced for: the median of (goal − L) / (L + roots) over the previous cycle. */
+/**
+ * GOGC the recorded goals were paced for. The trace prints each size rounded down to whole MB,
+ * so a cycle's goal G (paced from the previous cycle's marked heap L and roots R: stacks plus
+ * globals) says only that the true goal, L' + (L' + R') × GOGC/100 with L' in [L, L + 1) and R'
+ * in [R, R + 2), lies in [G, G + 1), and it is at least the heap minimum, 4 MB × GOGC/100. The
+ * GOGC that agrees with the most cycles is taken (of several, the roundest: a multiple of 100,
+ * 50, 25, 10 or 5, then the middle one).
+ */
 export function inferGogc(cycles: readonly GcCycle[]): number | 'off' {
+  if (cycles.length < 2) return 100;
+  // GOGC=off: the goal is "never" (see NO_GOAL_MB), or, under a memory limit, far above the
+  // marked heap (50 times the heap or more is taken as that).
   const ratios: number[] = [];
   for (let i = 1; i < cycles.length; i++) {
-    const p = cycles[i - 1]!;
-    const c = cycles[i]!;
-    const L = p.liveMB + ROUNDING_MB;
-    if (L < 8) continue; // tiny heaps: the 4 MB minimum and the rounding dominate
-    ratios.push((c.goalMB + ROUNDING_MB - L) / (L + roots(p)));
+    const L = cycles[i - 1]!.liveMB + ROUNDING_MB;
+    if (L >= 8) ratios.push((cycles[i]!.goalMB + ROUNDING_MB - L) / (L + roots(cycles[i - 1]!)));
   }
-  if (ratios.length === 0) return 100;
   ratios.sort((a, b) => a - b);
-  const r = ratios[ratios.length >> 1]!;
-  if (r > 50) return 'off';
-  // Round to 5: GOGC is usually a round number, and the ratio carries the rounding of MB.
-  return Math.max(1, Math.round((r * 100) / 5) * 5);
+  if (ratios.length > 0 && ratios[ratios.length >> 1]! > 50) return 'off';
+  const MAX = 5000;
+  const agree = new Int32Array(MAX + 1);
+  for (let i = 1; i < cycles.length; i++) {
+    const p = cycles[i - 1]!;
+    const G = cycles[i]!.goalMB;
+    const L = p.liveMB;
+    const R = (p.stacksMB ?? 0) + (p.globalsMB ?? 0);
+    const rootsSpan = p.stacksMB === undefined ? 0 : 2;
+    for (let g = 1; g <= MAX; g++) {
+      // The goal's least and greatest true value at this GOGC (the heap minimum included).
+      const floor = (HEAP_MINIMUM_MB * g) / 100;
+      const least = Math.max(L + ((L + R) * g) / 100, floor);
+      const most = Math.max(L + 1 + ((L + 1 + R + rootsSpan) * g) / 100, floor);
+      if (least < G + 1 && most >= G) agree[g]!++;
+      if (least >= G + 1) break; // (and for every larger g)
+    }
+  }
+  let most = 0;
+  for (let g = 1; g <= MAX; g++) most = Math.max(most, agree[g]!);
+  if (most === 0) return 100;
+  const best: number[] = [];
+  for (let g = 1; g <= MAX; g++) if (agree[g] === most) best.push(g);
+  for (const step of [100, 50, 25, 10, 5]) {
+    const round = best.filter((g) => g % step === 0);
+    if (round.length > 0) return round[(round.length - 1) >> 1]!;
+  }
+  return best[(best.length - 1) >> 1]!;
 }
 
 /**

@@ -77,6 +77,12 @@ export function limitStackDepth(data: ProfileData, maxDepth = MAX_STACK_DEPTH): 
   frameFunc[frame] = fn;
   const frameLine = new Int32Array(frame + 1);
   frameLine.set(data.frameLine);
+  let frameObjfile: Int32Array | undefined;
+  if (data.frameObjfile) {
+    frameObjfile = new Int32Array(frame + 1);
+    frameObjfile.set(data.frameObjfile);
+    frameObjfile[frame] = -1;
+  }
 
   // The stacks, the cut ones merged when equal (only cut stacks end in the synthetic frame).
   const newStart = new Int32Array(nStacks + 1);
@@ -135,6 +141,7 @@ export function limitStackDepth(data: ProfileData, maxDepth = MAX_STACK_DEPTH): 
     funcStartLine,
     frameFunc,
     frameLine,
+    ...(frameObjfile ? { frameObjfile } : {}),
     stackStart: n === nStacks ? newStart : newStart.slice(0, n + 1),
     stackFrames: at === newFrames.length ? newFrames : newFrames.slice(0, at),
     values,

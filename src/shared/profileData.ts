@@ -30,6 +30,14 @@ export interface ProfileData {
   frameFunc: Int32Array;
   frameLine: Int32Array;
   /**
+   * The object file (the location's mapping: the binary or shared library) of each frame, as
+   * an index into objfiles, -1 when none. pprof's focus, ignore, hide and show patterns match
+   * it as well as the function's name and file: `-focus=server` keeps every sample of a binary
+   * named server. Absent when no location has a mapping with a file name.
+   */
+  frameObjfile?: Int32Array;
+  objfiles?: string[];
+  /**
    * Stacks, leaf first, flattened: the frames of stack s are
    * stackFrames[stackStart[s] .. stackStart[s+1]). stackStart has stackCount + 1 entries.
    * Inlined frames are expanded in place (innermost first, as in a Location's lines).
@@ -60,6 +68,16 @@ export interface ProfileData {
    * prints these; the page does not need them (and the JSON of the CLI's page leaves them out).
    */
   valuesExact?: BigInt64Array[];
+  /**
+   * pprof's total per sample type where it is not the sum of `values`: in a profile with
+   * negative values (what `go tool pprof -proto -base` or `-diff_base` writes) pprof totals each
+   * sample's magnitude, and only the samples labelled pprof::base=true when there are any
+   * (-diff_base). Percentages and "of N total" are taken of this. Kept as the whole profile's
+   * total through refinements, as pprof computes it before its filters.
+   */
+  totals?: number[];
+  /** totals as exact int64 (summed with wraparound, like pprof's), set with totals. */
+  totalsExact?: BigInt64Array;
   /**
    * The samples again, split by label set, for label filters (pprof's tagfocus/tagignore): set
    * only when the profile's samples carry labels (Go heap profiles: a numeric "bytes" label).

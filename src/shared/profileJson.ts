@@ -14,7 +14,9 @@ export type ProfileDataJson = Omit<ProfileData, IntColumn | 'values'> & Record<I
 export function encodeProfileData(data: ProfileData): ProfileDataJson {
   const out = { ...data } as unknown as ProfileDataJson;
   delete out.valuesExact; // bigints have no JSON form, and the page does not need them
+  delete out.totalsExact;
   for (const k of INT_COLUMNS) out[k] = Array.from(data[k]);
+  if (data.frameObjfile) (out as unknown as Record<string, unknown>).frameObjfile = Array.from(data.frameObjfile);
   out.values = data.values.map((row) => Array.from(row));
   const l = data.labels;
   if (l) {
@@ -64,6 +66,11 @@ function typedColumns(x: unknown): Parsed<Record<string, unknown>> {
     const col = toInt32(x[k], k);
     if (typeof col === 'string') return { ok: false, error: col };
     out[k] = col;
+  }
+  if (x.frameObjfile !== undefined) {
+    const col = toInt32(x.frameObjfile, 'frameObjfile');
+    if (typeof col === 'string') return { ok: false, error: col };
+    out.frameObjfile = col;
   }
   if (!Array.isArray(x.values)) return { ok: false, error: 'values is not an array' };
   const values: Float64Array[] = [];

@@ -269,6 +269,17 @@ export function validateProfileData(x: unknown): string | undefined {
   if (frameErr) return frameErr;
   const frames = d.frameFunc.length;
   if (d.frameLine.length !== frames) return 'the frame table columns differ in length';
+  if (x.frameObjfile !== undefined || x.objfiles !== undefined) {
+    const e = checkStrings(x, 'objfiles');
+    if (e) return e;
+    if (!(x.frameObjfile instanceof Int32Array)) return 'frameObjfile is not an Int32Array';
+    if (x.frameObjfile.length !== frames) return 'the frame table columns differ in length';
+    const objfiles = d.objfiles!.length;
+    for (let i = 0; i < frames; i++) {
+      const o = x.frameObjfile[i]!;
+      if (o !== -1 && o >>> 0 >= objfiles) return `frameObjfile[${i}] is out of range`;
+    }
+  }
   const stackErr = checkIndexes(d.stackFrames, 'stackFrames', frames);
   if (stackErr) return stackErr;
   const { stackStart, stackFrames } = d;

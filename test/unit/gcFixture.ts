@@ -92,12 +92,14 @@ export interface GcLoadOptions {
   /** Standard output and standard error in one stream, as a terminal shows them. */
   merged?: boolean;
   goexperiment?: string;
+  /** GOMAXPROCS (default 1). */
+  procs?: number;
 }
 
 /** Runs the load program with GODEBUG=gctrace=1. */
 export async function runGcLoad(opts: GcLoadOptions = {}): Promise<GcLoadRun> {
   const bin = await gcLoadBinary(opts.goexperiment);
-  const env: NodeJS.ProcessEnv = { ...process.env, GODEBUG: 'gctrace=1', GOMAXPROCS: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, GODEBUG: 'gctrace=1', GOMAXPROCS: String(opts.procs ?? 1) };
   delete env.GOGC;
   delete env.GOMEMLIMIT;
   if (opts.gogc) env.GOGC = opts.gogc;

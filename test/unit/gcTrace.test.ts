@@ -15,7 +15,7 @@ function onlyRun(r: GcLoadRun): GcCycle[] {
 }
 
 /** The checks every trace of the load program passes against the runtime's counters. */
-function checkAgainstRuntime(cycles: GcCycle[], stats: GcLoadRun['stats'], label: string): void {
+function checkAgainstRuntime(cycles: GcCycle[], stats: GcLoadRun['stats'], label: string, procs = 1): void {
   assert.equal(cycles.length, stats.numGC, `${label}: one line per cycle (NumGC)`);
   cycles.forEach((c, i) => assert.equal(c.n, i + 1, `${label}: cycles numbered from 1`));
   assert.equal(cycles.filter((c) => c.forced).length, stats.numForcedGC, `${label}: (forced) cycles (NumForcedGC)`);
@@ -25,7 +25,7 @@ function checkAgainstRuntime(cycles: GcCycle[], stats: GcLoadRun['stats'], label
   assert.equal(last.liveMB, Math.floor(stats.liveBytes / MB), `${label}: live heap (/gc/heap/live:bytes)`);
   assert.equal(last.stacksMB, Math.floor(stats.stackScanBytes / MB), `${label}: stacks (/gc/scan/stack:bytes)`);
   assert.equal(last.globalsMB, Math.floor(stats.globalsScanBytes / MB), `${label}: globals (/gc/scan/globals:bytes)`);
-  assert.equal(last.procs, 1);
+  assert.equal(last.procs, procs);
   // Pauses: the trace's two stop-the-world phases against MemStats.PauseNs, cycle by cycle.
   // The trace prints two significant digits (1.29 ms as 1.2), and PauseNs is timed from other
   // moments (from the request to stop the world): most cycles within 10% and 3 µs, all within
@@ -94,6 +94,19 @@ describe('gctrace parser, on traces the Go runtime writes', function () {
     assert.deepEqual(t.malformedLines, []);
     assert.equal(t.runs.length, 1);
     checkAgainstRuntime(t.runs[0]!.cycles, r.stats, 'chatter');
+  });
+
+  it('puts back together the trace lines that log lines of other goroutines landed inside', async () => {
+    // The runtime writes a trace line a piece at a time (one write per field); with two Ps a
+    // goroutine's log line, written at once, lands between two pieces, and the rest of the
+    // trace line follows on the next line.
+    const r = await runGcLoad({ args: ['-loggers', '1', '-total', '1500'], merged: true, procs: 2 });
+    const whole = r.trace.split('\n').filter((l) => parseGcLine(l) !== undefined).length;
+    assert.ok(whole < r.stats.numGC, `some trace lines were cut (${r.stats.numGC - whole} of ${r.stats.numGC})`);
+    const t = parseGcTrace(r.trace);
+    assert.deepEqual(t.malformedLines, []);
+    assert.equal(t.runs.length, 1);
+    checkAgainstRuntime(t.runs[0]!.cycles, r.stats, 'loggers', 2);
   });
 
   it('keeps the traces of two processes writing to one stream apart', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/command';
-import { goProfiles, pprofTop } from './pprofFixtures';
+import { goProfiles, pprofTop, runGo } from './pprofFixtures';
 
 async function cli(args: string[], cwd: string, stdin: Buffer = Buffer.alloc(0)): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -60,7 +60,6 @@ describe('go-memory-insight pprof top', function () {
       ['mem.out', 'inuse_space', 'B', ['--granularity', 'files'], ['-files']],
       ['mem.out', 'alloc_space', 'B', ['--granularity', 'lines'], ['-lines']],
       ['mem.out', 'alloc_space', 'B', ['--granularity', 'filenames'], ['-filefunctions']],
-      // (Patterns that match no binary's file name: pprof also matches those, ProfileData does not keep them.)
       ['mem.out', 'alloc_space', 'B', ['--granularity', 'functions', '--tagfocus', 'bytes=:1kb', '--focus', 'Build|Even'], ['-functions', '-tagfocus=bytes=:1kb', '-focus=Build|Even']],
       ['mem.out', 'alloc_space', 'B', ['--granularity', 'lines', '--hide', 'runtime\\.', '--tagignore', 'bytes=64kb:'], ['-lines', '-hide=runtime\\.', '-tagignore=bytes=64kb:']],
       ['mem.out', 'alloc_space', 'B', ['--show', 'workload\\.go', '--granularity', 'files'], ['-show=workload\\.go', '-files']],
@@ -102,6 +101,58 @@ describe('go-memory-insight pprof top', function () {
     }
     // The label filters kept some samples and dropped others, in most cases.
     assert.ok(labelled >= 8, `cases where the label filters split the samples: ${labelled}`);
+  });
+
+  it('--focus, --ignore, --hide and --show match the object file (the binary of the mapping) as go tool pprof does', async () => {
+    const g = await goProfiles();
+    // go test runs the test binary from its build directory, /tmp/go-build…/b001/workload.test:
+    // these patterns match that file name and no function or source file name.
+    const cases: Array<[string, string, 'B' | 'ns', string[], string[]]> = [
+      ['mem.out', 'alloc_space', 'B', ['--focus', '\\.test$'], ['-focus=\\.test$']],
+      ['mem.out', 'alloc_space', 'B', ['--ignore', 'go-build'], ['-ignore=go-build']],
+      ['mem.out', 'alloc_objects', 'B', ['--hide', '\\.test$', '--granularity', 'lines'], ['-hide=\\.test$', '-lines']],
+      ['mem.out', 'alloc_space', 'B', ['--show', 'go-build'], ['-show=go-build']],
+      ['mem.out', 'alloc_space', 'B', ['--focus', 'Build', '--ignore', 'b001/'], ['-focus=Build', '-ignore=b001/']],
+      ['cpu.out', 'cpu', 'ns', ['--focus', '\\.test$', '--hide', 'runtime'], ['-focus=\\.test$', '-hide=runtime']],
+    ];
+    for (const [file, type, unit, ours, theirs] of cases) {
+      const what = `${file} ${ours.join(' ')}`;
+      const r = await cli(['pprof', 'top', file, '--json', '--sample-index', type, ...ours], g.dir);
+      assert.equal(r.code, 0, r.err);
+      const got = JSON.parse(r.out) as TopJson;
+      const want = await pprofTop(join(g.dir, file), type, unit, g.dir, theirs, false, true);
+      assert.equal(got.total, want.total, `${what}: total`);
+      assert.equal(got.rows.reduce((s, x) => s + x.flat, 0), want.shown, `${what}: shown`);
+      assert.deepEqual(new Map(got.rows.map((x) => [x.function, { flat: x.flat, cum: x.cum }])), want.rows, `${what}: rows`);
+    }
+  });
+
+  it('gives the totals of go tool pprof for profiles with negative values (pprof -proto -base / -diff_base)', async () => {
+    const g = await goProfiles();
+    // go tool pprof writes the difference of two real heap profiles: with -base the base's
+    // samples negated, with -diff_base also labelled pprof::base=true. pprof's total is then the
+    // sum of the samples' magnitudes (of the base's only, for -diff_base), not their sum.
+    for (const flag of ['-base', '-diff_base']) {
+      const out = join(g.dir, `diff${flag}.pb.gz`);
+      const w = await runGo(['tool', 'pprof', '-proto', `${flag}=${g.memAlloc}`, `-output=${out}`, g.mem], g.dir);
+      assert.equal(w.exitCode, 0, w.stderr);
+      for (const [type, ours, theirs] of [
+        ['alloc_space', [], []],
+        ['inuse_objects', [], []],
+        ['alloc_space', ['--focus', 'Build'], ['-focus=Build']],
+        ['alloc_space', ['--tagfocus', 'bytes=:1kb', '--granularity', 'lines'], ['-tagfocus=bytes=:1kb', '-lines']],
+      ] as Array<[string, string[], string[]]>) {
+        const what = `${flag} ${type} ${ours.join(' ')}`;
+        const r = await cli(['pprof', 'top', out, '--json', '--sample-index', type, ...ours], g.dir);
+        assert.equal(r.code, 0, r.err);
+        const got = JSON.parse(r.out) as TopJson;
+        const want = await pprofTop(out, type, 'B', g.dir, theirs, false, true);
+        assert.equal(got.total, want.total, `${what}: total`);
+        assert.equal(got.rows.reduce((s, x) => s + x.flat, 0), want.shown, `${what}: shown`);
+        assert.deepEqual(new Map(got.rows.map((x) => [x.function, { flat: x.flat, cum: x.cum }])), want.rows, `${what}: rows`);
+        if (ours.length === 0) assert.ok(got.rows.some((x) => x.flat < 0), `${what}: some flat below 0`);
+      }
+    }
   });
 
   it('refuses a bad --granularity or --tagfocus pattern in one line', async () => {

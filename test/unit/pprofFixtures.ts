@@ -85,15 +85,16 @@ export interface PprofTop {
  * allowDuplicates: go tool pprof -files lists a file once per function start line in it (its
  * nodes keep the start line); rows then holds the first of each name and list all of them.
  */
-export async function pprofTop(file: string, sampleIndex: string, unit: 'B' | 'ns', cwd: string, extra: string[] = [], allowDuplicates = false): Promise<PprofTop> {
+/** allowEmpty: the filters may leave no row (else an empty table is taken as unparsed output). */
+export async function pprofTop(file: string, sampleIndex: string, unit: 'B' | 'ns', cwd: string, extra: string[] = [], allowDuplicates = false, allowEmpty = false): Promise<PprofTop> {
   const r = await runGo(['tool', 'pprof', '-top', `-unit=${unit}`, '-nodecount=1000000', '-nodefraction=0', '-edgefraction=0', `-sample_index=${sampleIndex}`, ...extra, file], cwd);
   if (r.exitCode !== 0) throw new Error(`go tool pprof failed: ${r.stderr}`);
-  return parsePprofTop(r.stdout, allowDuplicates);
+  return parsePprofTop(r.stdout, allowDuplicates, allowEmpty);
 }
 
 const num = (s: string): number => (s === '0' ? 0 : Number(s.replace(/[A-Za-z]+$/, '')));
 
-export function parsePprofTop(text: string, allowDuplicates = false): PprofTop {
+export function parsePprofTop(text: string, allowDuplicates = false, allowEmpty = false): PprofTop {
   const lines = text.split('\n');
   const showing = lines.find((l) => l.startsWith('Showing nodes accounting for'));
   const m = showing && /accounting for (\S+), \S+ of (\S+) total/.exec(showing);
@@ -113,6 +114,6 @@ export function parsePprofTop(text: string, allowDuplicates = false): PprofTop {
     }
     rows.set(row[3]!, { flat: num(row[1]!), cum: num(row[2]!) });
   }
-  if (!Number.isFinite(total) || rows.size === 0) throw new Error(`could not parse go tool pprof output:\n${text}`);
+  if (!Number.isFinite(total) || (rows.size === 0 && !(allowEmpty && shown === 0))) throw new Error(`could not parse go tool pprof output:\n${text}`);
   return { total, shown, rows, list };
 }

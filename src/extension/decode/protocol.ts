@@ -26,7 +26,7 @@ export type DecodeReply =
 
 /** The distinct ArrayBuffers under a ProfileData's typed arrays (to transfer them, each once). */
 export function profileDataBuffers(data: ProfileData): ArrayBuffer[] {
-  const arrays = [data.funcStartLine, data.frameFunc, data.frameLine, data.stackStart, data.stackFrames, ...data.values];
+  const arrays = [data.funcStartLine, data.frameFunc, data.frameLine, ...(data.frameObjfile ? [data.frameObjfile] : []), data.stackStart, data.stackFrames, ...data.values];
   const out = new Set<ArrayBuffer>();
   for (const a of arrays) if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
   return [...out];

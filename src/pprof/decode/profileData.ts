@@ -121,18 +121,36 @@ export function toProfileData(p: PprofProfile, name: string, opts: ProfileDataOp
     }
     return i;
   };
-  // Frames, deduplicated by (function, line); per location the range of its frames.
+  // Frames, deduplicated by (object file, function, line); per location the range of its frames.
   const frameFunc: number[] = [];
   const frameLine: number[] = [];
-  const frameIds = new Map<number, number>();
+  const frameObjfile: number[] = [];
+  // The object files: the mappings' file names, each once (-1: no mapping or no name).
+  const objfiles: string[] = [];
+  const objfileIds = new Map<string, number>();
+  const mappingObjfile = p.mappings.map((m) => {
+    if (!m.file) return -1;
+    let id = objfileIds.get(m.file);
+    if (id === undefined) {
+      id = objfiles.length;
+      objfileIds.set(m.file, id);
+      objfiles.push(m.file);
+    }
+    return id;
+  });
+  // Per object file (index + 1): (function, line) to frame.
+  const frameIds: Map<number, number>[] = [];
+  let ids: Map<number, number>;
+  let obj = -1;
   const frame = (fn: number, line: number): number => {
     const key = fn * TWO32 + (line >>> 0);
-    let id = frameIds.get(key);
+    let id = ids.get(key);
     if (id === undefined) {
       id = frameFunc.length;
-      frameIds.set(key, id);
+      ids.set(key, id);
       frameFunc.push(fn);
       frameLine.push(line);
+      frameObjfile.push(obj);
     }
     return id;
   };
@@ -142,6 +160,8 @@ export function toProfileData(p: PprofProfile, name: string, opts: ProfileDataOp
   const locFrames: number[] = [];
   p.locations.forEach((loc, li) => {
     const mapFile = loc.mapping >= 0 ? p.mappings[loc.mapping]!.file : '';
+    obj = loc.mapping >= 0 ? mappingObjfile[loc.mapping]! : -1;
+    ids = frameIds[obj + 1] ??= new Map();
     const rule = rules ? rules[li]! : -1;
     const first = rule >= 0 ? rule : 0;
     if (loc.lines.length === 0) {
@@ -295,6 +315,7 @@ export function toProfileData(p: PprofProfile, name: string, opts: ProfileDataOp
     funcStartLine: Int32Array.from(funcStartLine),
     frameFunc: Int32Array.from(frameFunc),
     frameLine: Int32Array.from(frameLine),
+    ...(objfiles.length > 0 ? { frameObjfile: Int32Array.from(frameObjfile), objfiles } : {}),
     stackStart: trimmed(stackStart, nStacks + 1),
     stackFrames: trimmed(stackFrames, nFrames),
     values,
@@ -306,6 +327,11 @@ export function toProfileData(p: PprofProfile, name: string, opts: ProfileDataOp
   if (p.comments.length > 0) data.comments = p.comments.slice();
   if (notes.length > 0) data.notes = notes;
   if (valuesExact) data.valuesExact = valuesExact;
+  if (p.hasNegativeValues) {
+    const t = pprofTotals(p);
+    data.totals = Array.from(t, Number);
+    data.totalsExact = t;
+  }
   const labels = labelGroups(p, stackOf, budget);
   if (labels) data.labels = labels;
   return limitStackDepth(data, opts.maxStackDepth ?? MAX_STACK_DEPTH);
@@ -363,6 +389,41 @@ function exactSums(p: PprofProfile, stackOf: Int32Array, nStacks: number, values
     }
   }
   return out;
+}
+
+/**
+ * pprof's total of each sample type (report.computeTotal): the sum of each sample's magnitude,
+ * over the samples labelled pprof::base=true when that sum is not 0 (a profile written with
+ * -diff_base), else over all. As int64, wrapping like pprof's.
+ */
+function pprofTotals(p: PprofProfile): BigInt64Array {
+  const nTypes = p.sampleTypes.length;
+  const { sampleCount, sampleValues, sampleLabelSet, labelSetStart, labelKey, labelStr } = p;
+  const exact = p.sampleValuesExact;
+  const baseKey = p.strings.indexOf('pprof::base');
+  const trueStr = p.strings.indexOf('true');
+  // Per label set: 1 when it has pprof::base=true.
+  const nSets = labelSetStart.length - 1;
+  const isBase = new Uint8Array(Math.max(0, nSets));
+  if (baseKey > 0 && trueStr > 0) {
+    for (let k = 0; k < nSets; k++) {
+      for (let e = labelSetStart[k]!; e < labelSetStart[k + 1]!; e++) if (labelKey[e] === baseKey && labelStr[e] === trueStr) isBase[k] = 1;
+    }
+  }
+  const all = new BigInt64Array(nTypes);
+  const base = new BigInt64Array(nTypes);
+  for (let s = 0; s < sampleCount; s++) {
+    const b = nSets > 0 && isBase[sampleLabelSet[s]!] === 1;
+    for (let t = 0; t < nTypes; t++) {
+      const i = s * nTypes + t;
+      let v = exact?.get(i) ?? BigInt(sampleValues[i]!);
+      if (v < 0n) v = -v;
+      all[t]! += v;
+      if (b) base[t]! += v;
+    }
+  }
+  for (let t = 0; t < nTypes; t++) if (base[t] !== 0n) all[t] = base[t]!;
+  return all;
 }
 
 /**

@@ -1,7 +1,7 @@
 // A profile refined as pprof's applyFocus refines it (profile/filter.go FilterSamplesByName and
 // FilterSamplesByTag): samples kept by focus / ignore and the label filters, frames removed by
-// hide / show. Patterns match a frame's function name or its file name, as in pprof (pprof
-// also matches the binary's file name, which ProfileData does not keep). The result is a new
+// hide / show. Patterns match a frame's function name, its file name or its object file (the
+// binary or library of its location's mapping), as in pprof's Location.matchesName. The result is a new
 // ProfileData with the same function, frame and stack numbering: a dropped sample's stack gets
 // the value 0, a hidden frame leaves its stack, so trees and tables need no options.
 import type { ProfileData } from '../../shared/profileData';
@@ -23,10 +23,24 @@ export interface Refinements {
   tagIgnore?: TagFilter;
 }
 
-/** Per function: 1 when its name or file matches. */
-function matchFunctions(data: ProfileData, re: Pattern): Uint8Array {
-  const out = new Uint8Array(data.funcName.length);
-  for (let i = 0; i < out.length; i++) out[i] = re.test(data.funcName[i]!) || (data.funcFile[i] !== '' && re.test(data.funcFile[i]!)) ? 1 : 0;
+/**
+ * Per frame: 1 when its function's name or file, or its object file, matches (each name is
+ * matched once). A match of the object file takes every frame of the location, as pprof's
+ * matchesName, unmatchedLines and matchedLines do.
+ */
+function matchFrames(data: ProfileData, re: Pattern): Uint8Array {
+  const byFunc = new Uint8Array(data.funcName.length);
+  for (let i = 0; i < byFunc.length; i++) byFunc[i] = re.test(data.funcName[i]!) || (data.funcFile[i] !== '' && re.test(data.funcFile[i]!)) ? 1 : 0;
+  const { frameFunc, frameObjfile, objfiles } = data;
+  const out = new Uint8Array(frameFunc.length);
+  for (let f = 0; f < out.length; f++) out[f] = byFunc[frameFunc[f]!]!;
+  if (frameObjfile && objfiles) {
+    const byObj = objfiles.map((o) => re.test(o));
+    for (let f = 0; f < out.length; f++) {
+      const o = frameObjfile[f]!;
+      if (o >= 0 && byObj[o]) out[f] = 1;
+    }
+  }
   return out;
 }
 
@@ -62,21 +76,21 @@ export function refineProfile(data: ProfileData, r: Refinements): ProfileData {
     values = data.values.map((v) => v.slice());
   }
 
-  const { frameFunc, stackStart, stackFrames } = data;
+  const { stackStart, stackFrames } = data;
   // Focus and ignore: per sample, on the frames before hide/show.
   if (r.focus || r.ignore) {
-    const focus = r.focus && matchFunctions(data, r.focus);
-    const ignore = r.ignore && matchFunctions(data, r.ignore);
+    const focus = r.focus && matchFrames(data, r.focus);
+    const ignore = r.ignore && matchFrames(data, r.ignore);
     for (let s = 0; s < nStacks; s++) {
       let focused = !focus;
       let ignored = false;
       for (let i = stackStart[s]!; i < stackStart[s + 1]!; i++) {
-        const fn = frameFunc[stackFrames[i]!]!;
-        if (ignore && ignore[fn]) {
+        const f = stackFrames[i]!;
+        if (ignore && ignore[f]) {
           ignored = true;
           break;
         }
-        if (focus && focus[fn]) focused = true;
+        if (focus && focus[f]) focused = true;
       }
       if (ignored || !focused) for (let t = 0; t < nTypes; t++) values[t]![s] = 0;
     }
@@ -87,9 +101,9 @@ export function refineProfile(data: ProfileData, r: Refinements): ProfileData {
   delete out.labels;
   // Hide and show: frames leave their stacks; a stack left empty keeps no value.
   if (r.hide || r.show) {
-    const hide = r.hide && matchFunctions(data, r.hide);
-    const show = r.show && matchFunctions(data, r.show);
-    const hidden = (fn: number) => (hide && hide[fn] === 1) || (show && show[fn] === 0);
+    const hide = r.hide && matchFrames(data, r.hide);
+    const show = r.show && matchFrames(data, r.show);
+    const hidden = (f: number) => (hide && hide[f] === 1) || (show && show[f] === 0);
     const newStart = new Int32Array(nStacks + 1);
     const newFrames = new Int32Array(stackFrames.length);
     let n = 0;
@@ -97,7 +111,7 @@ export function refineProfile(data: ProfileData, r: Refinements): ProfileData {
       const before = n;
       for (let i = stackStart[s]!; i < stackStart[s + 1]!; i++) {
         const f = stackFrames[i]!;
-        if (!hidden(frameFunc[f]!)) newFrames[n++] = f;
+        if (!hidden(f)) newFrames[n++] = f;
       }
       newStart[s + 1] = n;
       if (n === before) for (let t = 0; t < nTypes; t++) values[t]![s] = 0;

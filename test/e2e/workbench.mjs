@@ -65,7 +65,8 @@ export class Workbench {
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(relativePath);
-    await this.waitForText(name, { within: '.quick-input-widget .monaco-list-row', timeoutMs: 20_000 });
+    // The focused row, which Enter opens: the list shows recently opened files until it has filtered.
+    await this.waitForText(name, { within: '.quick-input-widget .monaco-list-row.focused', timeoutMs: 20_000 });
     await this.page.keyboard.press('Enter');
     await this.waitForText(name, { within: '.tabs-container .tab.active', timeoutMs });
   }
@@ -92,7 +93,8 @@ export class Workbench {
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(`>${title}`);
-    await this.waitForText(title, { within: '.quick-input-widget .monaco-list-row', timeoutMs: 20_000 });
+    // The focused row, which Enter runs: recently used commands are listed until the filter applies.
+    await this.waitForText(title, { within: '.quick-input-widget .monaco-list-row.focused', timeoutMs: 20_000 });
     await this.page.keyboard.press('Enter');
     if (!keepOpen) {
       await input.waitFor({ state: 'hidden', timeout: 15_000 });

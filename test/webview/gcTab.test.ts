@@ -57,10 +57,12 @@ describe('GC tab', function () {
     assert.equal(await page.getAttribute('.chart-readout', 'aria-live'), 'polite');
     await page.keyboard.press('Escape');
     assert.equal(await readout(), '');
-    // The pointer picks the cycle under it.
+    // The pointer picks the cycle nearest to it: at the left edge, the first; at the right, the last.
     const box = (await page.locator('.gc-chart').boundingBox())!;
-    await page.mouse.move(box.x + 49, box.y + 100);
+    await page.mouse.move(box.x + 1, box.y + 100);
     assert.match(await readout(), said(cycles[0]!));
+    await page.mouse.move(box.x + box.width - 1, box.y + 100);
+    assert.match(await readout(), said(cycles.at(-1)!));
     // GOGC=50: more cycles, drawn and said.
     await page.fill('.gc-gogc', '50');
     const v50 = gcVerdict(cycles, { gogc: 50 });

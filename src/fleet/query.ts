@@ -6,6 +6,7 @@
 // selector is a Prometheus label selector: matchers `name="v"`, `name!="v"`, `name=~"re"`,
 // `name!~"re"`, separated by commas; values in double or single quotes with backslash escapes.
 // Parsed here so a typo is reported before any request, and printed back in one canonical form.
+import type { ProfileTypeInfo } from './types';
 import { compilePattern } from '../pprof/pattern';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
@@ -16,16 +17,8 @@ export interface LabelMatcher {
   value: string;
 }
 
-export interface ProfileTypeId {
-  /** The whole id, e.g. "memory:inuse_space:bytes:space:bytes" (with ":delta" when given). */
-  id: string;
-  name: string;
-  sampleType: string;
-  sampleUnit: string;
-  periodType: string;
-  periodUnit: string;
-  delta: boolean;
-}
+/** A parsed profile type id: its parts, and whether it ends in ":delta". */
+export type ProfileTypeId = Required<ProfileTypeInfo>;
 
 export interface FleetQuery {
   profileType: ProfileTypeId;

@@ -110,3 +110,30 @@ export function textOn(p: Palette, fill: Rgb): string {
 export function themeVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
+
+/** The theme's colours for the canvas charts of the GC tab and the heap watch. */
+export interface ChartTheme {
+  fg: string;
+  muted: string;
+  font: string;
+  blue: string;
+  green: string;
+  orange: string;
+  purple: string;
+  red: string;
+  yellow: string;
+}
+
+export function chartTheme(): ChartTheme {
+  return {
+    fg: themeVar('--vscode-editor-foreground', '#888'),
+    muted: themeVar('--vscode-descriptionForeground', '#888'),
+    font: themeVar('--vscode-font-family', 'sans-serif'),
+    blue: themeVar('--vscode-charts-blue', '#3794ff'),
+    green: themeVar('--vscode-charts-green', '#89d185'),
+    orange: themeVar('--vscode-charts-orange', '#d18616'),
+    purple: themeVar('--vscode-charts-purple', '#b180d7'),
+    red: themeVar('--vscode-charts-red', '#f14c4c'),
+    yellow: themeVar('--vscode-charts-yellow', '#cca700'),
+  };
+}

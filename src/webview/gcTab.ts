@@ -2,39 +2,18 @@
 // pauses below), GOGC and GOMEMLIMIT controls whose prediction is drawn over the recorded goal,
 // and a one-line verdict. Used by the flame graph panel (a tab beside the graph) and by the
 // "Open GC Trace…" panel (alone). Everything from the trace is drawn on canvas or set as text.
-import { themeVar } from './colors';
-import { summarize, type GcCycle } from '../gc/gctrace';
+import { chartTheme, type ChartTheme } from './colors';
+import { endSeconds, summarize, type GcCycle } from '../gc/gctrace';
 import { chartSeries, gcVerdict } from '../gc/verdict';
 import { inferGogc, type GcSettings } from '../gc/whatIf';
 import type { ShowGcTraceMessage } from '../shared/webviewProtocol';
 import { ChartCursor } from './chartCursor';
 import { button, el, show } from './dom';
 
-interface Colors {
-  fg: string;
-  muted: string;
-  live: string;
-  goal: string;
-  inUse: string;
-  predicted: string;
-  limit: string;
-  pause: string;
-  font: string;
-}
-
-function readColors(): Colors {
-  const v = themeVar;
-  return {
-    fg: v('--vscode-editor-foreground', '#888'),
-    muted: v('--vscode-descriptionForeground', '#888'),
-    live: v('--vscode-charts-blue', '#3794ff'),
-    goal: v('--vscode-charts-orange', '#d18616'),
-    inUse: v('--vscode-charts-green', '#89d185'),
-    predicted: v('--vscode-charts-purple', '#b180d7'),
-    limit: v('--vscode-charts-red', '#f14c4c'),
-    pause: v('--vscode-charts-yellow', '#cca700'),
-    font: v('--vscode-font-family', 'sans-serif'),
-  };
+/** The series' colours, from the theme's chart colours. */
+function readColors(): ChartTheme & { live: string; goal: string; inUse: string; predicted: string; limit: string; pause: string } {
+  const t = chartTheme();
+  return { ...t, live: t.blue, goal: t.orange, inUse: t.green, predicted: t.purple, limit: t.red, pause: t.yellow };
 }
 
 /** What the tab shows, for the page tests. */
@@ -151,8 +130,7 @@ export class GcTab {
   private describeCycle(i: number): string {
     const c = this.cycles[i];
     if (!c) return '';
-    const { points } = chartSeries(this.cycles);
-    const end = points[i]!.seconds;
+    const end = endSeconds(c);
     const stacks = c.stacksMB !== undefined ? `, stacks ${c.stacksMB} MB` : '';
     return `Cycle ${c.n}${c.forced ? ' (forced)' : ''} ended at ${end.toFixed(3)} s: live ${c.liveMB} MB, in use ${c.heapEndMB} MB, goal ${c.goalMB} MB${stacks}; pause ${c.pauseMs} ms; GC CPU ${c.cpuPercent}% since the start`;
   }

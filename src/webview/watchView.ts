@@ -3,34 +3,17 @@
 // in-use bytes grew most. Every string from the service (function and file names, errors) is
 // set as text. When the newest poll failed or the watch ended on an error, the figures line
 // shows that error instead of figures: nothing on screen passes for the service's current state.
-import { themeVar } from './colors';
+import { chartTheme, type ChartTheme } from './colors';
 import { formatBytes } from '../pprof/units';
 import type { ShowWatchMessage, WatchActionMessage } from '../shared/webviewProtocol';
 import type { WatchPoint } from '../watch/watcher';
 import { ChartCursor } from './chartCursor';
 import { button, el, show } from './dom';
 
-interface Colors {
-  fg: string;
-  muted: string;
-  bytes: string;
-  goroutines: string;
-  leaked: string;
-  error: string;
-  font: string;
-}
-
-function readColors(): Colors {
-  const v = themeVar;
-  return {
-    fg: v('--vscode-editor-foreground', '#888'),
-    muted: v('--vscode-descriptionForeground', '#888'),
-    bytes: v('--vscode-charts-blue', '#3794ff'),
-    goroutines: v('--vscode-charts-green', '#89d185'),
-    leaked: v('--vscode-charts-orange', '#d18616'),
-    error: v('--vscode-charts-red', '#f14c4c'),
-    font: v('--vscode-font-family', 'sans-serif'),
-  };
+/** The series' colours, from the theme's chart colours. */
+function readColors(): ChartTheme & { bytes: string; goroutines: string; leaked: string; error: string } {
+  const t = chartTheme();
+  return { ...t, bytes: t.blue, goroutines: t.green, leaked: t.orange, error: t.red };
 }
 
 /** What the panel shows, for the page tests and the host. */

@@ -4,21 +4,15 @@
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
-import { main } from '../../src/cli/main';
-import type { CliIO } from '../../src/cli/command';
 import { detectEngine, fetchMergedProfile, labelNames, labelValues, profileTypes, type Engine } from '../../src/fleet/client';
 import { parseQuery } from '../../src/fleet/query';
 import { FleetError } from '../../src/fleet/http';
 import { startFakePyroscope, type FakePyroscope } from '../harness/pyroscope/server';
 import { goProfiles, pprofTop, type GoProfiles } from './pprofFixtures';
+import { runCli, type CliRun } from './cliRun';
 
-async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (t) => (out += t), stderr: (t) => (err += t), stdin: Readable.from([]), cwd, env };
-  const code = await main(args, io);
-  return { code, out, err };
+function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCli(args, cwd, { env });
 }
 
 const ALLOC = 'memory:alloc_space:bytes:space:bytes';

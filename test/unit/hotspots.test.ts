@@ -5,23 +5,17 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
-import { main } from '../../src/cli/main';
-import type { CliIO } from '../../src/cli/command';
 import { decodeProfile, toProfileData } from '../../src/pprof/decode';
 import { attributeSamples, objectsIndexFor } from '../../src/hotspots/attribute';
 import { allocatorWords, joinHotspots, sourceWords, type HotspotReport } from '../../src/hotspots/report';
 import { pprofTop } from './pprofFixtures';
 import { markerLine, runGo } from './profilingFixture';
+import { runCli, type CliRun } from './cliRun';
 
 const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'hotspots');
 
-async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (t) => (out += t), stderr: (t) => (err += t), stdin: Readable.from([Buffer.alloc(0)]), cwd, env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' } };
-  const code = await main(args, io);
-  return { code, out, err };
+function cli(args: string[], cwd: string): Promise<CliRun> {
+  return runCli(args, cwd, { env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' } });
 }
 
 describe('allocation hot spots', function () {

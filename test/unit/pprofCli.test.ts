@@ -2,17 +2,11 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { main } from '../../src/cli/main';
-import type { CliIO } from '../../src/cli/command';
 import { goProfiles, pprofTop, runGo } from './pprofFixtures';
+import { runCli, type CliRun } from './cliRun';
 
-async function cli(args: string[], cwd: string, stdin: Buffer = Buffer.alloc(0)): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (t) => (out += t), stderr: (t) => (err += t), stdin: Readable.from([stdin]), cwd, env: process.env };
-  const code = await main(args, io);
-  return { code, out, err };
+function cli(args: string[], cwd: string, stdin: Buffer = Buffer.alloc(0)): Promise<CliRun> {
+  return runCli(args, cwd, { stdin });
 }
 
 interface TopJson {

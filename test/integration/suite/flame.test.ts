@@ -5,21 +5,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import type { FlameSessionInfo } from '../../../src/extension/flame';
 import { readProfileData } from '../../../src/pprof/decode';
 import { buildTree } from '../../../src/pprof/tree';
 import { activateExtension, closeAllEditors, fixturePath, waitFor } from '../util';
 
 const VIEW_TYPE = 'goMemoryInsight.profileViewer';
 
-interface FlameSessionInfo {
-  uri: string;
-  viewType: string;
-  sampleIndex: number;
-  sampleType?: string;
-  error?: string;
-  rendered?: { nodeCount: number; ms: number; sampleIndex: number };
-  webviewError?: string;
-}
 
 function flameState(uri?: vscode.Uri): Thenable<FlameSessionInfo | undefined> {
   return vscode.commands.executeCommand<FlameSessionInfo | undefined>('goMemoryInsight.flame.state', uri?.toString());

@@ -5,25 +5,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import type { FlameSessionInfo } from '../../../src/extension/flame';
+import type { FleetOpenResult } from '../../../src/extension/fleet';
 import { startFakePyroscope, type FakePyroscope } from '../../harness/pyroscope/server';
 import { activateExtension, closeAllEditors, fixturePath, waitFor } from '../util';
 
-interface FlameSessionInfo {
-  uri: string;
-  baseUri?: string;
-  sampleType?: string;
-  error?: string;
-  rendered?: { nodeCount: number; ms: number; sampleIndex: number };
-}
 
-interface FleetOpenResult {
-  ok: boolean;
-  error?: string;
-  file?: string;
-  baseFile?: string;
-  title?: string;
-  api?: string;
-}
 
 const ALLOC = 'memory:alloc_space:bytes:space:bytes';
 

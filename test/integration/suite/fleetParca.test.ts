@@ -7,22 +7,12 @@ import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import type { FlameSessionInfo } from '../../../src/extension/flame';
+import type { FleetOpenResult } from '../../../src/extension/fleet';
 import { parcaBinary, startParca, type ParcaRun } from '../../unit/parcaFixture';
 import { activateExtension, closeAllEditors, waitFor } from '../util';
 
-interface FleetOpenResult {
-  ok: boolean;
-  error?: string;
-  file?: string;
-  title?: string;
-  api?: string;
-}
 
-interface FlameSessionInfo {
-  sampleType?: string;
-  error?: string;
-  rendered?: { nodeCount: number };
-}
 
 const INUSE = 'memory:inuse_space:bytes:space:bytes';
 

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import type { FlameSessionInfo } from '../../../src/extension/flame';
 import { manySampleTypesProfile } from '../../unit/hostileProfiles';
 import { activateExtension, closeAllEditors, decodeStats, fixturePath, waitFor, workspaceRoot } from '../util';
 
@@ -19,12 +20,6 @@ const LIMIT_MIB = 256;
 /** The longest the extension host's event loop may stall while a hostile profile is decoded. */
 const MAX_GAP_MS = 500;
 
-interface FlameSessionInfo {
-  uri: string;
-  sampleType?: string;
-  error?: string;
-  rendered?: { nodeCount: number; ms: number; sampleIndex: number };
-}
 
 function flameState(uri?: vscode.Uri): Thenable<FlameSessionInfo | undefined> {
   return vscode.commands.executeCommand<FlameSessionInfo | undefined>('goMemoryInsight.flame.state', uri?.toString());

@@ -7,18 +7,12 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { FlameSessionInfo } from '../../../src/extension/flame';
 import type { GoMemoryInsightApi } from '../../../src/extension/main';
 import type { WatchInfo } from '../../../src/extension/watch';
 import { LEAK_BUFFER_SIZE, startService, type RunningService } from '../../unit/pprofService';
 import { activateExtension, closeAllEditors, waitFor } from '../util';
 
-interface FlameSessionInfo {
-  uri: string;
-  baseUri?: string;
-  sampleType?: string;
-  error?: string;
-  rendered?: { nodeCount: number };
-}
 
 describe('Watch Heap of Service', function () {
   this.timeout(240_000);

@@ -41,6 +41,9 @@ export class GcTab {
   /** Pointer or arrow keys on the charts: one cycle's figures in words. */
   private readonly cursor = new ChartCursor([this.chart, this.pauses], (i) => this.describeCycle(i), () => this.draw());
   private cycles: GcCycle[] = [];
+  /** The chart's series of the trace shown, and the verdict at the controls' settings (render keeps both). */
+  private series: ReturnType<typeof chartSeries> | undefined;
+  private verdict: ReturnType<typeof gcVerdict> | undefined;
   private containerLimitMB: number | undefined;
   private active = false;
   state: GcTabState | undefined;
@@ -78,6 +81,7 @@ export class GcTab {
   show(msg: ShowGcTraceMessage, standalone = false): void {
     this.cursor.clear();
     this.cycles = msg.cycles;
+    this.series = chartSeries(msg.cycles);
     this.containerLimitMB = msg.containerLimitMB;
     this.heading.textContent = `GC trace · ${msg.name}`;
     const s = summarize(this.cycles);
@@ -120,6 +124,7 @@ export class GcTab {
   private render(): void {
     if (this.cycles.length === 0) return;
     const v = gcVerdict(this.cycles, this.target());
+    this.verdict = v;
     this.verdictEl.textContent = v.text;
     this.state = { cycles: this.cycles.length, verdict: v.text, predictedCycles: v.whatIf.cycles, target: v.target, drawn: { live: 0, goal: 0, inUse: 0, predicted: 0, pauses: 0 } };
     this.draw();
@@ -138,8 +143,10 @@ export class GcTab {
   private draw(): void {
     if (!this.active || this.cycles.length === 0 || !this.state) return;
     const colors = readColors();
-    const { points, timeAt } = chartSeries(this.cycles);
-    const v = gcVerdict(this.cycles, this.target());
+    // Drawn again on every cursor move and resize: the series and the what-if replay are render's.
+    const v = this.verdict;
+    if (!this.series || !v) return;
+    const { points, timeAt } = this.series;
     const predicted = v.whatIf.timeline.map((p) => ({ seconds: timeAt(p.allocatedMB), goalMB: p.goalMB }));
     const limit = v.target.memoryLimitMB;
     const dpr = window.devicePixelRatio || 1;

@@ -2,11 +2,11 @@
 // `go tool pprof -top -lines -hide='^runtime\.'` on the same heap profile written by the Go
 // runtime, whole process against whole process, paired and alternating which goes first.
 // Our run also joins each line with the compiler's findings (the module's packages analysed,
-// the go command's cache warm after the first run); a run with --dir at a
+// the go command's cache warm after the first run, and once cold, with an empty GOCACHE); a run with --dir at a
 // folder with no module gives figures against figures. The figures of both are compared.
 // Usage: node bench/hotspots/bench.mjs [--runs N] [--profile FILE --dir MODULE_DIR]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,9 +31,9 @@ if (!existsSync(profile)) {
   if (r.status !== 0 || !existsSync(profile)) throw new Error(`could not generate ${profile}`);
 }
 
-function timed(cmd, argv, cwd) {
+function timed(cmd, argv, cwd, runEnv = env) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, argv, { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(cmd, argv, { cwd, env: runEnv, encoding: 'utf8', maxBuffer: 1 << 30 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
   return { ms, stdout: r.stdout };
@@ -43,7 +43,13 @@ const noModule = mkdtempSync(join(tmpdir(), 'gmi-hotspots-bench-'));
 const ours = (reasons) => timed(process.execPath, [cli, 'hotspots', profile, '--json', '--all', '--dir', reasons ? moduleDir : noModule], moduleDir);
 const pprof = () => timed(go, ['tool', 'pprof', '-top', '-lines', '-hide=^runtime\\.', '-unit=B', '-nodecount=1000000', '-nodefraction=0', '-edgefraction=0', '-sample_index=alloc_space', profile], moduleDir);
 
-// Figures first: every line of ours against pprof's.
+// Cold: the first run on a machine whose go build cache is empty (a fresh GOCACHE), so the
+// module and its dependencies are compiled for the reasons. Reported beside the warm runs.
+const coldCache = mkdtempSync(join(tmpdir(), 'gmi-hotspots-gocache-'));
+const cold = timed(process.execPath, [cli, 'hotspots', profile, '--json', '--all', '--dir', moduleDir], moduleDir, { ...env, GOCACHE: coldCache });
+rmSync(coldCache, { recursive: true, force: true });
+
+// Figures first: every line of ours against pprof's (this run also warms the build cache).
 const report = JSON.parse(ours(true).stdout);
 const theirs = new Map();
 for (const line of pprof().stdout.split('\n')) {
@@ -64,5 +70,6 @@ for (let i = 0; i < runs; i++) {
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`${runs} paired runs, whole process each (Node ${process.version}):`);
+console.log(`cold (empty go build cache, one run): hotspots (figures + reasons) ${(cold.ms / 1000).toFixed(2)} s`);
+console.log(`${runs} paired runs, whole process each, go build cache warm (Node ${process.version}):`);
 for (const [name, xs] of Object.entries(cases)) console.log(`  ${name.padEnd(36)} median ${(median(xs) / 1000).toFixed(2)} s (${(Math.min(...xs) / 1000).toFixed(2)}–${(Math.max(...xs) / 1000).toFixed(2)})`);

@@ -44,7 +44,10 @@ function checkAgainstRuntime(cycles: GcCycle[], stats: GcLoadRun['stats'], label
     runtimeTotal += ns;
   });
   assert.ok(close >= 0.75 * cycles.length, `${label}: ${close} of ${cycles.length} pauses within 10%`);
-  assert.ok(Math.abs(traceTotal - runtimeTotal) <= 0.1 * runtimeTotal, `${label}: total pause ${traceTotal} vs ${runtimeTotal} ns`);
+  // PauseNs also counts the time it takes to stop the world (from stw.startedStopping), which the
+  // trace's two phases leave out and which grows on a loaded machine: the trace's total is at most
+  // the runtime's, and near it.
+  assert.ok(traceTotal <= runtimeTotal * 1.05 && traceTotal >= 0.75 * runtimeTotal, `${label}: total pause ${traceTotal} vs ${runtimeTotal} ns`);
   // The allocation volume read from the heap sizes (see allocatedBetween) against
   // MemStats.TotalAlloc: the trace covers the whole run, which ends with a forced cycle.
   const s = summarize(cycles);
